@@ -1,0 +1,56 @@
+# exsitu-course — two commands: `make lab` opens the course, `make test` runs every test.
+# Everything installs into .venv from the pinned versions in constraints.txt (the single source of pins;
+# binder/requirements.txt and environment.yml are generated from it by `make pins` and checked by tests).
+
+PYTHON      ?= python3
+VENV        := .venv
+BIN         := $(VENV)/bin
+UV_VERSION  := $(shell sed -n 's/^uv==//p' constraints.txt)
+PORT        ?= 8888
+APPS_PORT   ?= 8866
+ALLOW_ROOT  := $(if $(filter 0,$(shell id -u)),--allow-root,)
+PYTEST_ARGS ?=
+
+.PHONY: lab test install install-test pins release apps clean help
+
+help:
+	@echo "make lab      install the course into .venv and start JupyterLab on the start page"
+	@echo "make test     install the course and test tools into .venv and run every test"
+	@echo "make release  regenerate exercises/ from solutions/ with nbgrader"
+	@echo "make pins     re-resolve constraints.txt and regenerate binder/ and environment.yml pins"
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(VENV)/.course-installed: $(BIN)/uv constraints.txt pyproject.toml
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -c constraints.txt -e .
+	@touch $@
+
+$(VENV)/.test-installed: $(BIN)/uv constraints.txt pyproject.toml
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -c constraints.txt -e ".[test]"
+	@touch $@ $(VENV)/.course-installed
+
+install: $(VENV)/.course-installed
+
+install-test: $(VENV)/.test-installed
+
+lab: install
+	@echo "Starting JupyterLab on the course start page (notebooks/00-introduction.ipynb)."
+	@echo "Open the http://127.0.0.1:$(PORT)/lab/... URL printed below in your browser; Ctrl-C stops it."
+	$(BIN)/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) $(ALLOW_ROOT) \
+		--ServerApp.root_dir="$(CURDIR)" notebooks/00-introduction.ipynb
+
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+release: install
+	$(BIN)/python tools/release.py
+
+pins: $(BIN)/uv
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra setup --python-version 3.11 \
+		--custom-compile-command "make pins" -o constraints.txt --quiet
+	$(BIN)/python tools/sync_pins.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

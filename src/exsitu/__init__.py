@@ -1,0 +1,35 @@
+"""exsitu — a toolkit for the IUCN SSC Ex situ Conservation Assessment (ECA).
+
+The five steps of the IUCN SSC *Guidelines on the Use of Ex Situ Management for Species Conservation*
+(2014), and where each lives in this package:
+
+1. Status review and threat analysis — :mod:`exsitu.redlist`, :mod:`exsitu.geo`, :mod:`exsitu.threats`
+2. Roles ex situ management could play — :mod:`exsitu.roles`
+3. Nature of the ex situ population — :mod:`exsitu.genetics`, :mod:`exsitu.pedigree`, :mod:`exsitu.pva`
+4. Resources, feasibility and risks — :mod:`exsitu.feasibility`
+5. An informed, transparent decision — :mod:`exsitu.decision`, :mod:`exsitu.assessment`, :mod:`exsitu.report`
+
+Modules are imported lazily (``import exsitu; exsitu.geo``) so that apps start fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from exsitu.validation import InvalidInputError
+
+__version__ = "0.1.0"
+
+_SUBMODULES = {
+    "assessment", "decision", "feasibility", "genetics", "geo", "pedigree", "pva", "redlist",
+    "report", "roles", "threats", "validation", "widgets", "datasets",
+}
+
+__all__ = ["InvalidInputError", "__version__", *sorted(_SUBMODULES)]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"exsitu.{name}")
+    raise AttributeError(f"module 'exsitu' has no attribute {name!r}")
