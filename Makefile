@@ -39,7 +39,7 @@ lab: install
 	@echo "Starting JupyterLab on the course start page (notebooks/00-introduction.ipynb)."
 	@echo "Open the http://127.0.0.1:$(PORT)/lab/... URL printed below in your browser; Ctrl-C stops it."
 	$(BIN)/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) $(ALLOW_ROOT) \
-		--ServerApp.root_dir="$(CURDIR)" notebooks/00-introduction.ipynb
+		--ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks/00-introduction.ipynb
 
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
