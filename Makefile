@@ -10,6 +10,7 @@ PORT        ?= 8888
 APPS_PORT   ?= 8866
 ALLOW_ROOT  := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PYTEST_ARGS ?=
+PYTEST_WORKERS ?= 2
 
 .PHONY: lab test install install-test pins release apps clean help
 
@@ -42,7 +43,7 @@ lab: install
 		--ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks/00-introduction.ipynb
 
 test: install-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 release: install
 	$(BIN)/python tools/release.py
