@@ -127,6 +127,8 @@ SITUATIONS: dict[str, Situation] = {s.key: s for s in (
     Situation("cannot_hold_living", 3,
               "The organism cannot be kept alive ex situ as whole organisms; only bio-samples "
               "(seeds, cultures, gametes, tissues) can be held", "can_hold_living"),
+    Situation("extirpated_locally", 3, "The taxon has been lost from part of its range (locally extirpated)",
+              "declared"),
     Situation("genetic_erosion", 2, "Inbreeding depression or low gene diversity observed", "declared"),
     Situation("early_life_mortality", 3, "High mortality at an early life stage (eggs, larvae, juveniles)",
               "declared"),
@@ -221,7 +223,7 @@ def _check_keys(data: Mapping[str, Any], cls: type, what: str) -> None:
     allowed = {f.name for f in fields(cls)}
     for key in data:
         if key not in allowed:
-            raise InvalidInputError(f"{what}.{key}", "is not a known field",
+            raise InvalidInputError(f"{what}.{key}" if what else str(key), "is not a known field",
                                     f"use only {', '.join(sorted(allowed))}")
 
 
@@ -263,7 +265,7 @@ class PopulationImplication:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "PopulationImplication":
-        _check_keys(data, cls, "population")
+        _check_keys(data, cls, "")
         return cls(**dict(data))
 
 
@@ -337,7 +339,11 @@ class Role:
             raise InvalidInputError("living_individuals", "neither living individuals nor bio-samples can serve "
                                     "this role", "set living_individuals and/or bio_samples to True")
         if isinstance(self.population, Mapping):
-            object.__setattr__(self, "population", PopulationImplication.from_dict(self.population))
+            try:
+                population = PopulationImplication.from_dict(self.population)
+            except InvalidInputError as error:
+                raise InvalidInputError(f"population.{error.field}", error.problem, error.fix) from None
+            object.__setattr__(self, "population", population)
         if not isinstance(self.population, PopulationImplication):
             raise InvalidInputError("population", f"expected a PopulationImplication, got {self.population!r}",
                                     "use exsitu.roles.PopulationImplication(...)")
@@ -363,8 +369,6 @@ class Role:
     def from_dict(cls, data: Mapping[str, Any]) -> "Role":
         _check_keys(data, cls, "role")
         values = dict(data)
-        if "population" in values:
-            values["population"] = PopulationImplication.from_dict(values["population"])
         if "name" not in values:
             raise InvalidInputError("name", "a role needs a name", "add a 'name'")
         return cls(**values)
