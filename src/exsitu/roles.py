@@ -38,7 +38,16 @@ from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
+from exsitu.threats import ThreatImpact, threat_name, validate_threat_code
 from exsitu.validation import InvalidInputError, require_number, require_text
+
+__all__ = [
+    "CATEGORIES", "CATALOGUE_SOURCE_NOTE", "DURATION_SCALES", "IMPACTS", "IMPACT_POINTS", "PURPOSE_GROUPS",
+    "SITUATIONS", "SIZE_SCALES", "STATUSES", "STRENGTH_BANDS", "PopulationImplication", "Reason", "Role",
+    "RoleDecision", "RoleSelection", "Situation", "catalogue_sources", "get_role", "population_requirements",
+    "role_catalogue", "roles", "scoring_rules", "strength_of", "suggest_roles", "threat_name",
+    "validate_threat_code",
+]
 
 # --------------------------------------------------------------------------------------------------
 # Vocabularies
@@ -85,10 +94,6 @@ STATUSES: tuple[str, ...] = ("suggested", "not suggested", "accepted", "rejected
 """Status of a role in a :class:`RoleSelection`. ``added`` = the facilitator added a role the rules did not
 suggest (or a custom role)."""
 
-_TCS_LEVEL2_COUNT = {1: 3, 2: 4, 3: 3, 4: 4, 5: 4, 6: 3, 7: 3, 8: 6, 9: 6, 10: 3, 11: 5, 12: 1}
-# Number of level-2 classes under each level-1 class of the Threats Classification Scheme v3.3
-# (redlist-threats.md §3). Used only until/unless exsitu.threats provides a validator.
-_CODE_PATTERN = re.compile(r"^\d{1,2}(\.\d{1,2}){0,2}$")
 
 
 @dataclass(frozen=True)
@@ -145,48 +150,6 @@ _CATEGORY_POINTS = {"EW": 3, "CR": 2, "EN": 1}
 # --------------------------------------------------------------------------------------------------
 # Threat codes
 # --------------------------------------------------------------------------------------------------
-
-def _threats_module() -> Any | None:
-    try:
-        return importlib.import_module("exsitu.threats")
-    except ImportError:
-        return None
-
-
-def validate_threat_code(code: Any, field_name: str = "code") -> str:
-    """Return ``code`` if it is a code of the IUCN Threats Classification Scheme v3.3 [TCS].
-
-    Level-1 (``'8'``), level-2 (``'8.1'``) and level-3 (``'8.1.2'``) codes are accepted. Raises
-    :class:`InvalidInputError` naming ``field_name`` otherwise.
-    """
-    text = str(code).strip() if isinstance(code, (str, int, float)) and not isinstance(code, bool) else ""
-    fix = "use an IUCN threat code such as '8.1' (level 1 is 1–12; see exsitu.threats for the list)"
-    if not _CODE_PATTERN.match(text):
-        raise InvalidInputError(field_name, f"{code!r} is not an IUCN threat code", fix)
-    parts = [int(p) for p in text.split(".")]
-    if parts[0] not in _TCS_LEVEL2_COUNT:
-        raise InvalidInputError(field_name, f"{code!r} is not an IUCN threat code (level 1 must be 1–12)", fix)
-    if len(parts) >= 2 and not 1 <= parts[1] <= _TCS_LEVEL2_COUNT[parts[0]]:
-        raise InvalidInputError(
-            field_name, f"{code!r} is not an IUCN threat code: class {parts[0]} has level-2 codes "
-            f"{parts[0]}.1–{parts[0]}.{_TCS_LEVEL2_COUNT[parts[0]]}", fix)
-    if len(parts) == 3 and parts[2] < 1:
-        raise InvalidInputError(field_name, f"{code!r} is not an IUCN threat code", fix)
-    return text
-
-
-def threat_name(code: str) -> str | None:
-    """Name of a threat class from :mod:`exsitu.threats` when that module provides one, else ``None``."""
-    module = _threats_module()
-    finder = getattr(module, "threat_name", None) if module is not None else None
-    if finder is None:
-        return None
-    try:
-        name = finder(code)
-    except (InvalidInputError, KeyError, ValueError):
-        return None
-    return str(name) if name else None
-
 
 def _codes_match(role_code: str, threat_code: str) -> bool:
     """True if one code is the other or one of its sub-classes ('8' ~ '8.1' ~ '8.1.2')."""
@@ -688,10 +651,10 @@ def _read_threat(item: Any, i: int) -> dict:
     code = validate_threat_code(code, f"{field_name}.code")
     impact = _get(item, "impact")
     if impact is None and isinstance(item, Mapping) and {"timing", "scope", "severity"} <= set(item):
-        module = _threats_module()
-        threat_cls = getattr(module, "ThreatImpact", None) if module is not None else None
-        if threat_cls is not None:
-            impact = threat_cls(code, item["timing"], item["scope"], item["severity"]).impact
+        try:
+            impact = ThreatImpact(code, item["timing"], item["scope"], item["severity"]).impact
+        except InvalidInputError as error:
+            raise InvalidInputError(f"{field_name}.{error.field}", error.problem, error.fix) from None
     if impact not in IMPACTS:
         raise InvalidInputError(f"{field_name}.impact", f"{impact!r} is not a threat impact",
                                 f"use one of {', '.join(map(repr, IMPACTS))} (or give timing, scope and severity)")

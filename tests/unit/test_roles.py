@@ -20,6 +20,8 @@ from exsitu import roles
 from exsitu.roles import (IMPACTS, SITUATIONS, PopulationImplication, Reason, Role, RoleDecision, RoleSelection,
                           get_role, population_requirements, role_catalogue, scoring_rules, strength_of,
                           suggest_roles, validate_threat_code)
+from exsitu.status_review import StatusReview
+from exsitu.threats import ThreatImpact
 from exsitu.validation import InvalidInputError
 
 # Role list and purpose groups as given in eca-process.md §3 (purpose group = first group listed there).
@@ -104,9 +106,9 @@ def test_valid_threat_codes(code):
     assert validate_threat_code(code) == code.strip()
 
 
-@pytest.mark.parametrize("code", ["13", "0", "8.7", "12.2", "2.5", "abc", "", None, "8.", "8.1.0", True, "1.1.1.1"])
+@pytest.mark.parametrize("code", ["13", "0", "8.7", "12.2", "2.5", "abc", "", None, "8.1.0", True, "1.1.1.1"])
 def test_invalid_threat_codes_name_the_field(code):
-    with pytest.raises(InvalidInputError, match=r"^threats\[0\]\.code: .*threat code.* — use an IUCN threat code"):
+    with pytest.raises(InvalidInputError, match=r"^threats\[0\]\.code: .*(threat code|Threats Classification).* — "):
         validate_threat_code(code, "threats[0].code")
 
 
@@ -263,6 +265,31 @@ def test_duck_typed_status_review_and_threat_objects():
     assert from_object.basis["threats"][0] == {"code": "8.1", "impact": "High", "timing": "Ongoing"}
 
 
+def test_real_status_review_and_threat_impact_classes():
+    review = StatusReview(
+        taxon="Atelopus zeteki", taxon_group="amphibian", category="CR",
+        threats=(ThreatImpact("8.1", "ongoing", "whole", "very rapid", notes="Bd chytrid"),  # 9 → High
+                 ThreatImpact("5.1", "ongoing", "minority", "slow, significant"),  # 5 → Low
+                 ThreatImpact("1.1", "ongoing", "majority", "rapid")),  # 7 → Medium
+        knowledge_gaps=("how to control Bd in the wild",))
+    from_classes = suggest_roles(review)
+    from_dicts = suggest_roles(GOLDEN_FROG)
+    assert [(d.role.id, d.score, d.strength) for d in from_classes.decisions] == [
+        (d.role.id, d.score, d.strength) for d in from_dicts.decisions]
+    assert from_classes.taxon == "Atelopus zeteki"
+    assert from_classes.basis["threats"][0] == {"code": "8.1", "impact": "High",
+                                                "timing": "Ongoing"}
+    insurance = from_classes.get("insurance")
+    assert "Invasive non-native/alien species/diseases" in _reasons_text(insurance)
+    # a dict with timing/scope/severity instead of impact is scored with exsitu.threats
+    scored = suggest_roles({"category": "CR", "threats": [
+        {"code": "8.1", "timing": "future", "scope": "whole", "severity": "very rapid"}]})  # 7 → Medium
+    assert scored.basis["threats"][0]["impact"] == "Medium"
+    with pytest.raises(InvalidInputError, match=r"^threats\[0\]\.timing: "):
+        suggest_roles({"category": "CR", "threats": [
+            {"code": "8.1", "timing": "someday", "scope": "whole", "severity": "very rapid"}]})
+
+
 # --------------------------------------------------------------------------------------------- bad input
 def test_unknown_threat_code_names_the_indexed_field():
     review = {"category": "CR", "threats": [{"code": "8.1", "impact": "High"}, {"code": "5.1", "impact": "Low"},
@@ -270,7 +297,7 @@ def test_unknown_threat_code_names_the_indexed_field():
     with pytest.raises(InvalidInputError) as info:
         suggest_roles(review)
     assert info.value.field == "threats[2].code"
-    assert "13.1" in str(info.value) and "8.1" in info.value.fix
+    assert "13.1" in str(info.value) and "nearest valid codes" in info.value.fix
 
 
 @pytest.mark.parametrize("review, field", [
