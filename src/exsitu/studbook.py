@@ -1,0 +1,546 @@
+"""Read and check a studbook, giving a :class:`Pedigree` whose individuals are ordered parents-first.
+
+A studbook is a table with one row per individual and the columns ``id, sire, dam, sex`` and, optionally,
+``birth_date, death_date, alive, location``. Unknown parents are written as an empty cell, ``0``, ``UNK`` or
+``WILD`` (any case). Sex is ``M``/``F``/``U`` (or the words male/female/unknown). Every problem found is
+reported as :class:`~exsitu.validation.InvalidInputError` naming the data row (1-based, header not counted)
+and the id, so that a person can find and fix it in the file.
+
+Use :func:`exsitu.pedigree.read_studbook` (the same function) in lessons and apps.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+
+from exsitu.validation import InvalidInputError
+
+__all__ = ["Pedigree", "read_studbook", "UNKNOWN_PARENT_TOKENS", "REQUIRED_COLUMNS", "OPTIONAL_COLUMNS"]
+
+#: Cell values (compared in upper case, after stripping spaces) that mean "parent unknown".
+UNKNOWN_PARENT_TOKENS = frozenset({"", "0", "UNK", "WILD"})
+REQUIRED_COLUMNS = ("id", "sire", "dam", "sex")
+OPTIONAL_COLUMNS = ("birth_date", "death_date", "alive", "location")
+
+_SEX_WORDS = {"M": "M", "MALE": "M", "F": "F", "FEMALE": "F", "U": "U", "UNKNOWN": "U"}
+_TRUE_WORDS = {"TRUE", "T", "YES", "Y", "1", "ALIVE", "LIVING"}
+_FALSE_WORDS = {"FALSE", "F", "NO", "N", "0", "DEAD"}
+
+
+@dataclass(frozen=True, eq=False)
+class Pedigree:
+    """A checked studbook; build it with :func:`read_studbook`.
+
+    Individuals are stored in an order where every parent comes before its offspring: by ``generation``
+    (0 for founders, otherwise 1 + the larger generation of the two parents), and in studbook row order
+    within a generation.
+
+    Attributes
+    ----------
+    ids: studbook ids (str), in pedigree order.
+    sire, dam: position of each parent in ``ids`` (int64); -1 where the parent is unknown.
+    sex: ``"M"``, ``"F"`` or ``"U"``.
+    generation: generation number as defined above (int64, non-decreasing).
+    source_row: the 1-based data row of each individual in the table it was read from.
+    birth_date, death_date: ``datetime64[D]`` arrays (NaT where not recorded), or None if the column is absent.
+    alive: bool array, or None if the studbook says nothing about who is alive.
+    location: text (``""`` where not recorded), or None if the column is absent.
+    extra: any further columns of the table, indexed by id, kept as read (or None).
+    """
+
+    ids: np.ndarray
+    sire: np.ndarray
+    dam: np.ndarray
+    sex: np.ndarray
+    generation: np.ndarray
+    source_row: np.ndarray
+    birth_date: np.ndarray | None = None
+    death_date: np.ndarray | None = None
+    alive: np.ndarray | None = None
+    location: np.ndarray | None = None
+    extra: pd.DataFrame | None = None
+    index: pd.Index = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index", pd.Index(self.ids, dtype=object, name="id"))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __repr__(self) -> str:
+        living = "unknown" if self.alive is None else int(self.alive.sum())
+        return (f"Pedigree({len(self)} individuals, {int(self.is_founder.sum())} founders, "
+                f"{int(self.generation.max(initial=0)) + 1} generations, living={living})")
+
+    @property
+    def is_founder(self) -> np.ndarray:
+        """True for individuals with both parents unknown."""
+        return (self.sire < 0) & (self.dam < 0)
+
+    @property
+    def founders(self) -> list[str]:
+        """Ids of the studbook founders (both parents unknown), in pedigree order."""
+        return [str(i) for i in self.ids[self.is_founder]]
+
+    def generation_blocks(self, max_rows: int | None = None) -> list[tuple[int, int]]:
+        """``(start, stop)`` ranges of consecutive individuals of one generation, at most ``max_rows`` long.
+
+        No individual in a block is an ancestor of another in the same block, so a block's kinships can be
+        computed at once from those of earlier individuals.
+        """
+        n = len(self)
+        cuts = np.flatnonzero(np.diff(self.generation)) + 1
+        starts = np.concatenate([[0], cuts])
+        stops = np.concatenate([cuts, [n]])
+        blocks: list[tuple[int, int]] = []
+        for start, stop in zip(starts.tolist(), stops.tolist()):
+            step = stop - start if not max_rows else max_rows
+            for a in range(start, stop, max(step, 1)):
+                blocks.append((a, min(a + step, stop)))
+        return blocks if n else []
+
+    def positions(self, ids: Iterable[Any], field_name: str = "ids") -> np.ndarray:
+        """Positions (in pedigree order) of the given ids; raises naming any id not in the studbook."""
+        keys = [_id_text(value) for value in ids]
+        found = self.index.get_indexer(keys)
+        if (found < 0).any():
+            missing = [k for k, f in zip(keys, found) if f < 0]
+            shown = ", ".join(repr(m) for m in missing[:5]) + (" …" if len(missing) > 5 else "")
+            raise InvalidInputError(field_name, f"{len(missing)} id(s) not in the studbook: {shown}",
+                                    "use ids from the studbook's id column")
+        return found.astype(np.int64)
+
+    def living_positions(self, living: Any = None, field_name: str = "living") -> np.ndarray:
+        """Sorted positions of the living individuals.
+
+        ``living`` may be None (use the studbook's ``alive`` column), a list/array/Index of ids, a boolean
+        array in the order of :attr:`ids`, or a boolean :class:`pandas.Series` indexed by id.
+        """
+        n = len(self)
+        if living is None:
+            if self.alive is None:
+                raise InvalidInputError(field_name, "the studbook has no alive (or death_date) column",
+                                        "pass living=[ids of the living individuals] or add an alive column")
+            positions = np.flatnonzero(self.alive)
+        elif isinstance(living, pd.Series) and pd.api.types.is_bool_dtype(living.dtype):
+            chosen = living[living.astype(bool)].index
+            positions = np.sort(self.positions(chosen, field_name))
+            if len(living) != n or set(map(_id_text, living.index)) != set(self.ids):
+                raise InvalidInputError(field_name, "a boolean Series must have one entry per studbook id",
+                                        "index it by the studbook ids")
+        else:
+            values = np.asarray(living, dtype=object) if not isinstance(living, np.ndarray) else living
+            if values.ndim != 1:
+                raise InvalidInputError(field_name, "must be a one-dimensional list of ids or a boolean mask",
+                                        "pass a list of ids")
+            if values.size and all(isinstance(v, (bool, np.bool_)) for v in values.tolist()):
+                if values.size != n:
+                    raise InvalidInputError(field_name, f"boolean mask has {values.size} entries but the "
+                                            f"studbook has {n} individuals",
+                                            "give one True/False per individual in pedigree.ids order")
+                positions = np.flatnonzero(values.astype(bool))
+            else:
+                positions = self.positions(values.tolist(), field_name)
+                if np.unique(positions).size != positions.size:
+                    counts = pd.Series(self.ids[positions]).value_counts()
+                    raise InvalidInputError(field_name, f"id {counts.index[0]!r} is listed more than once",
+                                            "list each living individual once")
+                positions = np.sort(positions)
+        if positions.size == 0:
+            raise InvalidInputError(field_name, "no living individuals", "mark at least one individual as alive")
+        return positions.astype(np.int64)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The studbook as a table (pedigree order); unknown parents as empty text, dates as ISO text."""
+        unknown = np.array([""], dtype=object)
+        ids = self.ids.astype(object)
+        frame = pd.DataFrame({
+            "id": ids,
+            "sire": np.where(self.sire >= 0, ids[np.maximum(self.sire, 0)], unknown),
+            "dam": np.where(self.dam >= 0, ids[np.maximum(self.dam, 0)], unknown),
+            "sex": self.sex.astype(object),
+        })
+        for name in ("birth_date", "death_date"):
+            dates = getattr(self, name)
+            if dates is not None:
+                text = np.datetime_as_string(dates, unit="D").astype(object)
+                text[np.isnat(dates)] = ""
+                frame[name] = text
+        if self.alive is not None:
+            frame["alive"] = np.where(self.alive, "yes", "no").astype(object)
+        if self.location is not None:
+            frame["location"] = self.location.astype(object)
+        if self.extra is not None:
+            for column in self.extra.columns:
+                frame[column] = self.extra[column].to_numpy(dtype=object)
+        return frame
+
+    def to_dict(self) -> dict:
+        """Plain JSON-able form: ``{"columns": [...], "rows": [[...], ...]}`` (text cells)."""
+        frame = self.to_frame()
+        return {"columns": [str(c) for c in frame.columns],
+                "rows": [[str(v) for v in row] for row in frame.itertuples(index=False, name=None)]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Pedigree":
+        """Rebuild (and re-check) a pedigree from :meth:`to_dict` output."""
+        frame = pd.DataFrame(data["rows"], columns=data["columns"], dtype=object)
+        return read_studbook(frame)
+
+
+# ----------------------------------------------------------------------------------------------- reading
+
+
+def read_studbook(path_or_frame: Any, *, allow_selfing: bool = False) -> Pedigree:
+    """Read a studbook (CSV path, CSV text/bytes, file-like object or DataFrame) and check it.
+
+    Columns ``id, sire, dam, sex`` are required (any case); ``birth_date, death_date`` (ISO dates such as
+    ``2019-04-30``; kept to the day), ``alive`` (yes/no, true/false, 1/0) and ``location`` are optional; other
+    columns are kept in :attr:`Pedigree.extra`. If there is no ``alive`` column but a ``death_date`` column,
+    individuals without a death date are taken as alive. Lines at the top of a CSV starting with ``#`` are
+    comments. A text argument containing a line break is read as CSV text, otherwise as a file path.
+
+    Raises :class:`InvalidInputError` naming the row for: a missing required column, an empty or reserved id,
+    duplicate ids, a parent not in the studbook, an individual that is its own ancestor (the ids in the cycle
+    are named), a sire recorded as female or a dam as male, the same individual as sire and dam (unless
+    ``allow_selfing=True``, for self-fertilising plants and hermaphrodites — such a parent must have sex U),
+    a parent born after its offspring, a death before birth, and unreadable sex, date or alive values.
+    """
+    table = _load_table(path_or_frame)
+    return _build(table, allow_selfing=bool(allow_selfing))
+
+
+def _load_table(source: Any) -> pd.DataFrame:
+    """Return the studbook as a DataFrame of stripped text cells (missing cells as "")."""
+    if isinstance(source, Pedigree):
+        return _load_table(source.to_frame())
+    if isinstance(source, pd.DataFrame):
+        frame = source.copy()
+        frame.columns = [str(c) for c in frame.columns]
+        frame = frame.reset_index(drop=True)
+        for column in frame.columns:
+            frame[column] = _cells_as_text(frame[column])
+        return frame
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        text = _decode(bytes(source))
+    elif isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source and "\r" not in source):
+        try:
+            with open(os.fspath(source), "rb") as handle:
+                text = _decode(handle.read())
+        except FileNotFoundError:
+            raise InvalidInputError("studbook", f"file {os.fspath(source)!r} not found",
+                                    "check the path to the CSV file") from None
+        except IsADirectoryError:
+            raise InvalidInputError("studbook", f"{os.fspath(source)!r} is a folder, not a CSV file",
+                                    "give the path of the CSV file") from None
+    elif isinstance(source, str):
+        text = source
+    elif hasattr(source, "read"):
+        content = source.read()
+        text = _decode(content) if isinstance(content, (bytes, bytearray)) else str(content)
+    else:
+        raise InvalidInputError("studbook", f"cannot read a studbook from {type(source).__name__}",
+                                "give a CSV file path, CSV text or bytes, an open file or a pandas DataFrame")
+    lines = text.splitlines()
+    while lines and (lines[0].lstrip().startswith("#") or not lines[0].strip()):
+        lines.pop(0)
+    if not lines:
+        raise InvalidInputError("studbook", "the file is empty", "add a header line: id,sire,dam,sex")
+    try:
+        frame = pd.read_csv(io.StringIO("\n".join(lines)), dtype=str, keep_default_na=False,
+                            skipinitialspace=True)
+    except (pd.errors.ParserError, ValueError) as error:
+        raise InvalidInputError("studbook", f"not readable as CSV ({error})",
+                                "save the table as comma-separated values with one header line") from None
+    frame.columns = [str(c) for c in frame.columns]
+    for column in frame.columns:
+        frame[column] = _cells_as_text(frame[column])
+    return frame
+
+
+def _decode(content: bytes) -> str:
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return content.decode("latin-1")
+
+
+def _id_text(value: Any) -> str:
+    """Text form of an id; integral floats (e.g. 12.0 from a numeric column with gaps) become ``"12"``."""
+    if isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return str(int(value))
+    return str(value).strip()
+
+
+def _cells_as_text(column: pd.Series) -> pd.Series:
+    """Cells as stripped text; missing values (None, NaN, NA, NaT) become ""."""
+    missing = column.isna().to_numpy()
+    dtype = column.dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        text = column.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    elif pd.api.types.is_bool_dtype(dtype):
+        text = np.where(column.to_numpy(dtype=bool, na_value=False), "True", "False").astype(object)
+    elif pd.api.types.is_integer_dtype(dtype):
+        text = column.astype(object).to_numpy(dtype=object)
+        text = np.array([str(int(v)) if not m else "" for v, m in zip(text, missing)], dtype=object)
+    elif pd.api.types.is_float_dtype(dtype):
+        values = column.to_numpy(dtype=float, na_value=np.nan)
+        integral = np.isfinite(values) & (values == np.round(values))
+        text = np.where(integral, np.round(np.nan_to_num(values)).astype(np.int64).astype(str),
+                        values.astype(str)).astype(object)
+    else:
+        values = column.to_numpy(dtype=object)
+        if all(type(v) is str for v in values):
+            text = np.array([v.strip() for v in values], dtype=object)
+        else:
+            text = np.array(["" if m else _id_text(v) for v, m in zip(values, missing)], dtype=object)
+    text[missing] = ""
+    return pd.Series(text, dtype=object)
+
+
+def _row_error(rows: np.ndarray, ids: np.ndarray, k: int, problem: str, fix: str) -> InvalidInputError:
+    return InvalidInputError(f"studbook row {int(rows[k])} (id {ids[k]!r})", problem, fix)
+
+
+def _build(table: pd.DataFrame, *, allow_selfing: bool) -> Pedigree:
+    # ---- columns
+    lowered = [c.strip().lower().replace(" ", "_") for c in table.columns]
+    seen: set[str] = set()
+    for name in lowered:
+        if name in seen:
+            raise InvalidInputError("studbook", f"column {name!r} appears twice", "keep one column of each name")
+        seen.add(name)
+    table = table.set_axis(lowered, axis=1)
+    missing = [c for c in REQUIRED_COLUMNS if c not in table.columns]
+    if missing:
+        raise InvalidInputError("studbook", f"missing required column(s) {', '.join(map(repr, missing))}",
+                                "the studbook needs the columns id, sire, dam, sex")
+    n = len(table)
+    if n == 0:
+        raise InvalidInputError("studbook", "has no individuals", "add one row per individual")
+    rows = np.arange(1, n + 1, dtype=np.int64)
+    ids = table["id"].to_numpy(dtype=object)
+
+    # ---- ids
+    upper_ids = np.array([v.upper() for v in ids], dtype=object)
+    for k in range(n):
+        if ids[k] == "":
+            raise InvalidInputError(f"studbook row {k + 1}", "the id is empty", "give every individual an id")
+        if upper_ids[k] in UNKNOWN_PARENT_TOKENS:
+            raise _row_error(rows, ids, k, f"{ids[k]!r} cannot be an id: it means 'unknown parent'",
+                             "renumber this individual")
+    duplicated = pd.Series(ids).duplicated(keep="first").to_numpy()
+    if duplicated.any():
+        k = int(np.flatnonzero(duplicated)[0])
+        first = int(np.flatnonzero(ids == ids[k])[0])
+        raise _row_error(rows, ids, k, f"duplicate id: already used in row {first + 1}",
+                         "give each individual a unique id")
+
+    # ---- sex
+    sex = np.empty(n, dtype="<U1")
+    for k, value in enumerate(table["sex"].to_numpy(dtype=object)):
+        code = _SEX_WORDS.get(value.upper())
+        if code is None:
+            raise _row_error(rows, ids, k, f"sex {value!r} is not M, F or U",
+                             "write M (male), F (female) or U (unknown)")
+        sex[k] = code
+
+    # ---- parents
+    index = pd.Index(ids, dtype=object)
+    parents = {}
+    for role in ("sire", "dam"):
+        values = table[role].to_numpy(dtype=object)
+        unknown = np.array([v.upper() in UNKNOWN_PARENT_TOKENS for v in values], dtype=bool)
+        position = index.get_indexer(values).astype(np.int64)
+        position[unknown] = -1
+        absent = (~unknown) & (position < 0)
+        if absent.any():
+            k = int(np.flatnonzero(absent)[0])
+            raise _row_error(rows, ids, k, f"{role} {values[k]!r} is not in the studbook",
+                             f"add a row for {values[k]!r}, or write the {role} as UNK if unknown")
+        parents[role] = position
+    sire, dam = parents["sire"], parents["dam"]
+
+    own = (sire == np.arange(n)) | (dam == np.arange(n))
+    if own.any():
+        k = int(np.flatnonzero(own)[0])
+        raise _row_error(rows, ids, k, "is recorded as its own parent (it would be its own ancestor)",
+                         "correct the sire or dam")
+    selfed = (sire >= 0) & (sire == dam)
+    if selfed.any() and not allow_selfing:
+        k = int(np.flatnonzero(selfed)[0])
+        raise _row_error(rows, ids, k, f"the same individual {ids[sire[k]]!r} is recorded as both sire and dam",
+                         "correct one parent (or, for a self-fertilising plant or hermaphrodite, "
+                         "read the studbook with allow_selfing=True)")
+    bad_sire = (sire >= 0) & (sex[np.maximum(sire, 0)] == "F")
+    if bad_sire.any():
+        k = int(np.flatnonzero(bad_sire)[0])
+        raise _row_error(rows, ids, k, f"sire {ids[sire[k]]!r} is recorded as female",
+                         "correct the sire, or that individual's sex")
+    bad_dam = (dam >= 0) & (sex[np.maximum(dam, 0)] == "M")
+    if bad_dam.any():
+        k = int(np.flatnonzero(bad_dam)[0])
+        raise _row_error(rows, ids, k, f"dam {ids[dam[k]]!r} is recorded as male",
+                         "correct the dam, or that individual's sex")
+    if selfed.any():
+        not_u = selfed & (sex[np.maximum(sire, 0)] != "U")
+        if not_u.any():
+            k = int(np.flatnonzero(not_u)[0])
+            raise _row_error(rows, ids, k, f"parent {ids[sire[k]]!r} of a selfing is recorded as "
+                             f"{sex[sire[k]]}", "record a self-fertilising parent's sex as U")
+
+    # ---- generations (also finds cycles)
+    generation = _generations(sire, dam, rows, ids)
+
+    # ---- dates, alive, location
+    birth = _dates(table, "birth_date", rows, ids)
+    death = _dates(table, "death_date", rows, ids)
+    if birth is not None and death is not None:
+        early = ~np.isnat(birth) & ~np.isnat(death) & (death < birth)
+        if early.any():
+            k = int(np.flatnonzero(early)[0])
+            raise _row_error(rows, ids, k, f"death date {death[k]} is before birth date {birth[k]}",
+                             "correct one of the dates")
+    if birth is not None:
+        for role, position in (("sire", sire), ("dam", dam)):
+            known = position >= 0
+            parent_birth = np.where(known, birth[np.maximum(position, 0)], np.datetime64("NaT"))
+            late = known & ~np.isnat(parent_birth) & ~np.isnat(birth) & (parent_birth > birth)
+            if late.any():
+                k = int(np.flatnonzero(late)[0])
+                raise _row_error(rows, ids, k, f"{role} {ids[position[k]]!r} was born ({parent_birth[k]}) "
+                                 f"after its offspring ({birth[k]})", "correct the parent or the birth dates")
+    alive = _alive(table, death, rows, ids)
+    location = table["location"].to_numpy(dtype=object) if "location" in table.columns else None
+
+    extra_columns = [c for c in table.columns if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    extra = table[extra_columns] if extra_columns else None
+
+    # ---- order: generation, then row
+    order = np.lexsort((rows, generation))
+    new_position = np.empty(n, dtype=np.int64)
+    new_position[order] = np.arange(n)
+
+    def remap(position: np.ndarray) -> np.ndarray:
+        p = position[order]
+        return np.where(p >= 0, new_position[np.maximum(p, 0)], -1).astype(np.int64)
+
+    ordered_ids = ids[order].astype(object)
+    if extra is not None:
+        extra = extra.iloc[order].set_axis(pd.Index(ordered_ids, dtype=object, name="id"), axis=0)
+    return Pedigree(
+        ids=ordered_ids,
+        sire=remap(sire),
+        dam=remap(dam),
+        sex=sex[order],
+        generation=generation[order],
+        source_row=rows[order],
+        birth_date=None if birth is None else birth[order],
+        death_date=None if death is None else death[order],
+        alive=None if alive is None else alive[order],
+        location=None if location is None else location[order],
+        extra=extra,
+    )
+
+
+def _generations(sire: np.ndarray, dam: np.ndarray, rows: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Generation of each individual, found by peeling founders first; a left-over means a cycle.
+
+    Vectorised breadth-first pass over the parent→child links (each link is looked at once).
+    """
+    n = len(sire)
+    generation = np.full(n, -1, dtype=np.int64)
+    child = np.concatenate([np.flatnonzero(sire >= 0), np.flatnonzero(dam >= 0)])
+    parent = np.concatenate([sire[sire >= 0], dam[dam >= 0]])
+    order = np.argsort(parent, kind="stable")
+    child, parent = child[order], parent[order]
+    start = np.searchsorted(parent, np.arange(n + 1))
+    waiting = (sire >= 0).astype(np.int64) + (dam >= 0).astype(np.int64)
+    waiting[(sire >= 0) & (sire == dam)] = 1  # selfing: one parent, counted once
+    frontier = np.flatnonzero(waiting == 0)
+    generation[frontier] = 0
+    while frontier.size:
+        counts = start[frontier + 1] - start[frontier]
+        total = int(counts.sum())
+        if total == 0:
+            break
+        offsets = np.repeat(start[frontier] - np.cumsum(counts) + counts, counts) + np.arange(total)
+        kids = child[offsets]
+        from_parent = parent[offsets]
+        # a selfed child is listed twice under the same parent; count it once
+        pair = kids * (n + 1) + from_parent
+        _, first = np.unique(pair, return_index=True)
+        kids = kids[np.sort(first)]
+        np.subtract.at(waiting, kids, 1)
+        ready = np.unique(kids[waiting[kids] == 0])
+        s = np.where(sire[ready] >= 0, generation[np.maximum(sire[ready], 0)], -1)
+        d = np.where(dam[ready] >= 0, generation[np.maximum(dam[ready], 0)], -1)
+        generation[ready] = np.maximum(s, d) + 1
+        frontier = ready
+    left = np.flatnonzero(generation < 0)
+    if left.size:
+        raise _cycle_error(left, sire, dam, rows, ids, generation)
+    return generation
+
+
+def _cycle_error(left: np.ndarray, sire: np.ndarray, dam: np.ndarray, rows: np.ndarray, ids: np.ndarray,
+                 generation: np.ndarray) -> InvalidInputError:
+    """Walk up unplaced parents from an unplaced individual until an individual repeats: that is a cycle."""
+    path: list[int] = []
+    seen: dict[int, int] = {}
+    k = int(left[0])
+    while k not in seen:
+        seen[k] = len(path)
+        path.append(k)
+        k = int(sire[k]) if sire[k] >= 0 and generation[sire[k]] < 0 else int(dam[k])
+    cycle = path[seen[k]:]
+    first = min(cycle, key=lambda j: rows[j])
+    start = cycle.index(first)
+    cycle = cycle[start:] + cycle[:start]
+    chain = " → ".join(repr(ids[j]) for j in cycle + [cycle[0]])
+    return _row_error(rows, ids, first, f"is its own ancestor: cycle {chain} (each is a parent of the one before)",
+                      "correct the sire or dam of one of these individuals")
+
+
+def _dates(table: pd.DataFrame, name: str, rows: np.ndarray, ids: np.ndarray) -> np.ndarray | None:
+    if name not in table.columns:
+        return None
+    text = table[name].to_numpy(dtype=object)
+    given = text != ""
+    parsed = pd.to_datetime(pd.Series(np.where(given, text, None), dtype=object), format="ISO8601",
+                            errors="coerce")
+    values = parsed.to_numpy(dtype="datetime64[ns]")
+    bad = given & np.isnat(values)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise _row_error(rows, ids, k, f"{name} {text[k]!r} is not a date",
+                         "write dates as YYYY-MM-DD (or YYYY-MM, YYYY), or leave the cell empty")
+    return values.astype("datetime64[D]")
+
+
+def _alive(table: pd.DataFrame, death: np.ndarray | None, rows: np.ndarray, ids: np.ndarray) -> np.ndarray | None:
+    if "alive" not in table.columns:
+        return None if death is None else np.isnat(death)
+    text = table["alive"].to_numpy(dtype=object)
+    alive = np.zeros(len(text), dtype=bool)
+    for k, value in enumerate(text):
+        word = value.upper()
+        if word in _TRUE_WORDS:
+            alive[k] = True
+        elif word not in _FALSE_WORDS:
+            raise _row_error(rows, ids, k, f"alive {value!r} is not yes/no", "write yes or no (or true/false, 1/0)")
+    if death is not None:
+        contradiction = alive & ~np.isnat(death)
+        if contradiction.any():
+            k = int(np.flatnonzero(contradiction)[0])
+            raise _row_error(rows, ids, k, f"is marked alive but has a death date ({death[k]})",
+                             "remove the death date or mark it as not alive")
+    return alive
