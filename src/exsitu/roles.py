@@ -24,11 +24,13 @@ Scoring rule (documented also in :func:`scoring_rules`):
 * a role that needs living individuals of this taxon scores 0 when the organism cannot be kept alive ex
   situ (``can_hold_living=False``);
 * strength: score ≥ 5 ``strong``, 3–4 ``moderate``, 1–2 ``weak``, 0 ``none`` (course convention).
+
+Threat codes (in the catalogue and in the Step 1 input) are checked against the Threats Classification
+Scheme v3.3 with :func:`exsitu.threats.validate_threat_code`; a level-1 code matches all its sub-codes.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
 from dataclasses import dataclass, field, fields, replace
