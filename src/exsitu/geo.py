@@ -19,6 +19,7 @@ import io
 import math
 import os
 import threading
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -32,6 +33,8 @@ from exsitu.validation import InvalidInputError, require_number
 
 __all__ = [
     "AOO_CRS",
+    "DUPLICATE_DECIMALS",
+    "EOO_RULES",
     "EXCLUSION_REASONS",
     "KEPT_COLUMNS",
     "OccurrenceCleaning",
@@ -42,6 +45,7 @@ __all__ = [
     "extent_of_occurrence",
     "minimum_convex_polygon",
     "occupied_cells",
+    "polygon_area_km2",
     "range_summary",
     "read_occurrences",
 ]
@@ -186,6 +190,7 @@ def clean_occurrences(frame: pd.DataFrame) -> OccurrenceCleaning:
     if missing.any():
         reason[missing] = "missing"
         detail[missing] = [
+            f"{_LATITUDE if bl else _LONGITUDE} is blank" if (a if bl else b).strip() == "" else
             f"{_LATITUDE if bl else _LONGITUDE} {(a if bl else b)!r} is not a number"
             for bl, a, b in zip(bad_lat[missing], _texts(raw_lat[missing]), _texts(raw_lon[missing]))
         ]
@@ -207,14 +212,12 @@ def clean_occurrences(frame: pd.DataFrame) -> OccurrenceCleaning:
     dup_local = keys.duplicated(keep="first").to_numpy()
     if dup_local.any():
         positions = np.flatnonzero(usable)
-        first_of = keys.reset_index(drop=True).groupby(["lat", "lon"], sort=False).ngroup().to_numpy()
-        first_position = {}
-        for group, position in zip(first_of, positions):
-            first_position.setdefault(group, position)
+        group = keys.groupby(["lat", "lon"], sort=False).ngroup().to_numpy()
+        _, first_in_group = np.unique(group, return_index=True)  # groups are numbered in order of appearance
+        first_row = frame.index.to_numpy()[positions[first_in_group[group[dup_local]]]]
         dup = positions[dup_local]
         reason[dup] = "duplicate"
-        detail[dup] = [f"same coordinates as row {frame.index[first_position[group]]}"
-                       for group in first_of[dup_local]]
+        detail[dup] = [f"same coordinates as row {row}" for row in first_row]
         usable[dup] = False
 
     result = frame.copy()
@@ -222,12 +225,12 @@ def clean_occurrences(frame: pd.DataFrame) -> OccurrenceCleaning:
     result[_LONGITUDE] = lon
     kept = result.loc[usable].copy()
     excluded = result.loc[~usable].copy()
-    excluded[_LATITUDE] = raw_lat.loc[~usable].to_numpy() if not pd.api.types.is_numeric_dtype(raw_lat) \
-        else excluded[_LATITUDE]
-    excluded[_LONGITUDE] = raw_lon.loc[~usable].to_numpy() if not pd.api.types.is_numeric_dtype(raw_lon) \
-        else excluded[_LONGITUDE]
-    excluded["reason"] = pd.Series(reason[~usable], index=excluded.index, dtype=object).astype(str)
-    excluded["detail"] = pd.Series(detail[~usable], index=excluded.index, dtype=object).astype(str)
+    # Excluded rows show the coordinates as written (e.g. "n/a"), so a person can see what was wrong.
+    for column, raw in ((_LATITUDE, raw_lat), (_LONGITUDE, raw_lon)):
+        if not pd.api.types.is_numeric_dtype(raw):
+            excluded[column] = raw.loc[~usable].astype(object).to_numpy()
+    excluded["reason"] = pd.Series(reason[~usable], index=excluded.index).astype(str)
+    excluded["detail"] = pd.Series(detail[~usable], index=excluded.index).astype(str)
     counts = {key: int((reason == key).sum()) for key in EXCLUSION_REASONS}
     return OccurrenceCleaning(kept=kept, excluded=excluded, counts=counts)
 
@@ -270,9 +273,12 @@ def _read_table(source: Any, delimiter: str | None) -> pd.DataFrame:
     # GBIF's advice for its tab-separated downloads: fields may hold unmatched quote marks, so no quoting.
     quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
     try:
-        return pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-                           quoting=quoting, skip_blank_lines=True)
-    except (pd.errors.ParserError, csv.Error) as error:
+        with warnings.catch_warnings():
+            # a line with more fields than the header would otherwise lose data with only a warning
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
+                               quoting=quoting, skip_blank_lines=True, index_col=False)
+    except (pd.errors.ParserError, pd.errors.ParserWarning, csv.Error) as error:
         raise InvalidInputError("path", f"the table could not be read: {error}",
                                 "check that every line has as many fields as the header") from None
 
@@ -496,7 +502,10 @@ def extent_of_occurrence(
     when the points do not fit within one hemisphere.
     """
     lat, lon = _coordinates(latitude, longitude)
-    cell = require_number(aoo_cell_size_km, "aoo_cell_size_km", minimum=0, inclusive_minimum=False, unit="km")
+    cell = require_number(aoo_cell_size_km, "aoo_cell_size_km", minimum=0.001, unit="km")
+    if not isinstance(at_least_aoo, (bool, np.bool_)):
+        raise InvalidInputError("at_least_aoo", f"expected True or False, got {at_least_aoo!r}",
+                                "use True to apply the Guidelines' EOO-at-least-AOO rule")
     hull = _hull(lat, lon)
     if hull is None:
         return _aoo_km2(lat, lon, cell, (0.0, 0.0))
