@@ -459,10 +459,11 @@ class _Thresholds:
         value = THRESHOLDS[key][category]
         if value is None or not self.relax:
             return value
+        # Rounded so that e.g. 0.1 × 0.8 is exactly 0.08 and a value on the relaxed limit counts.
         if key in _UPPER_LIMITS:
-            return value * (1 + self.relax)
+            return round(value * (1 + self.relax), 9)
         if key in _LOWER_LIMITS:
-            return value * (1 - self.relax)
+            return round(value * (1 - self.relax), 9)
         return value
 
 
