@@ -130,9 +130,10 @@ def read_occurrences(
     """Read occurrence records and keep those whose coordinates are usable.
 
     ``source`` is a path, the file's bytes, a file-like object (an upload in an app) or a
-    ``pandas.DataFrame``. Files are UTF-8 text: Darwin Core CSV (comma) or a GBIF download (tab-separated;
-    read with quoting switched off, as GBIF advises, because its fields may contain unmatched quote
-    marks). The delimiter (comma, tab or semicolon) is guessed from the header unless given.
+    ``pandas.DataFrame``. Files are UTF-8 text: Darwin Core CSV (comma) or a GBIF "simple" download
+    (tab-separated, fields not quoted, so a field may hold a stray quote mark; it is read with quoting
+    switched off, as GBIF users do, e.g. ``quote = ""`` in R). A tab-separated file whose header is quoted is
+    read with ordinary quoting. The delimiter (comma, tab or semicolon) is guessed from the header unless given.
 
     Columns ``decimalLatitude`` and ``decimalLongitude`` (WGS84 decimal degrees) are required (names are
     matched ignoring case and a ``dwc:`` prefix); :data:`KEPT_COLUMNS` and ``extra_columns`` are kept when
@@ -270,8 +271,11 @@ def _read_table(source: Any, delimiter: str | None) -> pd.DataFrame:
     if delimiter is None:
         counts = {sep: header.count(sep) for sep in ("\t", ",", ";")}
         delimiter = max(counts, key=lambda sep: counts[sep]) if max(counts.values()) else ","
-    # GBIF's advice for its tab-separated downloads: fields may hold unmatched quote marks, so no quoting.
-    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+    # GBIF's tab-separated downloads are not quoted and fields may hold stray quote marks, so no quoting —
+    # unless the header itself is quoted (tab-separated files written by R or spreadsheets quote text).
+    header_fields = header.split(delimiter)
+    quoted_header = all(len(f.strip()) >= 2 and f.strip()[0] == f.strip()[-1] == '"' for f in header_fields)
+    quoting = csv.QUOTE_NONE if delimiter == "\t" and not quoted_header else csv.QUOTE_MINIMAL
     try:
         with warnings.catch_warnings():
             # a line with more fields than the header would otherwise lose data with only a warning

@@ -185,6 +185,13 @@ def test_reads_gbif_tab_separated_download_with_quotes_inside_fields():
     assert "gbifID" not in frame.columns and "issue" not in frame.columns
 
 
+def test_tab_separated_file_with_a_quoted_header_is_read_with_quoting():
+    text = '"decimalLatitude"\t"decimalLongitude"\t"locality"\n1.5\t2.5\t"a, b"\n3\t4\t"c"\n'
+    frame = geo.read_occurrences(text.encode(), extra_columns=["locality"])
+    assert frame["locality"].tolist() == ["a, b", "c"]
+    assert frame["decimalLatitude"].tolist() == [1.5, 3.0]
+
+
 def test_every_exclusion_reason_is_counted_and_explained():
     text = "\n".join([
         "decimalLatitude,decimalLongitude,scientificName",
