@@ -30,6 +30,10 @@ __all__ = ["InvalidInputError", "__version__", *sorted(_SUBMODULES)]
 
 
 def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        return importlib.import_module(f"exsitu.{name}")
+    if not name.startswith("_"):
+        try:
+            return importlib.import_module(f"exsitu.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"exsitu.{name}":
+                raise
     raise AttributeError(f"module 'exsitu' has no attribute {name!r}")
