@@ -3,7 +3,7 @@
 One import for lessons and apps::
 
     from exsitu.pedigree import read_studbook, mean_kinship, gene_diversity, rank_pairings
-    ped = read_studbook("data/studbooks/synthetic_golden_frog_studbook.csv")
+    ped = read_studbook("data/studbooks/synthetic_frog_studbook.csv")
     mean_kinship(ped)            # mk of each living individual (living = the studbook's alive column)
 
 The work is split into small modules: :mod:`exsitu.studbook` (reading and checking),
