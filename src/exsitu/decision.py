@@ -682,14 +682,14 @@ class Decision:
         object.__setattr__(self, "score_max", hi)
 
         options = _coerce(self.options, Option, "options")
-        if not any(o.is_baseline for o in options):
-            options = (baseline_option(),) + options
         seen: dict[str, int] = {}
-        for i, option in enumerate(options):
+        for i, option in enumerate(options):  # indices as the caller gave them (before adding the baseline)
             if option.id in seen:
                 raise InvalidInputError(f"options[{i}].id", f"{option.id!r} is used by another option",
                                         "give every option its own id")
             seen[option.id] = i
+        if not any(o.is_baseline for o in options):
+            options = (baseline_option(),) + options
         object.__setattr__(self, "options", options)
 
         criteria = _coerce(self.criteria, Criterion, "criteria")
@@ -761,6 +761,7 @@ class Decision:
         """Set (or replace) one score, with its rationale."""
         self.option(option_id)
         self.criterion(criterion_id)
+        require_number(value, "value", minimum=self.score_min, maximum=self.score_max)
         new = Score(option_id=option_id, criterion_id=criterion_id, value=value, rationale=rationale, by=by, date=date)
         kept = tuple(s for s in self.scores if (s.option_id, s.criterion_id) != (option_id, criterion_id))
         return replace(self, scores=kept + (new,))
