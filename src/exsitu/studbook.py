@@ -135,6 +135,8 @@ class Pedigree:
                 raise InvalidInputError(field_name, "a boolean Series must have one entry per studbook id",
                                         "index it by the studbook ids")
         else:
+            if isinstance(living, (set, frozenset, tuple, pd.Index)):
+                living = list(living)
             values = np.asarray(living, dtype=object) if not isinstance(living, np.ndarray) else living
             if values.ndim != 1:
                 raise InvalidInputError(field_name, "must be a one-dimensional list of ids or a boolean mask",

@@ -478,3 +478,18 @@ def test_summary_counts_unknown_parents_and_uses_sparse_route_consistently():
     assert dense.n_unknown_parents == int(((ped.sire < 0) != (ped.dam < 0)).sum()) > 0
     for name in ("gene_diversity", "mean_kinship", "founder_genome_equivalents", "mean_inbreeding"):
         assert getattr(dense, name) == pytest.approx(getattr(sparse, name), abs=TOL)
+
+
+def test_dataframe_with_typed_columns_and_living_as_set():
+    frame = pd.DataFrame({"id": np.array([10, 20, 30]), "sire": [None, None, 10], "dam": [np.nan, np.nan, 20],
+                          "sex": ["M", "F", "F"], "alive": [False, True, True],
+                          "birth_date": pd.to_datetime(["2001-01-01", None, "2005-05-05"])})
+    ped = read_studbook(frame)
+    assert list(ped.ids) == ["10", "20", "30"] and ped.alive.tolist() == [False, True, True]
+    assert np.isnat(ped.birth_date[1]) and str(ped.birth_date[2]) == "2005-05-05"
+    # 20 is the dam of 30: mk = (0.5 + 0.25) / 2 for both
+    expected = pd.Series([0.375, 0.375], index=pd.Index(["20", "30"], name="id"), name="mean_kinship")
+    for living in ({"20", "30"}, ("20", 30), pd.Index(["30", "20"]), None):
+        result = mean_kinship(ped, living)
+        assert list(result.index) == ["20", "30"]
+        np.testing.assert_allclose(result.to_numpy(), expected.to_numpy())
