@@ -7,7 +7,8 @@ Two models, both run for all replicates at once with numpy (a Python loop runs o
 adult class (age ≥ A, constant adult survival, no maximum age). Each year, in Vortex's order:
 
 1. environmental variation (EV): this year's juvenile survival, adult survival and breeding probability are
-   drawn per replicate from beta distributions with the given mean and SD (independent among rates);
+   drawn per replicate from beta distributions with the given mean and SD (independent among rates — a
+   simplification: good and bad years often move several rates together, which raises extinction risk);
    carrying capacity from a normal distribution (truncated at 0);
 2. catastrophes: each strikes a replicate with its annual probability and multiplies survival by
    (1 − survival_severity) and the breeding probability by (1 − fecundity_severity);
@@ -821,7 +822,7 @@ def _simulate_stage(params: PVAParameters, replicates: int, years: int, streams:
 
         # 2. breeding
         adult_f, adult_m = females[:, -1], males[:, -1]
-        p_breed = np.clip(bp * fec_mult, 0.0, 1.0) * ones
+        p_breed = bp * fec_mult * ones  # both factors lie in [0, 1]
         breeders = rng_d.binomial(adult_f, p_breed) if demographic else adult_f * p_breed
         if params.mating_system == "polygynous":
             breeders = np.where(adult_m > 0, breeders, 0)
