@@ -1,8 +1,9 @@
 """Step 5 of an ECA: an informed and transparent decision, made explicit as a multi-criteria analysis.
 
-Step 5 asks the group to "make an informed and transparent decision on which ex situ roles/activities
-(if any) to retain in the species' overall conservation strategy" [CPSG-ECA], weighing whether the
-expected conservation benefit outweighs costs and risks, relative to the alternatives (eca-process.md §2).
+Step 5 asks the group to make an informed and transparent decision on which ex situ roles or activities,
+if any, to retain in the species' overall conservation strategy (CPSG wording, lightly paraphrased
+[CPSG-ECA]), weighing whether the expected conservation benefit outweighs costs and risks, relative to the
+alternatives (eca-process.md §2).
 The outcome may be **no ex situ role** — an integrated plan stays integrated when ex situ actions are
 judged unnecessary (CPSG via iucn-csg.org, citing Byers et al. 2013) — and the 2021 Canadian snakes ICAP
 did not recommend ex situ population management for most species (case-studies.md, case 10).
@@ -34,7 +35,8 @@ Conventions (course choices, stated so a workshop can follow them):
 the smallest change in its (normalised) weight at which the top option changes, and which option then
 leads (the idea of the minimum weight change that alters the ranking, for the weighted-sum model:
 Triantaphyllou E. & Sánchez A. (1997) A sensitivity analysis approach for some deterministic
-multi-criteria decision-making methods. *Decision Sciences* 28(1):151–194). Scheme used here: criterion
+multi-criteria decision-making methods. *Decision Sciences* 28(1):151–194,
+http://www.csc.lsu.edu/trianta/Journal_PAPERS1/SENSIT1.htm). Scheme used here (the course's choice): criterion
 k's weight is set to t ∈ [0, 1] and the other weights are rescaled **proportionally** so that all still
 sum to 1, w_j(t) = w_j · (1 − t)/(1 − w_k) (if every other weight is zero the remainder is shared
 equally). Each option's weighted score is then linear in t, S_i(t) = R_i + t·(v_ik − R_i) with R_i the
@@ -43,9 +45,10 @@ searched for. A criterion is **robust** when no weight in [0, 1] changes the top
 
 **Weight uncertainty** (:meth:`Decision.weight_uncertainty`): weights drawn from a Dirichlet
 distribution centred on the group's weights (seeded), reporting the share of draws in which each option
-ranks first — the "rank acceptability" idea of SMAA (Lahdelma R., Hokkanen J. & Salminen P. (1998)
+ranks first — the acceptability-index idea of SMAA (Lahdelma R., Hokkanen J. & Salminen P. (1998)
 SMAA — Stochastic multiobjective acceptability analysis. *European Journal of Operational Research*
-106(1):137–143).
+106(1):137–143), which explores the whole weight space; here the weights are drawn around the group's
+own weights instead (course choice).
 
 The final record (:class:`DecisionRecord`, from :meth:`Decision.record`) keeps the chosen option(s), the
 roles retained, an auto-generated summary and the group's own reasoning, dissent, notes, date and
@@ -528,7 +531,12 @@ class SensitivityAnalysis:
     scheme: str = SENSITIVITY_SCHEME
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per criterion, indexed by criterion id; the smallest change first is not imposed."""
+        """One row per criterion (in the decision's order), indexed by criterion id.
+
+        Columns: criterion, current_weight, increase_to, leader_if_increased, decrease_to,
+        leader_if_decreased, smallest_change, relative_change (smallest_change / current_weight, the
+        relative measure Triantaphyllou & Sánchez report), new_leader, robust. NaN / '' where no change.
+        """
         rows = []
         for item in self.items:
             change = item.smallest_change
@@ -1151,10 +1159,11 @@ class DecisionRecord:
         missing = self.decision.missing_rationales()
         if missing:
             out.append(f"{len(missing)} score(s) without a rationale: " + ", ".join(f"{o}/{c}" for o, c in missing))
-        if self.decision.missing_scores():
-            out.append(f"{len(self.decision.missing_scores())} option/criterion pair(s) not scored")
-        else:
+        try:
             leaders = self.decision.recommendation().leader_ids
+        except InvalidInputError as error:
+            out.append(f"no ranking: {error}")
+        else:
             if set(leaders) != set(self.chosen_option_ids):
                 out.append("the chosen option(s) differ from the top of the ranking (see the group's reasoning)")
         return tuple(out)

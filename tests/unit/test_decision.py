@@ -299,6 +299,14 @@ def _scan_totals(values: np.ndarray, weights: np.ndarray, k: int, t: float) -> n
     return np.array([sum(values[i, j] * w[j] for j in range(len(w))) for i in range(values.shape[0])])
 
 
+def _scan_grid(values: np.ndarray, weights: np.ndarray, k: int, grid: np.ndarray) -> np.ndarray:
+    """The same rescaling for a whole grid of t at once (explicit weight matrix, one row per t)."""
+    rest = 1.0 - weights[k]
+    matrix = np.outer(1.0 - grid, weights / rest)
+    matrix[:, k] = grid
+    return matrix @ values.T
+
+
 def _random_decision(rng: np.random.Generator) -> Decision:
     n_opt = int(rng.integers(2, 6))
     n_crit = int(rng.integers(2, 5))
@@ -313,6 +321,10 @@ def _random_decision(rng: np.random.Generator) -> Decision:
 def test_sensitivity_crossings_match_brute_force_scan():
     rng = np.random.default_rng(20240501)
     step = 1e-4
+    # the two independent implementations agree with each other before the scan is trusted
+    probe = _random_decision(rng)
+    v, w = probe.value_table().to_numpy(), probe.normalised_weights().to_numpy()
+    np.testing.assert_allclose(_scan_grid(v, w, 1, np.array([0.3]))[0], _scan_totals(v, w, 1, 0.3))
     checked = 0
     for _ in range(25):
         decision = _random_decision(rng)
@@ -327,7 +339,7 @@ def test_sensitivity_crossings_match_brute_force_scan():
             for point, leaders, grid in (
                     (item.increase_to, item.leaders_if_increased, np.append(np.arange(w, 1, step), 1.0)),
                     (item.decrease_to, item.leaders_if_decreased, np.append(np.arange(w, 0, -step), 0.0))):
-                scanned = [ids[int(np.argmax(_scan_totals(values, weights, k, t)))] for t in grid]
+                scanned = [ids[i] for i in np.argmax(_scan_grid(values, weights, k, grid), axis=1)]
                 changed = [i for i, top in enumerate(scanned) if top != leader]
                 if not changed:
                     assert point is None
@@ -392,7 +404,7 @@ def test_sensitivity_robust_single_criterion_and_zero_other_weights():
     np.testing.assert_allclose(sweep.loc[1.0].to_numpy(), [0, 6, 8])
     item = decision.sensitivity().items[0]
     assert item.increase_to is None
-    # b (8 → 4) vs a (6 → 6): b = 4 + 4t, a = 6 → t = 0.5 a leads; baseline 10t vs 6 at t = 0.6 earlier... from t = 1 down
+    # lowering the weight from 1: b = 4 + 4t meets a = 6 at t = 0.5 (baseline 10 − 10t reaches b only at 3/7)
     assert item.decrease_to == pytest.approx(0.5) and item.leaders_if_decreased == ("a",)
 
 
@@ -484,6 +496,9 @@ def test_record_from_dict_checks_derived_fields():
     _raises("record.colour", DecisionRecord.from_dict, dict(data, colour="red"))
     _raises("decision.scores[0].value", DecisionRecord.from_dict,
             dict(data, decision=dict(data["decision"], scores=[dict(data["decision"]["scores"][0], value=99)])))
+    unranked = DecisionRecord(decision=Decision(options=[Option(id="a", name="A", role_ids=["r"])]),
+                              chosen_option_ids=["a"], reasoning="scored later")
+    assert unranked.flags[0].startswith("no ranking: scores['no_ex_situ_action']['conservation_benefit']")
     minimal = {k: v for k, v in data.items() if k not in ("roles_retained", "ex_situ_recommended")}
     assert DecisionRecord.from_dict(minimal).to_dict() == data
 
