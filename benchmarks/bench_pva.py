@@ -22,7 +22,8 @@ PURE_PYTHON_REPLICATES = 100
 
 # SYNTHETIC medium-sized mammal-like life history with every stochastic part switched on.
 PARAMS = PVAParameters(
-    initial_size=120, initial_age_distribution="adults", age_at_first_breeding=3, juvenile_survival=(0.55, 0.75, 0.8), adult_survival=0.88,
+    initial_size=120, initial_age_distribution="adults", age_at_first_breeding=3,
+    juvenile_survival=(0.55, 0.75, 0.8), adult_survival=0.88,
     breeding_probability=0.55, mean_offspring=1.6, juvenile_survival_sd=0.08, adult_survival_sd=0.04,
     breeding_probability_sd=0.12, carrying_capacity=250, carrying_capacity_sd=25,
     catastrophes=(Catastrophe(0.04, 0.25, 0.5, "epidemic"), Catastrophe(0.02, 0.1, 0.8, "drought")),

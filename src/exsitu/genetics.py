@@ -180,8 +180,8 @@ def required_effective_size(target_gene_diversity: float = 0.9, years: float = 1
 
     Returns the smallest integer Ne with GD_0·(1 − 1/(2Ne))^(years/L) ≥ target (checked with that formula, so Ne
     meets the target and Ne − 1 does not). The worked examples in the domain file round up the same way:
-    L = 5 → 95.16 → **96**; L = 10 → 48; L = 20 → 24; 20 founders, L = 10 → 62.7 → 63. For the unrounded value
-    use :func:`required_effective_size_exact`.
+    L = 5 → 95.16 → **96**; L = 10 → 48; L = 20 → 24; 20 founders, L = 10 → 62.7 → 63. For the unrounded
+    value use :func:`required_effective_size_exact`.
 
     Raises InvalidInputError (field ``target_gene_diversity``) if the target is not below GD_0: no finite Ne
     can then keep it, because drift only loses diversity.

@@ -4,7 +4,7 @@ Two models, both run for all replicates at once with numpy (a Python loop runs o
 
 ``model="stage"`` — a two-sex, age-structured model in the spirit of Vortex (Lacy 1993, Wildlife Research
 20:45–65; Vortex 10 manual, Lacy, Miller & Traylor-Holzer 2015), simplified to juvenile ages 0 … A−1 and one
-adult class (age ≥ A, constant adult survival, no maximum age). Each year, in Vortex's order:
+adult class (age ≥ A, constant adult survival, no maximum age). Each year, in an order like Vortex's:
 
 1. environmental variation (EV): this year's juvenile survival, adult survival and breeding probability are
    drawn per replicate from beta distributions with the given mean and SD (independent among rates — a
@@ -31,7 +31,8 @@ Munholland & Scott 1991, Ecological Monographs 61:115–143): log N changes by �
 N_{t+1} = Poisson(N_t · exp(μ + ε_t)), ε_t ~ Normal(0, σ²). With ``demographic_stochasticity=False`` N is
 continuous and follows a Wiener process in log N (optionally in ``steps_per_year`` sub-steps); first passage
 below a threshold within a step is caught by the Brownian-bridge crossing probability
-exp(−2·(x₀ − b)(x₁ − b)/(σ²·h)) (``continuous_monitoring``), so that the simulated quasi-extinction probability
+exp(−2·(x₀ − b)(x₁ − b)/(σ²·h)) (``continuous_monitoring``), so that the simulated quasi-extinction
+probability
 matches :func:`dennis_quasi_extinction_probability` without discretisation bias (without catastrophes,
 management or a ceiling, which the diffusion approximation does not include). A continuous population is
 extinct below 1 individual. Catastrophes multiply N by (1 − survival_severity); removals and releases are
