@@ -1,0 +1,195 @@
+"""Tests for exsitu.widgets.decision: weights, scores and the record drive the ranking, recommendation and plots.
+
+The decisions are the course's worked examples (illustrative, SYNTHETIC scores) from
+:func:`exsitu.decision.example_decisions`; the expected leaders are worked out here by an independent
+pure-Python weighted sum.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+
+from exsitu.decision import BASELINE_ID, Criterion, Decision, Option, Score, example_decision
+from exsitu.validation import InvalidInputError
+from exsitu.widgets.decision import (decision_explorer, ranking_html, recommendation_html, record_html,
+                                     sensitivity_html)
+
+
+def leader_by_hand(decision: Decision, weights: dict[str, float]) -> str:
+    """Top option by a plain weighted sum (cost criteria converted to 10 − score), weights normalised here."""
+    total_weight = sum(weights.values())
+    best, best_score = None, -1.0
+    for option in decision.options:
+        score = 0.0
+        for criterion in decision.criteria:
+            value = decision.score(option.id, criterion.id).value
+            if criterion.direction == "cost":
+                value = 10 - value
+            score += weights[criterion.id] / total_weight * value
+        if score > best_score:
+            best, best_score = option.id, score
+    return best
+
+
+@pytest.fixture
+def frog():
+    return decision_explorer(example_decision("frog_insurance"))
+
+
+def test_starts_from_the_decision_and_shows_every_output(frog):
+    parts = frog.parts
+    decision = example_decision("frog_insurance")
+    assert parts.decision == decision and parts.original == decision
+    assert parts.ranking.value == ranking_html(decision)
+    assert parts.recommendation.value == recommendation_html(decision.recommendation())
+    assert "ex situ management recommended" in parts.recommendation.value
+    for image in (parts.contributions, parts.sensitivity_plot, parts.uncertainty_plot):
+        assert image.value[:4] == b"\x89PNG"
+    assert parts.sensitivity_criterion.value == "conservation_benefit"      # the most sensitive criterion
+    assert set(parts.score_cells) == {(o.id, c.id) for o in decision.options for c in decision.criteria}
+    cell = parts.score_cells[("insurance_living", "risk")]
+    assert cell.value.value == "3" and cell.rationale.value == decision.score("insurance_living", "risk").rationale
+    assert parts.weight_shares["conservation_benefit"].value == "= 40% of the total"
+    assert parts.message.value == "" and parts.transparency.value == ""
+
+
+def test_moving_the_benefit_weight_flips_the_recommendation(frog):
+    parts = frog.parts
+    decision = example_decision("frog_insurance")
+    weights = {c.id: c.weight for c in decision.criteria}
+    assert leader_by_hand(decision, weights) == "insurance_living"
+    ranking = parts.ranking.value
+    slider = parts.weight_sliders["conservation_benefit"]
+    slider.value = 0.35                       # 0.35 / 0.95 = 0.368 > 0.308: the insurance population still leads
+    assert leader_by_hand(decision, {**weights, "conservation_benefit": 0.35}) == "insurance_living"
+    assert parts.decision.recommendation().leader_ids == ("insurance_living",)
+    assert "ex situ management recommended" in parts.recommendation.value
+    slider.value = 0.25                       # 0.25 / 0.85 = 0.294 < 0.308: the baseline leads
+    assert leader_by_hand(decision, {**weights, "conservation_benefit": 0.25}) == BASELINE_ID
+    assert parts.decision.recommendation().leader_ids == (BASELINE_ID,)
+    assert "ex situ management not recommended" in parts.recommendation.value
+    assert "Ex situ management is not recommended" in parts.recommendation.value
+    assert parts.ranking.value != ranking
+    first_row = parts.ranking.value.split("<tr style='border-top")[1]
+    assert "No ex situ action" in first_row and "font-weight:bold" in first_row
+    assert parts.weight_shares["conservation_benefit"].value == "= 29% of the total"
+    assert parts.decision.criterion("conservation_benefit").weight == 0.25
+    assert parts.original.criterion("conservation_benefit").weight == 0.4     # the decision given is unchanged
+    parts.reset_weights.click()
+    assert slider.value == 0.4 and parts.decision.recommendation().leader_ids == ("insurance_living",)
+
+
+def test_snake_example_shows_not_recommended():
+    parts = decision_explorer(example_decision("snake_not_recommended")).parts
+    assert "ex situ management not recommended" in parts.recommendation.value
+    parts.weight_sliders["conservation_benefit"].value = 1.0       # 1.0 / 1.6 = 0.625 > 0.595
+    assert parts.decision.recommendation().leader_ids == ("combination",)
+    assert "ex situ management recommended" in parts.recommendation.value
+
+
+def test_a_bad_score_shows_a_message_and_keeps_the_last_valid_decision(frog):
+    parts = frog.parts
+    before = parts.decision
+    cell = parts.score_cells[("insurance_living", "risk")]
+    cell.value.value = "12"
+    assert "score of &#x27;Insurance population — living individuals&#x27; on &#x27;Risk&#x27;" in parts.message.value
+    assert "at most 10" in parts.message.value
+    assert parts.decision == before and cell.value.layout.border
+    cell.value.value = "high"
+    assert "expected a number" in parts.message.value and parts.decision == before
+    cell.value.value = " "
+    assert "is empty" in parts.message.value and parts.decision == before
+    cell.value.value = "9"
+    assert parts.message.value == "" and not cell.value.layout.border
+    assert parts.decision.score("insurance_living", "risk").value == 9
+
+
+def test_editing_a_score_and_its_rationale_changes_the_ranking(frog):
+    parts = frog.parts
+    parts.scorer.value = "A. Learner"
+    ranking = parts.ranking.value
+    cell = parts.score_cells[("reintroduction_living", "conservation_benefit")]
+    cell.rationale.value = "SYNTHETIC: Bd has gone from the release site"
+    cell.value.value = "10"
+    score = parts.decision.score("reintroduction_living", "conservation_benefit")
+    assert score.value == 10 and score.rationale.startswith("SYNTHETIC") and score.by == "A. Learner"
+    assert parts.ranking.value != ranking
+    cell.rationale.value = ""
+    assert "1 score(s) without a rationale" in parts.transparency.value
+    assert "Reintroduction — living individuals / Conservation benefit" in parts.transparency.value
+
+
+def test_all_weights_zero_is_a_message_not_a_traceback(frog):
+    parts = frog.parts
+    for slider in parts.weight_sliders.values():
+        slider.value = 0.0
+    assert "all criterion weights are zero" in parts.recommendation.value
+    assert parts.contributions.value == b"" and parts.sensitivity_plot.value == b"" and parts.ranking.value == ""
+    parts.weight_sliders["risk"].value = 0.5
+    assert parts.decision.recommendation().leader_ids == (BASELINE_ID,)        # only risk counts: the baseline risks 0
+    assert parts.contributions.value[:4] == b"\x89PNG"
+
+
+def test_missing_scores_are_reported_then_filled():
+    decision = Decision(options=[Option(id="seed_bank", name="Seed bank", role_ids=["biobank"], form="bio-samples")],
+                        criteria=[Criterion(id="benefit", name="Benefit"),
+                                  Criterion(id="cost", name="Cost", direction="cost")],
+                        scores=[Score(option_id=BASELINE_ID, criterion_id="benefit", value=0, rationale="r"),
+                                Score(option_id=BASELINE_ID, criterion_id="cost", value=0, rationale="r"),
+                                Score(option_id="seed_bank", criterion_id="benefit", value=8, rationale="r")])
+    parts = decision_explorer(decision).parts
+    assert "has no score on criterion" in parts.recommendation.value and parts.contributions.value == b""
+    assert parts.score_cells[("seed_bank", "cost")].value.value == ""
+    parts.score_cells[("seed_bank", "cost")].value.value = "4"            # 0.5·8 + 0.5·6 = 7 > 5 (baseline)
+    assert parts.decision.recommendation().leader_ids == ("seed_bank",)
+    assert "ex situ management recommended" in parts.recommendation.value
+
+
+def test_sensitivity_follows_the_chosen_criterion(frog):
+    parts = frog.parts
+    decision = example_decision("frog_insurance")
+    assert parts.sensitivity_statement.value == sensitivity_html(decision.sensitivity())
+    assert html.escape("falls to 0.308") in parts.sensitivity_statement.value
+    plot = parts.sensitivity_plot.value
+    parts.sensitivity_criterion.value = "cost"
+    assert parts.sensitivity_plot.value != plot and parts.sensitivity_plot.value[:4] == b"\x89PNG"
+
+
+def test_recording_the_decision(frog):
+    parts = frog.parts
+    parts.participants.value = "A. Facilitator\nB. Keeper\n"
+    parts.dissent.value = "B. Keeper: a biobank should start now, not later"
+    parts.date.value = "2024-06-15"
+    record = parts.take_record()
+    assert record is parts.record and record.chosen_option_ids == ("insurance_living",)
+    assert record.participants == ("A. Facilitator", "B. Keeper") and len(record.dissent) == 1
+    assert record.date == "2024-06-15" and record.ex_situ_recommended and record.roles_retained == ("insurance",)
+    assert parts.record_view.value == record_html(record)
+    parts.chosen.value = ("combination",)                 # not the top: needs reasoning
+    parts.record_button.click()
+    assert parts.record is None and "reasoning" in parts.record_view.value
+    parts.reasoning.value = "SYNTHETIC: the group wants cryopreservation developed alongside the colonies"
+    parts.record_button.click()
+    assert parts.record.chosen_option_ids == ("combination",)
+    assert "differ from the top of the ranking" in parts.record_view.value
+    parts.date.value = "15/06/2024"
+    parts.record_button.click()
+    assert parts.record is None and "YYYY-MM-DD" in parts.record_view.value
+
+
+def test_factory_accepts_a_dict_and_rejects_other_things():
+    decision = example_decision("snake_not_recommended")
+    assert decision_explorer(decision.to_dict()).parts.decision == decision
+    with pytest.raises(InvalidInputError) as info:
+        decision_explorer(["not", "a", "decision"])
+    assert info.value.field == "decision"
+
+
+def test_ranking_html_has_one_row_per_option_in_rank_order():
+    decision = example_decision("frog_insurance")
+    text = ranking_html(decision)
+    assert text.count("<tr style='border-top") == len(decision.options)
+    positions = [text.index(html.escape(name)) for name in decision.ranking()["option"]]
+    assert positions == sorted(positions)
