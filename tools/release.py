@@ -28,6 +28,8 @@ def nbgrader_environment() -> dict[str, str]:
 def assignments(root: Path = ROOT) -> list[str]:
     """The assignment names: one folder per assignment in solutions/ holding at least one notebook."""
     source = root / "solutions"
+    if not source.is_dir():
+        return []
     return sorted(p.name for p in source.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
 
 
