@@ -336,7 +336,7 @@ class RangeExplorer:
             origin = (float(best["origin_x_m"]), float(best["origin_y_m"]))
         figure = plot_range(lat, lon, cell_size_km=self.cell_size_km, origin=origin, title=self.title)
         buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=80)
+        figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
         return buffer.getvalue()
 
     def _summary_table(self) -> str:
