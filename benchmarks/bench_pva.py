@@ -1,35 +1,48 @@
 """Benchmark: exsitu.pva.run_pva, 10,000 replicates × 100 years with every stochastic part on.
 
-Prints sizes, times and the ratio to a straightforward pure-Python implementation of the same yearly cycle run
-one replicate at a time (individual-by-individual Bernoulli draws) in this same process. The pure-Python run
-uses fewer replicates and is extrapolated linearly to 10,000 (replicates are independent, so time is linear in
-their number). Run: ``.venv/bin/python benchmarks/bench_pva.py``. Parameters are SYNTHETIC.
+Prints sizes, times (single-threaded and with one thread per core; results are identical either way) and
+the ratio to a straightforward pure-Python implementation of the same yearly cycle run one replicate at a time
+(individual-by-individual Bernoulli draws) in this same process. The pure-Python run uses fewer replicates
+and is extrapolated linearly to 10,000 (replicates are independent, so time is linear in their number).
+Run: ``.venv/bin/python benchmarks/bench_pva.py``. Parameters are SYNTHETIC.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import os
 import random
 import time
 
 import numpy as np
 
-from exsitu.pva import Catastrophe, PVAParameters, run_pva
+from exsitu.pva import Catastrophe, PVAParameters, deterministic_growth_rate, run_pva
 
 REPLICATES = 10_000
 YEARS = 100
 PURE_PYTHON_REPLICATES = 100
 
-# SYNTHETIC medium-sized mammal-like life history with every stochastic part switched on.
+# SYNTHETIC medium-sized mammal-like life history with every stochastic part switched on: breeding from age 2
+# (juvenile ages 0 and 1), 120 individuals growing towards K = 250.
 PARAMS = PVAParameters(
-    initial_size=120, initial_age_distribution="adults", age_at_first_breeding=3,
-    juvenile_survival=(0.55, 0.75, 0.8), adult_survival=0.88,
-    breeding_probability=0.55, mean_offspring=1.6, juvenile_survival_sd=0.08, adult_survival_sd=0.04,
+    initial_size=120, initial_age_distribution="adults", age_at_first_breeding=2,
+    juvenile_survival=(0.55, 0.75), adult_survival=0.88,
+    breeding_probability=0.55, mean_offspring=1.4, juvenile_survival_sd=0.08, adult_survival_sd=0.04,
     breeding_probability_sd=0.12, carrying_capacity=250, carrying_capacity_sd=25,
     catastrophes=(Catastrophe(0.04, 0.25, 0.5, "epidemic"), Catastrophe(0.02, 0.1, 0.8, "drought")),
     quasi_extinction_threshold=30, ne_to_n_ratio=0.3, removal_years=(1, 2), removal_females=3, removal_males=3,
     release_years=tuple(range(10, 30, 2)), release_females=2, release_males=2, release_survival=0.6,
     release_gene_diversity=0.95)
+
+# The same with other ages at first breeding: each juvenile age adds a beta draw and two binomial draws per
+# replicate-year, so time grows with the age structure.
+AGE_VARIANTS = {
+    1: dict(age_at_first_breeding=1, juvenile_survival=0.45, mean_offspring=1.2),
+    2: {},
+    3: dict(age_at_first_breeding=3, juvenile_survival=(0.55, 0.75, 0.8), mean_offspring=1.6),
+    5: dict(age_at_first_breeding=5, juvenile_survival=(0.55, 0.75, 0.8, 0.85, 0.85), mean_offspring=2.2),
+}
 
 
 def _poisson(rnd: random.Random, mean: float) -> int:
@@ -123,16 +136,21 @@ def pure_python_pva(p: PVAParameters, replicates: int, years: int, seed: int) ->
 
 def main() -> None:
     print(f"exsitu.pva benchmark — stage model, {REPLICATES:,} replicates × {YEARS} years, all stochastic parts on")
-    print("  (demographic binomial/Poisson, beta EV on 5 rates, K with SD, 2 catastrophes, removals, releases)")
+    print("  (demographic binomial/Poisson, beta EV on 4 rates, K with SD, 2 catastrophes, removals, releases;")
+    print(f"   first breeding at age 2, λ = {deterministic_growth_rate(PARAMS):.3f}, K = 250)")
     run_pva(PARAMS, 200, 30, seed=0)  # warm-up (imports, first-call overheads)
-    times = []
-    for seed in (1, 2, 3):
-        start = time.perf_counter()
-        result = run_pva(PARAMS, REPLICATES, YEARS, seed=seed)
-        times.append(time.perf_counter() - start)
-    best = min(times)
-    print(f"numpy (vectorised over replicates): best {best:.3f} s of {', '.join(f'{t:.3f}' for t in times)} s"
-          f"  goal < 1 s: {'met' if best < 1 else 'NOT met'}")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    timings: dict[int, list[float]] = {}
+    for workers in sorted({1, cores}):
+        timings[workers] = []
+        for seed in (1, 2, 3):
+            start = time.perf_counter()
+            result = run_pva(PARAMS, REPLICATES, YEARS, seed=seed, workers=workers)
+            timings[workers].append(time.perf_counter() - start)
+        best = min(timings[workers])
+        print(f"numpy, {workers} thread(s) of {cores} core(s): best {best:.3f} s of "
+              f"{', '.join(f'{t:.3f}' for t in timings[workers])} s  goal < 1 s: {'met' if best < 1 else 'NOT met'}")
+    best = min(timings[1])
     print(f"  P(extinct by year {YEARS}) = {result.extinction_probability[-1]:.4f}, "
           f"mean final N = {result.final_size['mean']:.1f}, mean GD (extant) = {result.gene_diversity_mean[-1]:.3f}")
 
@@ -142,12 +160,24 @@ def main() -> None:
     extrapolated = pure * REPLICATES / PURE_PYTHON_REPLICATES
     print(f"pure Python (one replicate at a time): {pure:.2f} s for {PURE_PYTHON_REPLICATES} replicates → "
           f"{extrapolated:.1f} s for {REPLICATES:,} (extrapolated linearly)")
-    se_p = math.sqrt(max(p_ref * (1 - p_ref), 1e-12) / PURE_PYTHON_REPLICATES)
+    p_numpy = float(result.extinction_probability[-1])
+    se_p = math.sqrt(max(p_numpy * (1 - p_numpy), 1e-12) / PURE_PYTHON_REPLICATES)
     se_n = result.final_size["sd"] / math.sqrt(PURE_PYTHON_REPLICATES)
     print(f"  P(extinct) = {p_ref:.3f} (z = {(p_ref - result.extinction_probability[-1]) / se_p:+.1f}), "
           f"mean final N = {n_ref:.1f} (z = {(n_ref - result.final_size['mean']) / se_n:+.1f}) — same model, "
           f"compared with the numpy run (|z| < 3 expected)")
-    print(f"speed-up: {extrapolated / best:.0f}× (pure Python extrapolated ÷ numpy best)")
+    print(f"speed-up: {extrapolated / best:.0f}× single-threaded, {extrapolated / min(timings[max(timings)]):.0f}× "
+          f"with {max(timings)} thread(s) (pure Python extrapolated ÷ numpy best)")
+
+    print("age structure (all stochastic parts on), 10,000 × 100, one run each:")
+    for age, change in AGE_VARIANTS.items():
+        variant = dataclasses.replace(PARAMS, **change)
+        cells = []
+        for workers in sorted(timings):
+            start = time.perf_counter()
+            run_pva(variant, REPLICATES, YEARS, seed=4, workers=workers)
+            cells.append(f"{time.perf_counter() - start:.3f} s with {workers} thread(s)")
+        print(f"  first breeding at age {age} (λ = {deterministic_growth_rate(variant):.3f}): {'; '.join(cells)}")
 
     diffusion = PVAParameters(model="diffusion", initial_size=120, mu=-0.01, sigma2=0.04, carrying_capacity=250,
                               catastrophes=(Catastrophe(0.04, 0.25),), quasi_extinction_threshold=30)

@@ -436,6 +436,21 @@ def test_same_seed_same_result_and_different_seed_differs():
     assert diffusion_a == run_pva(DIFFUSION, 100, 10, seed=1)
 
 
+def test_results_do_not_depend_on_number_of_threads():
+    from exsitu.pva import BLOCK_SIZE
+
+    reps = BLOCK_SIZE + 700  # two blocks
+    one = run_pva(FULL, reps, 9, seed=12, workers=1, keep_trajectories=True)
+    two = run_pva(FULL, reps, 9, seed=12, workers=2, keep_trajectories=True)
+    default = run_pva(FULL, reps, 9, seed=12, keep_trajectories=True)
+    assert one == two == default
+    assert one.trajectories.shape == (reps, 10)
+    # the blocks use different streams: the second block does not repeat the first
+    assert not np.array_equal(one.trajectories[:700], one.trajectories[BLOCK_SIZE:])
+    with pytest.raises(InvalidInputError, match="^workers: "):
+        run_pva(FULL, 10, 9, workers=0)
+
+
 def test_compare_scenarios_uses_common_random_numbers():
     wild = dataclasses.replace(FULL, removal_years=(), release_years=())
     supplemented = dataclasses.replace(wild, release_years=tuple(range(1, 21)), release_females=3, release_males=3,
