@@ -47,6 +47,10 @@ N_released). This ignores differentiation between the wild and ex situ populatio
 when they mix) and inbreeding depression — approximations to state when teaching. Results report the mean H
 over replicates that are extant.
 
+Speed: replicates are simulated together in blocks of :data:`BLOCK_SIZE`, each block with its own random
+streams; blocks can run in parallel threads (numpy's generators release the GIL), and the result depends only
+on the seed and the number of replicates, not on the number of threads.
+
 ``deterministic=True`` (in :func:`run_pva`) turns every source of randomness off: mean vital rates, expected
 numbers instead of binomial/Poisson draws, catastrophes as their expected effect (each rate × Π(1 − p·severity)),
 K without variation; one replicate is run. For the stage model it then equals the projection with
@@ -69,6 +73,7 @@ from scipy.special import log_ndtr
 from exsitu.validation import InvalidInputError, require_choice, require_number, require_text
 
 __all__ = [
+    "BLOCK_SIZE",
     "Catastrophe",
     "PVAParameters",
     "PVAResult",
