@@ -91,7 +91,7 @@ def register_html(assessment: FeasibilityAssessment) -> str:
 
 def _png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=80)
+    figure.savefig(buffer, format="png", dpi=90)
     return buffer.getvalue()
 
 
@@ -258,13 +258,14 @@ def feasibility_editor(assessment: FeasibilityAssessment) -> widgets.VBox:
     assessment = copy.deepcopy(assessment)
     rows = []
     for factor in assessment.factors:
-        rating = widgets.Dropdown(options=list(RATINGS), value=factor.rating,
-                                  description=factor.name + (" *" if factor.essential else ""),
-                                  tooltip=factor.question, layout=widgets.Layout(width="30em"))
-        rating.style.description_width = "19em"
+        name = widgets.HTML(f"<span title='{html.escape(factor.question, quote=True)}'>"
+                            f"{html.escape(factor.name)}{' *' if factor.essential else ''}</span>",
+                            layout=widgets.Layout(width="25em"))
+        rating = widgets.Dropdown(options=list(RATINGS), value=factor.rating, tooltip=factor.question,
+                                  layout=widgets.Layout(width="9em"))
         evidence = widgets.Text(value=factor.evidence, placeholder="evidence for this rating",
-                                layout=widgets.Layout(width="34em"))
-        rows.append(FactorRow(factor.id, rating, evidence, widgets.HBox([rating, evidence])))
+                                layout=widgets.Layout(width="36em"))
+        rows.append(FactorRow(factor.id, rating, evidence, widgets.HBox([name, rating, evidence])))
     slider = dict(min=1, max=5, step=1, continuous_update=False, layout=widgets.Layout(width="24em"))
     parts = FeasibilityEditor(
         assessment=assessment, factor_rows=rows,
@@ -285,8 +286,8 @@ def feasibility_editor(assessment: FeasibilityAssessment) -> widgets.VBox:
                                      layout=widgets.Layout(width="48em")),
         add_risk=widgets.Button(description="add risk", icon="plus", button_style="info"),
         message=widgets.HTML(), summary=widgets.HTML(), register=widgets.HTML(),
-        heatmap=widgets.Image(format="png", layout=widgets.Layout(max_width="100%")),
-        factors_chart=widgets.Image(format="png", layout=widgets.Layout(max_width="100%")),
+        heatmap=widgets.Image(format="png", layout=widgets.Layout(max_width="100%", align_self="flex-start")),
+        factors_chart=widgets.Image(format="png", layout=widgets.Layout(max_width="100%", align_self="flex-start")),
     )
     for control in (parts.likelihood, parts.consequence, parts.residual_likelihood, parts.residual_consequence,
                     parts.mitigation, parts.new_category, parts.new_label, parts.new_description):
@@ -312,7 +313,7 @@ def feasibility_editor(assessment: FeasibilityAssessment) -> widgets.VBox:
                       heading("Add a risk of your own"), parts.new_category, parts.new_label,
                       parts.new_description, parts.add_risk]),
     ])
-    for index, title in enumerate(("Rate the feasibility factors", "Rate the risks")):
+    for index, title in enumerate(("Factors", "Risks")):
         tabs.set_title(index, title)
     container = widgets.VBox([heading("Overall feasibility"), parts.summary, parts.message, tabs,
                               heading("Risk heat maps: before and after mitigation"), parts.heatmap,

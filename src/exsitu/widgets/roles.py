@@ -211,8 +211,8 @@ class RolesExplorer:
         self.ranking.value = ranking_html(selection)
         current = self.role.value
         self.role.options = [(d.role.name, d.role.id) for d in selection.decisions]
-        if current in [d.role.id for d in selection.decisions]:
-            self.role.value = current
+        ids = [d.role.id for d in selection.decisions]
+        self.role.value = current if current in ids else ids[0]
         self.record.value = _log_html(selection)
 
     def _decide(self, action: str) -> None:
@@ -270,17 +270,18 @@ def _threat_row(threat: ThreatImpact, controllable: bool) -> ThreatRow:
     global _CODE_OPTIONS
     if _CODE_OPTIONS is None:
         _CODE_OPTIONS = threat_code_options()
-    narrow = widgets.Layout(width="13em")
-    code = widgets.Dropdown(options=_CODE_OPTIONS, value=threat.code, description="IUCN code",
-                            layout=widgets.Layout(width="26em"))
-    timing = widgets.Dropdown(options=list(TIMINGS), value=threat.timing, description="Timing", layout=narrow)
-    scope = widgets.Dropdown(options=list(SCOPES), value=threat.scope, description="Scope", layout=narrow)
+    code = widgets.Dropdown(options=_CODE_OPTIONS, value=threat.code, description="Code",
+                            layout=widgets.Layout(width="30em"))
+    timing = widgets.Dropdown(options=list(TIMINGS), value=threat.timing, description="Timing",
+                              layout=widgets.Layout(width="17em"))
+    scope = widgets.Dropdown(options=list(SCOPES), value=threat.scope, description="Scope",
+                             layout=widgets.Layout(width="17em"))
     severity = widgets.Dropdown(options=list(SEVERITIES), value=threat.severity, description="Severity",
-                                layout=widgets.Layout(width="19em"))
+                                layout=widgets.Layout(width="30em"))
     for control in (code, timing, scope, severity):
         control.style.description_width = "5em"
     box_controllable = widgets.Checkbox(value=controllable, description="controllable in the wild",
-                                        indent=False, layout=widgets.Layout(width="13em"))
+                                        indent=False, layout=widgets.Layout(width="15em"))
     notes = widgets.Text(value=threat.notes, placeholder="what the threat is", layout=widgets.Layout(width="12em"))
     impact = widgets.HTML()
     remove = widgets.Button(description="remove", layout=widgets.Layout(width="6em"))
@@ -315,10 +316,10 @@ def roles_explorer(status_review: StatusReview | None = None, *, controllable_th
     taxon = widgets.Text(value=status_review.taxon, description="Taxon", layout=wide)
     taxon_group = widgets.Text(value=status_review.taxon_group, description="Group", layout=widgets.Layout(width="16em"))
     category = widgets.Dropdown(options=list(CATEGORIES), value=status_review.category, description="Category",
-                                layout=widgets.Layout(width="12em"))
+                                layout=widgets.Layout(width="15em"))
     mature = widgets.Text(value="" if status_review.mature_individuals is None else f"{status_review.mature_individuals:g}",
                           description="Mature indiv.", placeholder="blank = unknown",
-                          layout=widgets.Layout(width="16em"))
+                          layout=widgets.Layout(width="19em"))
     living = widgets.Checkbox(value=can_hold_living, description="whole organisms can be kept alive ex situ",
                               indent=False)
     situation_boxes = {key: widgets.Checkbox(value=key in situations, description=SITUATIONS[key].description,
@@ -329,7 +330,7 @@ def roles_explorer(status_review: StatusReview | None = None, *, controllable_th
     capacity = widgets.Textarea(value="\n".join(capacity_gaps), description="Capacity gaps",
                                 placeholder="one per line", layout=widgets.Layout(width="30em", height="4.5em"))
     for control in (taxon, taxon_group, category, mature, knowledge, capacity):
-        control.style.description_width = "7em"
+        control.style.description_width = "8.5em"
     parts = RolesExplorer(
         taxon=taxon, taxon_group=taxon_group, category=category, mature_individuals=mature,
         can_hold_living=living, situations=situation_boxes, knowledge_gaps=knowledge, capacity_gaps=capacity,
