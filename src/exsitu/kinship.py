@@ -282,7 +282,7 @@ def _inbreeding_values(ped: Pedigree, method: str) -> np.ndarray:
     if method == "meuwissen_luo":
         return _meuwissen_luo(ped)
     try:
-        return _pruned_kinship(ped, memory_limit=PRUNED_MEMORY_LIMIT if method == "auto" else None)[0]
+        return _pruned_kinship(ped, memory_limit=None if method == "pruned" else PRUNED_MEMORY_LIMIT)[0]
     except MemoryError:  # too many parents open at once: trade time for memory
         return _meuwissen_luo(ped)
 
@@ -291,8 +291,8 @@ def inbreeding(pedigree: Pedigree, method: str = "auto") -> pd.Series:
     """Inbreeding coefficient F of every individual (Series indexed by id, pedigree order).
 
     F_i = kinship of its parents (domain file §6). ``method``: "auto" (dense up to :data:`AUTO_DENSE_LIMIT`
-    individuals, else pruned — falling back to Meuwissen–Luo if even that needs over 1.5 GB), "dense",
-    "pruned" (alias "sparse"), "meuwissen_luo". All are exact.
+    individuals, else "sparse"), "dense", "sparse" (pruned, falling back to Meuwissen–Luo if the pruned
+    working matrix would need over 1.5 GB), "pruned", "meuwissen_luo". All are exact.
     """
     ped = _as_pedigree(pedigree)
     return pd.Series(_inbreeding_values(ped, method), index=_ids_index(ped), name="F")

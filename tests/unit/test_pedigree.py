@@ -250,6 +250,22 @@ def test_synthetic_studbooks_all_routes_agree_with_reference(seed):
         np.testing.assert_allclose(mean_kinship(ped, method=method).to_numpy(), mk_ref, rtol=0, atol=TOL)
 
 
+@pytest.mark.parametrize("block_rows", [1, 2, 7])
+def test_generations_split_into_small_blocks_give_the_same_result(monkeypatch, block_rows):
+    # big generations are computed in blocks of rows; force tiny blocks to exercise the joins between blocks
+    table = synthetic_studbook(150, 5, n_founders=9, breeding_fraction=0.7, unknown_sire_rate=0.05, seed=8)
+    ped = read_studbook(table)
+    ids = list(ped.ids)
+    reference = reference_matrix(table, ids)
+    monkeypatch.setattr(kinship_module, "_BLOCK_ROWS", block_rows)
+    np.testing.assert_allclose(kinship_matrix(ped).to_numpy(), reference, rtol=0, atol=TOL)
+    np.testing.assert_allclose(inbreeding(ped, method="pruned").to_numpy(), 2 * np.diag(reference) - 1,
+                               rtol=0, atol=TOL)
+    living = np.flatnonzero(ped.alive)
+    np.testing.assert_allclose(kinship_among(ped, method="pruned").to_numpy(),
+                               reference[np.ix_(living, living)], rtol=0, atol=TOL)
+
+
 def test_auto_switches_route_above_the_size_limit_and_falls_back_under_memory_limit(monkeypatch):
     table = synthetic_studbook(400, 8, n_founders=6, seed=4)
     ped = read_studbook(table)
@@ -404,14 +420,16 @@ BAD = [
     ("id,sire,dam,sex\nA,,,M\nB,,,U\nC,B,B,F\n", r"^studbook row 3 \(id 'C'\): the same individual 'B' .*sire and dam"),
     ("id,sire,dam,sex,birth_date\nA,,,M,2010-01-01\nB,,,F,2001-01-01\nC,A,B,F,2005-01-01\n",
      r"^studbook row 3 \(id 'C'\): sire 'A' was born .*after its offspring"),
-    ("id,sire,dam,sex\nA,C,,M\nB,,,F\nC,A,B,M\n", r"^studbook row 1 \(id 'A'\): is its own ancestor: cycle 'A' → 'C' → 'A'"),
+    ("id,sire,dam,sex\nA,C,,M\nB,,,F\nC,A,B,M\n",
+     r"^studbook row 1 \(id 'A'\): is its own ancestor: cycle 'A' → 'C' → 'A'"),
     ("id,sire,dam,sex\nF0,,,F\nA,C,F0,M\nB,A,F0,M\nC,B,F0,M\nD,C,F0,M\n",
      r"^studbook row 2 \(id 'A'\): is its own ancestor: cycle 'A' → 'C' → 'B' → 'A'"),
     ("id,sire,dam,sex\nA,A,,M\n", r"^studbook row 1 \(id 'A'\): is recorded as its own parent"),
     ("id,sire,dam,sex\nA,,,X\n", r"^studbook row 1 \(id 'A'\): sex 'X' is not M, F or U"),
     ("id,sire,dam,sex\nA,,,M\n,,,F\n", r"^studbook row 2: the id is empty"),
     ("id,sire,dam,sex\nUNK,,,M\n", r"^studbook row 1 \(id 'UNK'\): 'UNK' cannot be an id"),
-    ("id,sire,dam,sex,birth_date\nA,,,M,yesterday\n", r"^studbook row 1 \(id 'A'\): birth_date 'yesterday' is not a date"),
+    ("id,sire,dam,sex,birth_date\nA,,,M,yesterday\n",
+     r"^studbook row 1 \(id 'A'\): birth_date 'yesterday' is not a date"),
     ("id,sire,dam,sex,birth_date,death_date\nA,,,M,2010-01-01,2009-01-01\n",
      r"^studbook row 1 \(id 'A'\): death date 2009-01-01 is before birth date"),
     ("id,sire,dam,sex,alive\nA,,,M,maybe\n", r"^studbook row 1 \(id 'A'\): alive 'maybe' is not yes/no"),
