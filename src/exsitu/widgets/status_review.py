@@ -151,8 +151,8 @@ def select_records(
     are kept and counted in ``undated``). ``leave_out_groups``: values of ``group_column`` (e.g. localities)
     whose records are left out. ``max_uncertainty_m``: leave out records with ``coordinateUncertaintyInMeters``
     above it (records without a value are kept and counted). Reasons are checked in the order of
-    :data:`LEAVE_OUT_REASONS`. Whether old records still count is the assessor's judgement (RLG: EOO and
-    AOO use known, inferred or projected sites of present occurrence); this function only applies it.
+    :data:`LEAVE_OUT_REASONS`. Whether old records still count is the assessor's judgement (EOO is defined on
+    the known, inferred or projected sites of present occurrence, IUCN 2012); this function only applies it.
     """
     if not isinstance(occurrences, pd.DataFrame):
         raise InvalidInputError("occurrences", f"expected a pandas DataFrame, got {type(occurrences).__name__}",
