@@ -298,13 +298,15 @@ def inbreeding(pedigree: Pedigree, method: str = "auto") -> pd.Series:
     return pd.Series(_inbreeding_values(ped, method), index=_ids_index(ped), name="F")
 
 
-def _mean_kinship_values(ped: Pedigree, positions: np.ndarray, method: str) -> np.ndarray:
+def _mean_kinship_values(ped: Pedigree, positions: np.ndarray, method: str,
+                         inbreeding_values: np.ndarray | None = None) -> np.ndarray:
+    """mk of the individuals at ``positions``; ``inbreeding_values`` (F of all, if known) saves recomputing."""
     method = require_choice(method, "method", _MK_METHODS)
     x = np.zeros(len(ped))
     x[positions] = 1.0 / positions.size
     if method == "dense" or (method == "auto" and len(ped) <= AUTO_DENSE_LIMIT):
         return (_dense_kinship(ped) @ x)[positions]
-    F = _inbreeding_values(ped, "auto" if method == "auto" else "sparse")
+    F = _inbreeding_values(ped, "sparse") if inbreeding_values is None else inbreeding_values
     return 0.5 * relationship_product(ped, x, F)[positions]
 
 

@@ -82,8 +82,9 @@ def pedigree_summary(pedigree: Any, living: Any = None, method: str = "auto") ->
     """GD, MK, FGE, founder equivalents and inbreeding of the living population in one call."""
     ped = _as_pedigree(pedigree)
     positions = ped.living_positions(living)
-    mk = _mean_kinship_values(ped, positions, method)
-    F = _inbreeding_values(ped, "auto" if method in ("auto", "sparse", "colleau") else method)[positions]
+    F_all = _inbreeding_values(ped, "sparse" if method in ("sparse", "colleau") else method)
+    mk = _mean_kinship_values(ped, positions, method, inbreeding_values=F_all)
+    F = F_all[positions]
     ext = _extended(ped)
     p = _contributions(ped, ext, positions)
     population_mk = float(mk.mean())
