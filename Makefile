@@ -18,6 +18,7 @@ help:
 	@echo "make lab      install the course into .venv and start JupyterLab on the start page"
 	@echo "make test     install the course and test tools into .venv and run every test"
 	@echo "make release  regenerate exercises/ from solutions/ with nbgrader"
+	@echo "make grade SUBMISSIONS=<folder or zip>  autograde submissions into grades/ (CSV and feedback)"
 	@echo "make pins     re-resolve constraints.txt and regenerate binder/ and environment.yml pins"
 
 $(BIN)/uv:
@@ -47,6 +48,12 @@ test: install-test
 
 release: install
 	$(BIN)/python tools/release.py
+
+# Instructors: autograde learners' submissions (a folder or an LMS zip) into grades/; see README "For instructors".
+.PHONY: grade
+grade: install
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder or zip of learners' notebooks> [GRADE_ARGS=...]"; exit 2; }
+	$(BIN)/python tools/grade.py "$(SUBMISSIONS)" $(GRADE_ARGS)
 
 pins: $(BIN)/uv
 	$(BIN)/uv pip compile pyproject.toml --extra test --extra setup --python-version 3.11 \

@@ -1,23 +1,25 @@
 """Autograde notebooks with nbgrader in a throw-away course folder.
 
-Used by the grading tests (a solution scores full marks, an untouched release scores zero) and the base
-for the instructors' ``make grade``. Each call builds a temporary course: the assignment's source from
-solutions/, a gradebook, and the notebook to grade as one student's submission.
+Used by the grading tests (a solution scores full marks, an untouched release scores zero). It runs the same
+machinery as the instructors' ``make grade`` (tools/grade.py, tools/grader/): the checks against the
+release, nbgrader's autograding pipeline, and a sandboxed kernel with resource limits.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
-import os
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from tools.release import nbgrader_environment  # noqa: E402
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from tools.grader.course import load_course_config, prepare_course  # noqa: E402
+from tools.grader.sandbox import detect_sandbox  # noqa: E402
+from tools.grader.worker import Grader, Job, Settings  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -36,39 +38,31 @@ class GradeResult:
 def autograde(assignment: str, notebooks: dict[str, Path], student: str = "learner",
               root: Path = ROOT) -> GradeResult:
     """Autograde ``notebooks`` (notebook name → file to submit under that name) as one student's submission."""
-    from nbgrader.api import Gradebook
-
+    root = Path(root).resolve()
     with tempfile.TemporaryDirectory(prefix="exsitu-grade-") as scratch:
-        course = Path(scratch)
-        shutil.copytree(root / "solutions" / assignment, course / "source" / assignment)
-        submission = course / "submitted" / student / assignment
-        submission.mkdir(parents=True)
-        for name, path in notebooks.items():
-            shutil.copy(path, submission / name)
-        db_url = f"sqlite:///{course / 'gradebook.db'}"
-        common = [
-            f"--CourseDirectory.root={course}",
-            "--CourseDirectory.source_directory=source",
-            "--CourseDirectory.release_directory=release",
-            f"--CourseDirectory.db_url={db_url}",
-        ]
-        log = []
-        for step in (["generate_assignment", assignment, "--force"],
-                     ["autograde", assignment, f"--student={student}", "--create", "--force"]):
-            result = subprocess.run([sys.executable, "-m", "nbgrader", *step, *common],
-                                    cwd=course, capture_output=True, text=True,
-                                    env=nbgrader_environment())
-            log.append(result.stdout + result.stderr)
-            if result.returncode != 0:
-                raise RuntimeError(f"nbgrader {step[0]} failed:\n" + "\n".join(log))
-        with Gradebook(db_url) as gradebook:
-            submitted = gradebook.find_submission(assignment, student)
-            return GradeResult(
-                assignment=assignment,
-                student=student,
-                code_score=float(submitted.code_score),
-                max_code_score=float(submitted.max_code_score),
-                written_max_score=float(submitted.max_written_score),
-                needs_manual_grade=bool(submitted.needs_manual_grade),
-                log="\n".join(log),
-            )
+        course_dir = Path(scratch) / "course"
+        specs = prepare_course(root, course_dir, [assignment])
+        template = Path(scratch) / "template.db"
+        shutil.copy(course_dir / "gradebook.db", template)
+        timeout = int(load_course_config(root).get("Execute", {}).get("timeout", 60) or 60)
+        settings = Settings(course_root=root, course_dir=course_dir, gradebook_template=template,
+                            sandbox_mode=detect_sandbox()[0], cell_timeout=timeout,
+                            hidden=(root / "solutions", Path(scratch)))
+        grader = Grader(settings, specs)
+        try:
+            files = {spec.file_name: (Path(notebooks[spec.file_name]).read_bytes()
+                                      if spec.file_name in notebooks else None) for spec in specs[assignment]}
+            result = grader.grade(Job(student, assignment, files, [], ""))
+        finally:
+            grader.close()
+    code = [q for q in result["questions"] if q["kind"] in ("test", "manual_code")]
+    written = [q for q in result["questions"] if q["kind"] == "written"]
+    return GradeResult(
+        assignment=assignment,
+        student=student,
+        code_score=float(sum(q["score"] or 0.0 for q in code)),
+        max_code_score=float(sum(q["max"] for q in code)),
+        written_max_score=float(sum(q["max"] for q in written)),
+        needs_manual_grade=any(q["score"] is None for q in result["questions"]),
+        log=json.dumps({"problems": result["problems"], "questions": result["questions"]}, indent=1),
+    )
