@@ -31,7 +31,7 @@ from typing import Callable, Mapping
 from exsitu.assessment import Assessment, Participant, PopulationNeed, Source
 from exsitu.datasets import data_path
 from exsitu.decision import BASELINE_ID, Decision, Option, Score, baseline_option, example_decisions
-from exsitu.feasibility import FeasibilityAssessment, FeasibilityFactor
+from exsitu.feasibility import FeasibilityAssessment
 from exsitu.genetics import LAWRENCE_1995_SAMPLE_SIZE, founders_needed, population_target, samples_to_capture_allele
 from exsitu.geo import range_summary
 from exsitu.pva import Catastrophe, PVAParameters, run_scenarios
