@@ -181,7 +181,7 @@ def _figure_png(kind: str, payload: str) -> bytes:
             plot_risk_heatmap(feasibility, residual=False, ax=left)
             plot_risk_heatmap(feasibility, residual=True, ax=right)
             figure.tight_layout(w_pad=3.0)
-        return _draw((15, 6.2), draw, 1, 2)
+        return _draw((13, 5.6), draw, 1, 2)
     if kind == "factors":
         from exsitu.feasibility_plots import plot_feasibility_factors
         feasibility = FeasibilityAssessment.from_dict(data)

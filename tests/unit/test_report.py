@@ -9,11 +9,15 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from exsitu import report
-from exsitu.assessment import Assessment, Participant, Source, load_assessment
+from exsitu.assessment import Assessment, Participant, PopulationNeed, Source, load_assessment
 from exsitu.decision import Decision, options_from_roles
 from exsitu.examples import example_assessment
+from exsitu.feasibility import FeasibilityAssessment
+from exsitu.genetics import population_target
 from exsitu.report import NOT_YET_DONE, render_report, save_report
 from exsitu.roles import suggest_roles
 from exsitu.status_review import StatusReview
@@ -295,3 +299,74 @@ def test_save_report_chooses_the_format_by_extension(tmp_path):
         save_report(assessment, tmp_path / "r.pdf")
     assert caught.value.field == "path"
     assert not (tmp_path / "r.pdf").exists()
+
+
+# -- any assessment renders: partial steps, odd text, incomplete or degenerate decisions -------------------
+
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("<>&|*_[]#`\n"),
+                max_size=25)
+_NAME = _TEXT.filter(lambda s: s.strip() != "")
+
+
+@st.composite
+def _assessments(draw) -> Assessment:
+    taxon = draw(_NAME)
+    assessment = Assessment(taxon=taxon, notes=draw(_TEXT), created="2025-01-01",
+                            sources=[Source(draw(_NAME), draw(_NAME), draw(st.sampled_from(["", "https://a.org/x",
+                                                                                              "ftp://x", "<x>"])))])
+    if not draw(st.booleans()):
+        return assessment
+    review = StatusReview(taxon=taxon, category=draw(st.sampled_from(["CR", "EN", "VU", "LC", "DD", "NE"])),
+                          threats=(ThreatImpact(draw(st.sampled_from(["8.1", "5.1", "7.1"])), "Ongoing",
+                                                draw(st.sampled_from(["Whole", "Minority (<50%)"])),
+                                                "Rapid declines", draw(_TEXT)),),
+                          wild_population=draw(_TEXT), knowledge_gaps=tuple(draw(st.lists(_NAME, max_size=2))))
+    assessment.status_review = review
+    if not draw(st.booleans()):
+        return assessment
+    roles = suggest_roles(review)
+    role_ids = draw(st.lists(st.sampled_from(["insurance", "biobank", "research"]), max_size=2, unique=True))
+    for role_id in role_ids:
+        roles.accept(role_id, draw(_NAME))
+    assessment.roles = roles
+    for role_id in role_ids:
+        target = population_target(0.9, 100, generation_time=draw(st.floats(1, 20)), founders=draw(
+            st.sampled_from([None, 30]))) if draw(st.booleans()) else None
+        assessment.population_needs.append(PopulationNeed(role_id, target=target, notes=draw(_TEXT),
+                                                          pva=draw(st.sampled_from([{}, {"a": 1.5}, {"s": {"p": 0.1}}]))))
+        feasibility = FeasibilityAssessment.for_roles(draw(_NAME), [role_id])
+        if draw(st.booleans()):
+            feasibility.update_risk(feasibility.risks[0].id, likelihood=draw(st.integers(1, 5)),
+                                    consequence=draw(st.integers(1, 5)), mitigation=draw(_TEXT))
+        assessment.feasibility.append(feasibility)
+    if role_ids:
+        decision = Decision(title=draw(_NAME), options=tuple(options_from_roles(role_ids)))
+        complete = draw(st.booleans())
+        for option in decision.option_ids:
+            for criterion in decision.criterion_ids:
+                if complete or draw(st.booleans()):
+                    decision = decision.with_score(option, criterion, draw(st.integers(0, 10)), draw(_TEXT))
+        if draw(st.booleans()):
+            decision = decision.with_weights({c: draw(st.sampled_from([0, 0.5, 2])) for c in decision.criterion_ids})
+        assessment.decision = decision
+        if complete and draw(st.booleans()):
+            chosen = draw(st.sampled_from(decision.option_ids))
+            try:
+                assessment.decision_record = decision.record(chosen, reasoning=draw(_NAME), date="2025-01-02")
+            except InvalidInputError:
+                pass  # e.g. all weights zero: nothing to record
+    return assessment
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_assessments())
+def test_any_assessment_renders_escaped_and_well_formed(assessment):
+    page = render_report(assessment, "html", figures=False)
+    checker = _check_html(page)
+    assert "<script" not in page.lower().replace("&lt;script", "")
+    links = [value for tag, attribute, value in checker.links if attribute == "href" and not value.startswith("#")]
+    assert set(links) <= {"https://a.org/x"}
+    markdown = render_report(assessment, "markdown", figures=False)
+    assert "<script" not in markdown.lower() and "## Step 5" in markdown
+    done = assessment.steps_done()
+    assert (NOT_YET_DONE in page) == (not all(done[n] for n in (1, 2, 3, 4)))
