@@ -22,8 +22,9 @@ from exsitu.validation import InvalidInputError
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "assessment", "decision", "feasibility", "genetics", "geo", "pedigree", "pva", "redlist",
-    "report", "roles", "threats", "validation", "widgets", "datasets",
+    "assessment", "case_studies", "datasets", "decision", "decision_plots", "examples", "feasibility",
+    "feasibility_plots", "genetics", "genetics_plots", "geo", "geo_plots", "pedigree", "pedigree_plots", "pva",
+    "pva_plots", "redlist", "report", "roles", "status_review", "steps", "threats", "validation", "widgets",
 }
 
 __all__ = ["InvalidInputError", "__version__", *sorted(_SUBMODULES)]
