@@ -24,7 +24,6 @@ per run and one regular expression, whereas one LMS zip may hold several assignm
 
 from __future__ import annotations
 
-import json
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -192,7 +191,9 @@ def collect(path: Path, specs: dict[str, list[NotebookSpec]],
             assignment = next((a for a in sorted(assignments, key=len, reverse=True) if f"_{a}_" in f"_{stem}_"),
                                None)
             if learner is None:
-                warnings.append(f"skipped {relative}: no learner id in its name (expected <learner>_<notebook>.ipynb)")
+                warnings.append(f"ignored {relative}: not a notebook" if not file_name.endswith(".ipynb") else
+                                f"skipped {relative}: no learner id in its name (expected "
+                                "<learner>_<notebook>.ipynb)")
                 continue
         if assignment is not None and assignment not in assignments:
             warnings.append(f"skipped {relative}: {assignment!r} is not an assignment of this course")
@@ -205,7 +206,8 @@ def collect(path: Path, specs: dict[str, list[NotebookSpec]],
             else:
                 warnings.append(f"ignored {relative}: not a notebook")
             continue
-        spec, exact = matcher.notebook_from_name(notebook_hint or stem, assignment)
+        spec, _ = matcher.notebook_from_name(notebook_hint or stem, assignment)
+        by_name = spec is not None
         if spec is None:
             spec = matcher.notebook_from_content(entry.data, assignment)
         if spec is None and assignment and len(specs[assignment]) == 1:
@@ -220,31 +222,20 @@ def collect(path: Path, specs: dict[str, list[NotebookSpec]],
             continue
         assignment = assignment or spec.assignment
         found.setdefault((learner, assignment), Submission(learner, assignment))
-        candidates.setdefault((learner, assignment, spec.file_name), []).append((entry, exact, relative))
+        candidates.setdefault((learner, assignment, spec.file_name), []).append((entry, by_name, relative))
 
     for (learner, assignment, file_name), options in sorted(candidates.items()):
         submission = found[(learner, assignment)]
         options.sort(key=lambda o: (o[0].mtime, o[1], o[2]))
-        entry, exact, relative = options[-1]
+        entry, by_name, relative = options[-1]
         submission.files[file_name] = entry.data
         submission.origins[file_name] = relative
         if len(options) > 1:
             submission.problems.append(f"{len(options)} files for {file_name}; graded the newest, "
                                        f"{PurePosixPath(relative).name}")
-        elif PurePosixPath(relative).name != file_name and not exact and not _plain_flat(relative, file_name):
+        elif not by_name:
             submission.problems.append(f"{PurePosixPath(relative).name} was graded as {file_name}")
     for submission in found.values():
         for spec in specs[submission.assignment]:
             submission.files.setdefault(spec.file_name, None)
     return sorted(found.values(), key=lambda s: (s.learner, s.assignment)), warnings
-
-
-def _plain_flat(relative: str, file_name: str) -> bool:
-    """Whether a flat LMS name ends exactly with the notebook's name (no renaming worth reporting)."""
-    name = PurePosixPath(relative).name
-    return name.endswith("_" + file_name) or name.endswith("-" + file_name)
-
-
-def describe(submissions: list[Submission]) -> str:
-    return json.dumps([{"learner": s.learner, "assignment": s.assignment, "files": sorted(s.files)}
-                       for s in submissions], indent=1)

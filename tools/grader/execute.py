@@ -32,6 +32,7 @@ from tools.grader.sandbox import SandboxKernelManager
 
 NOT_RUN = "NotRun"
 KERNEL_DIED = "KernelDied"
+IOPUB_TIMEOUT = 15  # seconds to wait for a cell's last output after its reply (large outputs take a while)
 
 
 def describe_exit(status: int | None, log: str = "") -> str:
@@ -65,7 +66,7 @@ class SafeExecute(Execute):
         self.kernel_name = "exsitu-sandbox"
         self.shutdown_kernel = "immediate"
         self.raise_on_iopub_timeout = False
-        self.iopub_timeout = 15
+        self.iopub_timeout = IOPUB_TIMEOUT
         self.extra_arguments = ["--HistoryManager.hist_file=:memory:"]
         self.events: list[dict[str, Any]] = []
 
@@ -80,9 +81,13 @@ class SafeExecute(Execute):
                cell_index: int) -> NotebookNode | None:
         content = msg.get("content", {})
         size = len(content.get("text", "")) + sum(len(str(v)) for v in content.get("data", {}).values())
-        used = self._output_bytes.get(cell_index, 0) + size
+        before = self._output_bytes.get(cell_index, 0)
+        used = before + size
         self._output_bytes[cell_index] = used
         if used > self.max_output_bytes:
+            if before < self.max_output_bytes and msg.get("msg_type") == "stream":
+                kept = {**msg, "content": {**content, "text": content["text"][:self.max_output_bytes - before]}}
+                super().output(outs, kept, display_id, cell_index)
             if cell_index not in self._truncated:
                 self._truncated.add(cell_index)
                 self.events.append({"cell": cell_index, "kind": "output_truncated",
@@ -96,6 +101,7 @@ class SafeExecute(Execute):
     async def _async_handle_timeout(self, timeout: int, cell: NotebookNode | None = None) -> Any:
         self._timed_out = True
         self.events.append({"cell": self._index, "kind": "timeout", "detail": f"{timeout} s"})
+        self.iopub_timeout = 2  # an interrupted cell's last output comes at once, or never (reset per cell)
         return await super()._async_handle_timeout(timeout, cell)
 
     async def _responsive(self) -> bool:
@@ -150,7 +156,7 @@ class SafeExecute(Execute):
                         if cell.source.strip():
                             self._stop(cell, index, NOT_RUN, f"not run: {stopped}")
                         continue
-                    self._index, self._timed_out = index, False
+                    self._index, self._timed_out, self.iopub_timeout = index, False, IOPUB_TIMEOUT
                     try:
                         await self.async_execute_cell(cell, index, store_history=True)
                     except (DeadKernelError, CellTimeoutError) as error:

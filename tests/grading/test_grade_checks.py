@@ -1,0 +1,289 @@
+"""The grader's checks before any code runs: reading damaged files, tampering, importing submissions, reports.
+
+No kernels here: these are fast tests of tools/grader/checks.py, collect.py, report.py and lint.py on the
+SYNTHETIC demo course in fixtures/demo-course.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from demo_class import CORRECT, cell_of, filled  # noqa: E402
+from tools.grader import report  # noqa: E402
+from tools.grader.checks import check_notebook, parse_notebook  # noqa: E402
+from tools.grader.collect import clean_learner, collect  # noqa: E402
+from tools.grader.course import assignment_names, prepare_course  # noqa: E402
+from tools.grader.lint import lint_assignment  # noqa: E402
+
+COURSE = ROOT / "tests" / "grading" / "fixtures" / "demo-course"
+
+pytestmark = pytest.mark.grading
+
+
+@pytest.fixture(scope="module")
+def course_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("course")
+
+
+@pytest.fixture(scope="module")
+def specs(course_dir):
+    return prepare_course(COURSE, course_dir, assignment_names(COURSE))
+
+
+@pytest.fixture(scope="module")
+def release(specs, course_dir) -> dict:
+    """The learners' exercise: the release nbgrader made from the demo course's solutions."""
+    return json.loads((course_dir / "release" / "01-demo" / "demo.ipynb").read_text())
+
+
+def as_bytes(notebook: dict) -> bytes:
+    return json.dumps(notebook).encode()
+
+
+def ids_of(result) -> list:
+    return [c.metadata.get("nbgrader", {}).get("grade_id") for c in result.notebook.cells]
+
+
+# -- reading files --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("raw, reason", [
+    (None, "missing notebook: demo.ipynb was not submitted"),
+    (b"", "empty file: demo.ipynb"),
+    (b"   \n", "empty file: demo.ipynb"),
+    (b'{"cells": [', "malformed notebook JSON in demo.ipynb (line 1, column 12"),
+    (b"\xff\xfe\x00garbage", "not a notebook: demo.ipynb is not a text file"),
+    (b'{"metadata": {}}', "not a notebook: demo.ipynb is JSON but has no list of cells"),
+    (b"[1, 2, 3]", "not a notebook: demo.ipynb is JSON but has no list of cells"),
+    (b"x" * (20 * 1024 * 1024 + 1), "file too large: demo.ipynb"),
+])
+def test_unreadable_files_are_named_with_the_reason(raw, reason):
+    notebook, fatal, _ = parse_notebook(raw, "demo.ipynb")
+    assert notebook is None
+    assert fatal.startswith(reason)
+
+
+def test_damaged_cells_are_dropped_and_counted():
+    raw = json.dumps({"cells": [{"cell_type": "code", "source": ["a = ", "1"]}, "junk", {"cell_type": "weird"},
+                                {"cell_type": "markdown", "source": "hi", "metadata": {"nbgrader": "bad"}}]})
+    notebook, fatal, problems = parse_notebook(raw.encode(), "demo.ipynb")
+    assert fatal is None
+    assert [c.source for c in notebook.cells] == ["a = 1", "hi"]
+    assert "nbgrader" not in notebook.cells[1].metadata
+    assert problems == ["2 damaged cells in demo.ipynb were ignored"]
+
+
+# -- comparing with the release -------------------------------------------------------------------------
+
+def test_untouched_and_correct_submissions_have_no_problems(specs, release):
+    spec = specs["01-demo"][0]
+    for notebook in (release, filled(release, CORRECT)):
+        result = check_notebook(as_bytes(notebook), spec, specs["02-other"])
+        assert result.fatal is None and result.problems == []
+        assert ids_of(result) == [c.grade_id for c in spec.cells]
+    assert check_notebook(as_bytes(filled(release, CORRECT)), spec).answered == {
+        "q1_answer", "q2_answer", "q3_answer", "q4_written"}
+
+
+def test_deleted_test_cell_is_put_back_before_the_next_kept_cell(specs, release):
+    spec = specs["01-demo"][0]
+    notebook = filled(release, CORRECT)
+    notebook["cells"].remove(cell_of(notebook, "q2_tests"))
+    notebook["cells"].remove(cell_of(notebook, "q2_text"))
+    result = check_notebook(as_bytes(notebook), spec)
+    assert ids_of(result) == [c.grade_id for c in spec.cells]
+    restored = result.notebook.cells[ids_of(result).index("q2_tests")]
+    assert restored.source == spec.cell("q2_tests").source
+    assert restored.metadata.nbgrader == spec.cell("q2_tests").metadata["nbgrader"]
+    assert result.problems == ["test cell q2_tests was deleted; the original test was put back and run"]
+
+
+def test_edited_tests_points_and_flags_are_restored_and_reported(specs, release):
+    spec = specs["01-demo"][0]
+    notebook = filled(release, CORRECT)
+    cell_of(notebook, "q1_tests")["source"] = "pass"
+    cell_of(notebook, "q3_tests")["metadata"]["nbgrader"]["points"] = "lots"
+    cell_of(notebook, "q2_answer")["metadata"]["nbgrader"]["grade"] = True
+    cell_of(notebook, "intro")["source"] = "# my title"
+    result = check_notebook(as_bytes(notebook), spec)
+    assert result.problems == [
+        "read-only cell intro was edited; the original was restored",
+        "test cell q1_tests was edited; the original test was run instead",
+        "nbgrader settings of answer cell q2_answer were changed (restored)",
+        "points of q3_tests were changed from 3 to 'lots' (restored)",
+    ]
+    cells = dict(zip(ids_of(result), result.notebook.cells))
+    assert cells["q1_tests"].source == spec.cell("q1_tests").source
+    assert cells["q3_tests"].metadata.nbgrader.points == 3
+    assert cells["q2_answer"].metadata.nbgrader.grade is False
+    assert cells["q2_answer"].source == CORRECT["q2_answer"]
+    assert cells["intro"].source == spec.cell("intro").source
+
+
+def test_added_duplicated_and_moved_cells_are_reported(specs, release):
+    spec = specs["01-demo"][0]
+    notebook = filled(release, CORRECT)
+    q1_tests = cell_of(notebook, "q1_tests")
+    notebook["cells"].append(json.loads(json.dumps(q1_tests)))
+    notebook["cells"].insert(0, {"cell_type": "code", "metadata": {"nbgrader": {"grade_id": "mine"}},
+                                 "source": "x = 1", "outputs": []})
+    notebook["cells"].remove(q1_tests)
+    notebook["cells"].insert(0, q1_tests)
+    result = check_notebook(as_bytes(notebook), spec)
+    assert result.problems == [
+        "a cell with unknown nbgrader id 'mine' ran as an ordinary cell",
+        "test cell q1_tests was duplicated; the copy ran as an ordinary cell",
+        "2 added code cells in demo.ipynb (they ran where the learner put them; check they do not change what "
+        "the tests see)",
+        "cells were moved in demo.ipynb: test cell q1_tests now comes before read-only cell intro; they ran in "
+        "the submitted order",
+    ]
+    assert ids_of(result).count("q1_tests") == 1 and result.origins.count(None) == 2
+
+
+def test_changed_cell_type_is_changed_back(specs, release):
+    spec = specs["01-demo"][0]
+    notebook = filled(release, CORRECT)
+    cell_of(notebook, "q4_written")["cell_type"] = "code"
+    result = check_notebook(as_bytes(notebook), spec)
+    assert result.problems == ["written answer q4_written was changed from markdown to code (changed back)"]
+    assert result.notebook.cells[ids_of(result).index("q4_written")].cell_type == "markdown"
+
+
+def test_notebook_of_another_assignment_is_not_graded(specs):
+    other = nbformat.writes(nbformat.read(COURSE / "solutions" / "02-other" / "other.ipynb", as_version=4))
+    result = check_notebook(other.encode(), specs["01-demo"][0], specs["02-other"])
+    assert result.notebook is None
+    assert result.fatal.startswith("wrong assignment: demo.ipynb submitted for 01-demo is the notebook of "
+                                   "02-other (other.ipynb)")
+
+
+def test_notebook_without_exercise_cells_gets_the_tests_appended(specs):
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(CORRECT["q1_answer"])])
+    result = check_notebook(nbformat.writes(notebook).encode(), specs["01-demo"][0], specs["02-other"])
+    assert result.problems[0].startswith("demo.ipynb: no exercise cells found")
+    assert ids_of(result) == [None] + [c.grade_id for c in specs["01-demo"][0].cells]
+
+
+# -- importing submissions ------------------------------------------------------------------------------
+
+def write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def test_folder_layouts(specs, release, tmp_path):
+    good = as_bytes(filled(release, CORRECT))
+    other = (COURSE / "solutions" / "02-other" / "other.ipynb").read_bytes()
+    write(tmp_path / "ann" / "01-demo" / "demo.ipynb", good)             # learner/assignment/notebook
+    write(tmp_path / "02-other" / "ben" / "other.ipynb", other)          # assignment/learner/notebook
+    write(tmp_path / "cat" / "demo (2).ipynb", good)                      # learner/notebook, LMS suffix
+    write(tmp_path / "cat" / "renamed-by-cat.ipynb", other)               # matched by its contents
+    write(tmp_path / "Dee Doe_1234_assignsubmission_file_" / "demo.ipynb", good)   # Moodle
+    write(tmp_path / "eve" / "01-demo" / "notes.txt", b"no notebook")
+    write(tmp_path / ".ipynb_checkpoints" / "x.ipynb", good)
+    submissions, warnings = collect(tmp_path, specs)
+    found = {(s.learner, s.assignment): s for s in submissions}
+    assert sorted(found) == [("Dee-Doe_1234", "01-demo"), ("ann", "01-demo"), ("ben", "02-other"),
+                             ("cat", "01-demo"), ("cat", "02-other"), ("eve", "01-demo")]
+    assert found[("ann", "01-demo")].files == {"demo.ipynb": good} and found[("ann", "01-demo")].problems == []
+    assert found[("cat", "02-other")].files == {"other.ipynb": other}
+    assert found[("cat", "02-other")].problems == ["renamed-by-cat.ipynb was graded as other.ipynb"]
+    assert found[("cat", "01-demo")].problems == []  # an LMS's " (2)" is not worth a note
+    assert found[("eve", "01-demo")].files == {"demo.ipynb": None}
+    assert found[("eve", "01-demo")].problems == ["not a notebook, ignored: notes.txt"]
+    assert warnings == []
+
+
+def test_flat_lms_zip(specs, release, tmp_path):
+    good = as_bytes(filled(release, CORRECT))
+    old = as_bytes(release)
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("alice_01-demo_demo.ipynb", good)
+        zf.writestr(zipfile.ZipInfo("bob_12345_67890_demo.ipynb", (2024, 1, 1, 10, 0, 0)), old)
+        zf.writestr(zipfile.ZipInfo("bob_12345_67891_demo-1.ipynb", (2024, 1, 2, 10, 0, 0)), good)
+        zf.writestr("carol_other.ipynb", b"")
+        zf.writestr("__MACOSX/._alice_01-demo_demo.ipynb", b"junk")
+        zf.writestr("../evil_demo.ipynb", good)
+        zf.writestr("readme.txt", b"exported by the LMS")
+    submissions, warnings = collect(archive, specs)
+    found = {(s.learner, s.assignment): s for s in submissions}
+    assert sorted(found) == [("alice", "01-demo"), ("bob", "01-demo"), ("carol", "02-other")]
+    assert found[("alice", "01-demo")].problems == []
+    assert found[("bob", "01-demo")].files["demo.ipynb"] == good
+    assert found[("bob", "01-demo")].problems == ["2 files for demo.ipynb; graded the newest, "
+                                                  "bob_12345_67891_demo-1.ipynb"]
+    assert found[("carol", "02-other")].files == {"other.ipynb": b""}
+    assert warnings == ["skipped '../evil_demo.ipynb' in the zip: its path leaves the zip's folder",
+                        "ignored readme.txt: not a notebook"]
+
+
+def test_pattern_option(specs, release, tmp_path):
+    write(tmp_path / "week1" / "submission-zoe-demo.ipynb", as_bytes(release))
+    submissions, _ = collect(tmp_path, specs, r"submission-(?P<learner>[a-z]+)-(?P<notebook>\w+)\.ipynb$")
+    assert [(s.learner, s.assignment) for s in submissions] == [("zoe", "01-demo")]
+    with pytest.raises(ValueError, match="named group"):
+        collect(tmp_path, specs, r"(?P<student>.*)")
+
+
+def test_not_a_folder_or_zip(specs, tmp_path):
+    path = tmp_path / "grades.csv"
+    path.write_text("a,b")
+    with pytest.raises(ValueError, match="neither a folder nor a zip"):
+        collect(path, specs)
+
+
+@pytest.mark.parametrize("raw, clean", [("alice", "alice"), ("Ann Lee", "Ann-Lee"), ("../../etc", "etc"),
+                                        ("<script>", "script"), ("", "unknown-learner"),
+                                        ("Dee Doe_1234_assignsubmission_file_", "Dee-Doe_1234")])
+def test_learner_ids_are_safe_folder_names(raw, clean):
+    assert clean_learner(raw) == clean
+
+
+# -- reports and authoring ------------------------------------------------------------------------------
+
+def test_csv_and_feedback_are_stable_and_escaped(specs):
+    record = {"learner": "b", "assignment": "01-demo", "key": "k", "problems": ["x <b>bold</b>, y"],
+              "questions": [{"id": "q1_tests", "notebook": "demo.ipynb", "kind": "test", "score": 1.5, "max": 2.0,
+                             "status": "partial", "message": "a < b"},
+                            {"id": "q4_written", "notebook": "demo.ipynb", "kind": "written", "score": None,
+                             "max": 2.0, "status": "waiting for a grader", "message": "graded by hand"}]}
+    first = {**record, "learner": "a", "problems": []}
+    text = report.build_csv([record, first], specs)
+    assert text == (
+        "learner,assignment,q1_tests,q2_tests,q3_tests,q4_written,other_tests,total,max,needs_manual_grade,problem\n"
+        "a,01-demo,1.5,,,,,1.5,4,q4_written,\n"
+        'b,01-demo,1.5,,,,,1.5,4,q4_written,"x <b>bold</b>, y"\n')
+    page = report.feedback_html(record)
+    assert "x &lt;b&gt;bold&lt;/b&gt;, y" in page and "a &lt; b" in page
+    assert "2 points are waiting for a grader" in page
+    graded = report.apply_hand_grades(record, {"demo.ipynb:q4_written": {"score": 2, "comment": "good"}})
+    assert report.totals(graded) == (3.5, 4.0, [])
+
+
+def test_demo_course_tests_teach(tmp_path):
+    for assignment in assignment_names(COURSE):
+        assert lint_assignment(COURSE / "solutions" / assignment) == []
+    bad = nbformat.read(COURSE / "solutions" / "02-other" / "other.ipynb", as_version=4)
+    bad.cells[2].source = "### BEGIN HIDDEN TESTS\nassert founders == 20\n### END HIDDEN TESTS"
+    nbformat.write(bad, tmp_path / "other.ipynb")
+    assert lint_assignment(tmp_path) == [
+        "other.ipynb: test cell other_tests, line 2: assert without a message (add `, \"what was checked; a "
+        "hint\"`)",
+        "other.ipynb: test cell other_tests has no visible self-check (an assert before ### BEGIN HIDDEN TESTS)",
+    ]
+
+
+@pytest.mark.parametrize("assignment", assignment_names(ROOT))
+def test_course_assignments_tests_teach(assignment):
+    """The real course's test cells: every assert has a message and each test cell has a visible self-check."""
+    assert lint_assignment(ROOT / "solutions" / assignment) == []
