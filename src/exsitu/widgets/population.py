@@ -383,7 +383,8 @@ def studbook_analyser(source: Any = None, name: str | None = None, iterations: i
         upload=widgets.FileUpload(accept=".csv", multiple=False, description="Upload studbook CSV"),
         reset=widgets.Button(description="use the SYNTHETIC frog studbook", icon="refresh",
                              layout=widgets.Layout(width="22em")),
-        max_kinship=widgets.Dropdown(options=[("no limit", None), ("≤ 0.25 (no parent–offspring or full sibs)", 0.25),
+        max_kinship=widgets.Dropdown(options=[("no limit", None),
+                                              ("≤ 0.25 (no parent–offspring or full sibs)", 0.25),
                                               ("≤ 0.125 (no half sibs)", 0.125),
                                               ("≤ 0.0625 (no first cousins)", 0.0625), ("0 (unrelated only)", 0.0)],
                                      value=None, description="Pair kinship",
@@ -428,7 +429,8 @@ def pva_parameters(base: PVAParameters, *, initial_size: int, juvenile_survival:
 
     ``survival_sd`` (EV) applies to juvenile and adult survival; the catastrophe's severity applies to
     survival and breeding; ``releases_per_year`` (adults; females get the odd one) are released in years
-    1 … ``release_years`` with ``base.release_survival``. Returns ``{"wild only": …, "wild + ex situ releases": …}``.
+    1 … ``release_years`` with ``base.release_survival``.
+    Returns ``{"wild only": …, "wild + ex situ releases": …}``.
     Raises InvalidInputError naming the parameter (e.g. an EV too large for a survival rate).
     """
     catastrophes = (Catastrophe(probability=catastrophe_probability, survival_severity=catastrophe_severity,
