@@ -201,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         limits=Limits(memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds, processes=args.processes,
                       file_size_mb=args.file_size_mb),
         cell_timeout=timeout, notebook_timeout=args.notebook_timeout, hidden=hidden,
+        readable=(course_root / "data", ROOT / "data"),
         mpl_cache=build_matplotlib_cache(output / ".cache" / "matplotlib")
         if not (output / ".cache" / "matplotlib").exists() else output / ".cache" / "matplotlib")
 

@@ -47,7 +47,7 @@ def autograde(assignment: str, notebooks: dict[str, Path], student: str = "learn
         timeout = int(load_course_config(root).get("Execute", {}).get("timeout", 60) or 60)
         settings = Settings(course_root=root, course_dir=course_dir, gradebook_template=template,
                             sandbox_mode=detect_sandbox()[0], cell_timeout=timeout,
-                            hidden=(root / "solutions", Path(scratch)))
+                            hidden=(root / "solutions", Path(scratch)), readable=(root / "data", ROOT / "data"))
         grader = Grader(settings, specs)
         try:
             files = {spec.file_name: (Path(notebooks[spec.file_name]).read_bytes()

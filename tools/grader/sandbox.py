@@ -157,19 +157,22 @@ class Sandbox:
     hidden: tuple[Path, ...] = ()
     mpl_cache: Path | None = None
     runtime_root: Path | None = None
+    readable: tuple[Path, ...] = ()  # more folders the kernel may read (the course's public data/)
 
     def __post_init__(self) -> None:
         self.hidden = tuple(Path(p).resolve() for p in self.hidden)
+        self.readable = tuple(Path(p).resolve() for p in self.readable if Path(p).is_dir())
         self.uid = self._kernel_uid()
 
     # -- what the kernel may read ------------------------------------------------------------------
     def python_folders(self) -> list[Path]:
-        """The Python installation, the venv and the course package: read-only in the sandbox.
+        """The Python installation, the venv, the course package and ``readable``: read-only in the sandbox.
 
         A folder is left out when it holds or lies inside a hidden folder. The repository itself is not
         bound, only the package folder (src/ for an editable install).
         """
-        candidates = [Path(sys.base_prefix), Path(sys.prefix), Path(sys.executable).resolve().parent]
+        candidates = [Path(sys.base_prefix), Path(sys.prefix), Path(sys.executable).resolve().parent,
+                      *self.readable]
         candidates += [Path(p) for p in site.getsitepackages()]
         spec = find_spec("exsitu")
         if spec and spec.origin:

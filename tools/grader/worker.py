@@ -45,6 +45,7 @@ class Settings:
     cell_timeout: int = 60
     notebook_timeout: float = 600.0
     hidden: tuple[Path, ...] = ()
+    readable: tuple[Path, ...] = ()  # folders learners' code may read, e.g. the course's data/
     mpl_cache: Path | None = None
 
     def fingerprint(self) -> str:
@@ -156,7 +157,8 @@ class Grader:
         self.config.SafeExecute.interrupt_grace = float(min(10, max(3, settings.cell_timeout // 2)))
         self.config.LimitOutput.max_lines = 1000
         self.sandbox = Sandbox(mode=settings.sandbox_mode, limits=settings.limits,
-                               hidden=(*settings.hidden, self.scratch), mpl_cache=settings.mpl_cache)
+                               hidden=(*settings.hidden, self.scratch), mpl_cache=settings.mpl_cache,
+                               readable=settings.readable)
         self.count = 0
 
     def close(self) -> None:
@@ -322,7 +324,9 @@ class Grader:
             if index in reported or cell.cell_type != "code":
                 continue
             kind = spec.cell(origin).kind if origin else "added"
-            if kind not in ("answer", "added", "manual_code") or (origin and origin not in answered):
+            if kind in ("answer", "manual_code") and origin not in answered:
+                continue  # an unanswered exercise raising NotImplementedError: the score says it all
+            if kind not in ("answer", "added", "manual_code", "locked"):
                 continue
             error = _first_error(cell)
             if error is None or error["ename"] in (NOT_RUN, KERNEL_DIED, "CellTimeoutError"):
