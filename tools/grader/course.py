@@ -37,6 +37,7 @@ c.CourseDirectory.feedback_directory = "feedback"
 c.CourseDirectory.course_id = {course_id!r}
 c.CourseDirectory.include = ["*.ipynb"]
 c.ClearSolutions.code_stub = {code_stub!r}
+c.Exchange.root = str(Path(__file__).resolve().parent / "exchange")  # unused: no JupyterHub exchange
 '''
 
 
