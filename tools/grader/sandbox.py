@@ -264,6 +264,9 @@ class Sandbox:
                 args += ["--symlink", os.readlink(path), folder]
             elif path.is_dir():
                 args += ["--ro-bind", folder, folder]
+        # /tmp is a fresh tmpfs; mount it before the Python folders, which may live under /tmp themselves
+        # (a clone in /tmp with its .venv): a later mount would hide them.
+        args += ["--perms", "1777", "--size", size, "--tmpfs", "/tmp"]
         made: set[Path] = set()
         for folder in self.python_folders():
             # bubblewrap would create the parents of a mount point readable by root only
@@ -273,7 +276,6 @@ class Sandbox:
                     made.add(parent)
             args += ["--ro-bind", str(folder), str(folder)]
         args += ["--proc", "/proc", "--dev", "/dev",
-                 "--perms", "1777", "--size", size, "--tmpfs", "/tmp",
                  "--perms", "0777", "--dir", SANDBOX_HOME,
                  "--ro-bind", str(LAUNCHER), LAUNCHER_IN_SANDBOX]
         if self.mpl_cache:
