@@ -287,3 +287,23 @@ def test_demo_course_tests_teach(tmp_path):
 def test_course_assignments_tests_teach(assignment):
     """The real course's test cells: every assert has a message and each test cell has a visible self-check."""
     assert lint_assignment(ROOT / "solutions" / assignment) == []
+
+
+def test_a_crashed_or_hung_worker_loses_no_other_grade(specs, tmp_path):
+    import pool_helpers
+    from tools.grade import run_jobs
+    from tools.grader.worker import Job, Settings
+
+    settings = Settings(course_root=COURSE, course_dir=tmp_path, gradebook_template=tmp_path / "x.db",
+                        sandbox_mode="none", notebook_timeout=1)
+    learners = ["ann", "crashes", "ben", "hangs", "cy", "dee"]
+    jobs = [Job(name, "01-demo", {"demo.ipynb": None}, [], name) for name in learners]
+    results = []
+    run_jobs(jobs, settings, specs, 2, results.append, task=pool_helpers.task, initializer=pool_helpers.init,
+             stall_grace=3)
+    got = {r["learner"]: r["problems"] for r in results}
+    assert sorted(got) == sorted(learners)
+    assert all(got[name] == [] for name in ("ann", "ben", "cy", "dee"))
+    for name in ("crashes", "hangs"):
+        assert got[name] == ["the grading process crashed or hung twice while this submission was being graded; "
+                             "look at it by hand"]
