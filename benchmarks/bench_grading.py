@@ -24,7 +24,8 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tools.grade import job_key, run_jobs  # noqa: E402
+from tools.grade import job_key  # noqa: E402
+from tools.grader.pool import run_jobs  # noqa: E402
 from tools.grader.collect import Submission  # noqa: E402
 from tools.grader.course import prepare_course, source_hash  # noqa: E402
 from tools.grader.sandbox import build_matplotlib_cache, detect_sandbox  # noqa: E402

@@ -21,29 +21,24 @@ import argparse
 import fcntl
 import hashlib
 import json
-import multiprocessing
 import os
 import shutil
 import sys
-import tempfile
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tools.grader import gradebook, report  # noqa: E402
-from tools.grader.checks import NotebookSpec  # noqa: E402
 from tools.grader.collect import Submission, collect  # noqa: E402
 from tools.grader.course import assignment_names, load_course_config, prepare_course, source_hash  # noqa: E402
 from tools.grader.sandbox import Limits, build_matplotlib_cache, detect_sandbox  # noqa: E402
-from tools.grader.worker import Grader, Job, Settings, grade_job, init_worker  # noqa: E402
+from tools.grader.pool import run_jobs  # noqa: E402
+from tools.grader.worker import Job, Settings  # noqa: E402
 
-MAX_ATTEMPTS = 2
 
 
 def job_key(settings: Settings, source: str, submission: Submission) -> str:
@@ -56,115 +51,6 @@ def job_key(settings: Settings, source: str, submission: Submission) -> str:
                                               else b"missing") + b";")
     digest.update(json.dumps(submission.problems).encode())
     return digest.hexdigest()
-
-
-def failed_result(job: Job, specs: dict[str, list[NotebookSpec]], reason: str) -> dict[str, Any]:
-    """A record for a submission the grader itself could not finish: zero, with the reason."""
-    questions = [{"id": q.grade_id, "notebook": spec.file_name, "kind": q.kind, "score": 0.0, "max": q.points,
-                  "status": "not graded", "message": reason}
-                 for spec in specs[job.assignment] for q in spec.questions]
-    return {"learner": job.learner, "assignment": job.assignment, "key": job.key, "questions": questions,
-            "problems": [*job.problems, reason], "autograded": {}}
-
-
-def _kill_pool(pool: ProcessPoolExecutor) -> None:
-    for process in list(getattr(pool, "_processes", {}).values()):
-        try:
-            process.kill()
-        except (OSError, AttributeError):
-            pass
-    pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _tracked(task: Callable[[Job], dict[str, Any]], marker: Path, job: Job) -> dict[str, Any]:
-    """Run a job in a worker, leaving a marker file first: after a crash it tells which jobs were running."""
-    marker.touch()
-    return task(job)
-
-
-def _pool_round(jobs: dict[int, Job], workers: int, settings: Settings, specs: dict[str, list[NotebookSpec]],
-                on_result: Callable[[dict[str, Any]], None], task: Callable[[Job], dict[str, Any]],
-                initializer: Callable[..., None], stall_limit: float, markers: Path) -> tuple[bool, set[int]]:
-    """Run jobs on one pool until done or broken; returns (broken, the jobs that were running then)."""
-    for index in jobs:
-        (markers / str(index)).unlink(missing_ok=True)
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context,
-                               initializer=initializer, initargs=(settings, specs))
-    futures = {pool.submit(_tracked, task, markers / str(index), job): index for index, job in jobs.items()}
-    waiting, broken, progress = set(futures), False, time.monotonic()
-    while waiting and not broken:
-        done, waiting = wait(waiting, timeout=min(10.0, stall_limit), return_when=FIRST_COMPLETED)
-        for future in done:
-            index = futures[future]
-            try:
-                result = future.result()
-            except BrokenProcessPool:
-                broken = True
-                continue
-            except Exception as error:  # noqa: BLE001
-                result = failed_result(jobs[index], specs, f"the grader failed on this submission ({error!r})")
-            on_result(result)
-            jobs.pop(index)
-            progress = time.monotonic()
-        if not done and time.monotonic() - progress > stall_limit:
-            broken = True
-    if not broken:
-        pool.shutdown(wait=True)
-        return False, set()
-    _kill_pool(pool)
-    return True, {index for index in jobs if (markers / str(index)).exists()}
-
-
-def run_jobs(jobs: list[Job], settings: Settings, specs: dict[str, list[NotebookSpec]], workers: int,
-             on_result: Callable[[dict[str, Any]], None], task: Callable[[Job], dict[str, Any]] = grade_job,
-             initializer: Callable[..., None] = init_worker, stall_grace: float = 180.0) -> None:
-    """Grade jobs on ``workers`` processes; one submission that crashes or hangs its worker loses no other grade.
-
-    When a worker process dies or the pool makes no progress for the longest notebook time limit plus
-    ``stall_grace`` seconds, the pool is killed. The jobs that were running then are suspects: each is graded
-    again alone, and if it breaks its worker a second time it gets a "look at it by hand" record. The other
-    jobs go on in a new pool. ``task`` and ``initializer`` run in the workers (tests replace them).
-    """
-    if not jobs:
-        return
-    if workers <= 1 or len(jobs) == 1:
-        grader = Grader(settings, specs)
-        try:
-            for job in jobs:
-                try:
-                    on_result(grader.grade(job))
-                except Exception as error:  # noqa: BLE001
-                    on_result(failed_result(job, specs, f"the grader failed on this submission ({error!r})"))
-        finally:
-            grader.close()
-        return
-    most_notebooks = max(len(v) for v in specs.values())
-    stall_limit = settings.notebook_timeout * most_notebooks + stall_grace
-    index_of = {(job.learner, job.assignment): i for i, job in enumerate(jobs)}
-    finished: set[int] = set()
-    suspects: set[int] = set()
-
-    def record(result: dict[str, Any]) -> None:
-        finished.add(index_of[(result["learner"], result["assignment"])])
-        on_result(result)
-
-    with tempfile.TemporaryDirectory(prefix="exsitu-pool-") as markers:
-        while len(finished) < len(jobs):
-            normal = {i: job for i, job in enumerate(jobs) if i not in finished and i not in suspects}
-            if normal:
-                broken, running = _pool_round(dict(normal), workers, settings, specs, record, task, initializer,
-                                              stall_limit, Path(markers))
-                if broken:  # no job running means the pool itself failed: suspect them all
-                    suspects |= running or {i for i in normal if i not in finished}
-                continue
-            index = min(suspects)
-            suspects.discard(index)
-            broken, _ = _pool_round({index: jobs[index]}, 1, settings, specs, record, task, initializer,
-                                    stall_limit, Path(markers))
-            if broken:
-                record(failed_result(jobs[index], specs, "the grading process crashed or hung twice while this "
-                                                         "submission was being graded; look at it by hand"))
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

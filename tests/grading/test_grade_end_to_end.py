@@ -69,7 +69,7 @@ def test_class_is_graded_exactly(tmp_path, capsys):
         assert not [s for s in HIDDEN_SOURCE if s in page], learner
     partial = (output / "feedback" / "partial" / "01-demo.html").read_text()
     assert "three_generations: the length of three generations of generation_length years" in partial
-    assert "not answered yet: the answer cell still raises NotImplementedError" in partial
+    assert "not answered yet: answer cell q3_answer is still the blank exercise" in partial
     correct = (output / "feedback" / "correct" / "01-demo.html").read_text()
     assert "waiting for a grader" in correct and "Score: <strong>6 / 8</strong>" in correct
     assert "test cell q2_tests was deleted" in (output / "feedback" / "deleted-test" / "01-demo.html").read_text()

@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
@@ -38,45 +38,13 @@ from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Any as AnyTrait
 
+from tools.grader.jobs import Limits  # noqa: F401 — re-exported
+
 LAUNCHER = Path(__file__).resolve().with_name("launcher.py")
 LAUNCHER_IN_SANDBOX = "/run/exsitu-grader/launcher.py"
 SANDBOX_HOME = "/tmp/home"
 SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 MODES = ("bwrap", "unshare", "none")
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits of one learner's kernel (set with ``resource.setrlimit`` as hard limits).
-
-    memory_mb: address space (RLIMIT_AS) — a bigger allocation raises MemoryError.
-    cpu_seconds: CPU time of the kernel process (RLIMIT_CPU) — the kernel is killed past it.
-    processes: processes and threads of the kernel's user (RLIMIT_NPROC) — fork bombs stop there.
-    file_size_mb: largest file the kernel may write (RLIMIT_FSIZE).
-    scratch_mb: size of the in-memory working folder and /tmp (bubblewrap only).
-    open_files: open file descriptors (RLIMIT_NOFILE).
-    """
-
-    memory_mb: int = 2048
-    cpu_seconds: int = 600
-    processes: int = 64
-    file_size_mb: int = 64
-    scratch_mb: int = 256
-    open_files: int = 256
-
-    def to_dict(self) -> dict[str, int]:
-        return asdict(self)
-
-    def rlimits(self, processes_in_use: int = 0) -> dict[str, list[int]]:
-        mib = 1024 * 1024
-        return {
-            "RLIMIT_AS": [self.memory_mb * mib] * 2,
-            "RLIMIT_CPU": [self.cpu_seconds, self.cpu_seconds + 5],
-            "RLIMIT_NPROC": [processes_in_use + self.processes] * 2,
-            "RLIMIT_FSIZE": [self.file_size_mb * mib] * 2,
-            "RLIMIT_CORE": [0, 0],
-            "RLIMIT_NOFILE": [self.open_files] * 2,
-        }
 
 
 def _works(command: list[str]) -> bool:

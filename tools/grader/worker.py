@@ -19,7 +19,6 @@ import shutil
 import tempfile
 import traceback
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,41 +27,8 @@ from traitlets.config import Config
 
 from tools.grader.checks import KIND_LABEL, NotebookSpec, check_notebook
 from tools.grader.execute import KERNEL_DIED, NOT_RUN, SafeExecute
-from tools.grader.sandbox import Limits, Sandbox
-
-GRADER_VERSION = "exsitu-grader 1"
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Everything a worker process needs (picklable)."""
-
-    course_root: Path
-    course_dir: Path            # prepared nbgrader course (release/, gradebook.db)
-    gradebook_template: Path    # snapshot of course_dir/gradebook.db the workers copy
-    sandbox_mode: str
-    limits: Limits = field(default_factory=Limits)
-    cell_timeout: int = 60
-    notebook_timeout: float = 600.0
-    hidden: tuple[Path, ...] = ()
-    readable: tuple[Path, ...] = ()  # folders learners' code may read, e.g. the course's data/
-    mpl_cache: Path | None = None
-
-    def fingerprint(self) -> str:
-        return (f"{GRADER_VERSION}|{self.sandbox_mode}|{sorted(self.limits.to_dict().items())}|"
-                f"{self.cell_timeout}|{self.notebook_timeout:g}")
-
-
-@dataclass
-class Job:
-    """One learner's files for one assignment (file name -> bytes, None when missing)."""
-
-    learner: str
-    assignment: str
-    files: dict[str, bytes | None]
-    problems: list[str]
-    key: str
-
+from tools.grader.jobs import Job, Limits, Settings
+from tools.grader.sandbox import Sandbox
 
 def _clean(text: str, replacements: dict[str, str]) -> str:
     """One line of an error message, without temporary paths or memory addresses (so the CSV is stable)."""
@@ -107,13 +73,18 @@ def _stderr(cell: nbformat.NotebookNode) -> str | None:
 
 
 def feedback_for_test(cell: nbformat.NotebookNode | None, passed: bool, replacements: dict[str, str],
-                 timeout: int) -> str:
-    """What the learner is told about one test cell: the assertion's message, never the hidden test's code."""
+                      timeout: int, unanswered: str | None = None) -> str:
+    """What the learner is told about one test cell: the assertion's message, never the hidden test's code.
+
+    ``unanswered``: the answer cell just above the test, when it is still the blank exercise.
+    """
     if cell is None:
         return "not graded: the notebook could not be graded"
     if passed:
         return "passed"
     error = _first_error(cell)
+    if unanswered and (error is None or error["ename"] in ("NameError", "NotImplementedError")):
+        return f"not answered yet: {unanswered} is still the blank exercise"
     if error is None:
         err = _stderr(cell)
         if err is not None:
@@ -211,7 +182,7 @@ class Grader:
             result["problems"].append(check.fatal)
         scores = self._scores(job, spec, failed=executed is None)
         result["questions"] += self._questions(spec, executed, check.origins if executed is not None else [],
-                                               scores, replacements, check.fatal)
+                                               scores, replacements, check.fatal, check.answered)
         if executed is not None:
             result["problems"] += self._execution_problems(spec, executed, check.origins, check.answered,
                                                            events, replacements)
@@ -260,12 +231,20 @@ class Grader:
 
     def _questions(self, spec: NotebookSpec, executed: nbformat.NotebookNode | None, origins: list[str | None],
                    scores: dict[str, dict[str, Any]], replacements: dict[str, str],
-                   fatal: str | None) -> list[dict[str, Any]]:
-        cells = {}
+                   fatal: str | None, answered: set[str] = frozenset()) -> list[dict[str, Any]]:
+        cells, unanswered, last_answer = {}, {}, None
         if executed is not None:
             for cell, origin in zip(executed.cells, origins):
-                if origin is not None:
-                    cells[origin] = cell
+                if origin is None:
+                    continue
+                cells[origin] = cell
+                kind = spec.cell(origin).kind
+                if kind == "answer":
+                    last_answer = origin
+                elif kind == "test":
+                    if last_answer is not None and last_answer not in answered:
+                        unanswered[origin] = f"answer cell {last_answer}"
+                    last_answer = None
         questions = []
         for release in spec.questions:
             score = scores.get(release.grade_id, {"auto": 0.0, "max": release.points, "pending": False})
@@ -277,7 +256,7 @@ class Grader:
                 passed = value == release.points
                 status = "passed" if passed else ("partial" if value else "failed")
                 message = feedback_for_test(cells.get(release.grade_id), passed, replacements,
-                                       self.settings.cell_timeout)
+                                            self.settings.cell_timeout, unanswered.get(release.grade_id))
             elif pending:
                 status, message = "waiting for a grader", "graded by hand: waiting for a grader"
             else:
