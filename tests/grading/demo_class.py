@@ -93,6 +93,11 @@ def write_class(release_dir: Path, folder: Path, escape_path: Path, course_root:
     duplicate["cells"].append(json.loads(json.dumps(cell_of(duplicate, "q1_tests"))))
     add("duplicate-test", duplicate, expect("2", "1", "3", "", "6", "q4_written",
                                             ("test cell q1_tests was duplicated",)))
+    stripped = filled(demo, CORRECT)
+    for cell in stripped["cells"]:
+        cell["metadata"] = {}
+    add("stripped-metadata", stripped, expect("2", "1", "3", "0", "6", "", (
+        "had lost their nbgrader metadata", "written answer q4_written was deleted")))
     add("malformed-json", json.dumps(filled(demo, CORRECT)).encode()[:900],
         expect("0", "0", "0", "0", "0", "", ("malformed notebook JSON in demo.ipynb",)))
     add("empty-file", b"", expect("0", "0", "0", "0", "0", "", ("empty file: demo.ipynb",)))

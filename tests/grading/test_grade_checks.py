@@ -170,7 +170,38 @@ def test_notebook_without_exercise_cells_gets_the_tests_appended(specs):
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(CORRECT["q1_answer"])])
     result = check_notebook(nbformat.writes(notebook).encode(), specs["01-demo"][0], specs["02-other"])
     assert result.problems[0].startswith("demo.ipynb: no exercise cells found")
-    assert ids_of(result) == [None] + [c.grade_id for c in specs["01-demo"][0].cells]
+    assert ids_of(result) == [None] + [c.grade_id for c in specs["01-demo"][0].cells if c.kind != "answer"]
+
+
+def test_cells_stripped_of_metadata_are_matched_by_content(specs, release):
+    notebook = filled(release, CORRECT)
+    for cell in notebook["cells"]:
+        cell["metadata"] = {}
+    spec = specs["01-demo"][0]
+    result = check_notebook(as_bytes(notebook), spec, specs["02-other"])
+    answers = {"q1_answer", "q2_answer", "q3_answer", "q4_written"}
+    assert ids_of(result) == [None if c.grade_id in answers else c.grade_id for c in spec.cells] + ["q4_written"]
+    assert result.problems == [
+        "8 cells of demo.ipynb had lost their nbgrader metadata (an editor that drops it?); they were matched to "
+        "the exercise by their content, and the answers ran where they are",
+        "written answer q4_written was deleted; the blank exercise cell was put back"]
+    other = json.loads((COURSE / "solutions" / "02-other" / "other.ipynb").read_text())
+    for cell in other["cells"]:
+        cell["metadata"] = {}
+    assert check_notebook(as_bytes(other), spec, specs["02-other"]).fatal.startswith("wrong assignment")
+
+
+def test_deleted_answer_cell_is_not_put_back(specs, release):
+    notebook = filled(release, CORRECT)
+    answer = cell_of(notebook, "q2_answer")
+    notebook["cells"].remove(answer)
+    notebook["cells"].insert(0, {"cell_type": "code", "metadata": {}, "outputs": [], "source": answer["source"]})
+    result = check_notebook(as_bytes(notebook), specs["01-demo"][0])
+    assert "q2_answer" not in ids_of(result)
+    assert result.problems == [
+        "1 added code cell in demo.ipynb (they ran where the learner put them; check they do not change what the "
+        "tests see)",
+        "answer cell q2_answer was deleted; its test ran on what the rest of the notebook defines"]
 
 
 # -- importing submissions ------------------------------------------------------------------------------

@@ -79,7 +79,7 @@ def test_class_is_graded_exactly(tmp_path, capsys):
     before = (output / "grades.csv").read_bytes()
     capsys.readouterr()
     assert grade([str(tmp_path / "class"), *args]) == 0
-    assert "0 to grade, 25 unchanged" in capsys.readouterr().out
+    assert "0 to grade, 26 unchanged" in capsys.readouterr().out
     assert (output / "grades.csv").read_bytes() == before
 
     # one learner submits again: only that learner's row changes

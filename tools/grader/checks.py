@@ -37,8 +37,12 @@ def _source(value: Any) -> str:
     return value if isinstance(value, str) else ("" if value is None else str(value))
 
 
+def _norm(text: str) -> str:
+    return text.replace("\r\n", "\n").strip()
+
+
 def _same(a: str, b: str) -> bool:
-    return a.replace("\r\n", "\n").strip() == b.replace("\r\n", "\n").strip()
+    return _norm(a) == _norm(b)
 
 
 def cell_kind(meta: dict[str, Any], cell_type: str) -> str:
@@ -112,12 +116,11 @@ class NotebookSpec:
         return [c for c in self.cells if c.graded]
 
     def identity(self, notebook: nbformat.NotebookNode) -> tuple[int, int]:
-        """How much of this release a notebook contains: (unchanged read-only cells, known grade ids)."""
-        ids = {}
-        for cell in notebook.cells:
-            ids.setdefault(cell.metadata.get("nbgrader", {}).get("grade_id"), cell)
-        locked = sum(1 for c in self.cells if c.kind == "locked" and c.grade_id in ids
-                     and _same(ids[c.grade_id].source, c.source))
+        """How much of this release a notebook contains: (its read-only cells, found by content; its grade ids)."""
+        sources = {(c.cell_type, _norm(c.source)) for c in notebook.cells}
+        ids = {c.metadata.get("nbgrader", {}).get("grade_id") for c in notebook.cells}
+        locked = sum(1 for c in self.cells if c.kind == "locked" and _norm(c.source)
+                     and (c.cell_type, _norm(c.source)) in sources)
         return locked, sum(1 for c in self.cells if c.grade_id in ids)
 
 
@@ -199,16 +202,27 @@ def check_notebook(raw: bytes | None, spec: NotebookSpec, others: list[NotebookS
                                       f"the notebook of {best.assignment} ({best.file_name}); not graded — "
                                       f"the learner should submit {spec.assignment}/{spec.file_name}"), problems)
         problems.append(f"{spec.file_name}: no exercise cells found (the notebook was not made from the "
-                        f"exercise file, or its cells were deleted); the tests were added back and run")
+                        f"exercise file, or its cells were deleted); the tests were put back and run")
 
     known = {c.grade_id: c for c in spec.cells}
+    ids_present = {c.metadata.get("nbgrader", {}).get("grade_id") for c in parsed.cells}
+    by_source: dict[tuple[str, str], list[str]] = {}
+    for release in spec.cells:  # read-only and test cells a learner's editor stripped of metadata
+        if release.kind in ("test", "locked") and release.source.strip() and release.grade_id not in ids_present:
+            key = (release.cell_type, _norm(release.source))
+            by_source.setdefault(key, []).append(release.grade_id)
     seen: set[str] = set()
     order: list[str] = []
     kept: list[tuple[nbformat.NotebookNode, str | None]] = []
-    extra_code = 0
+    extra_code = rematched = 0
     answered: set[str] = set()
     for cell in parsed.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        candidates = by_source.get((cell.cell_type, _norm(cell.source)), [])
+        if grade_id not in known and candidates:
+            grade_id = candidates.pop(0)
+            cell.metadata["nbgrader"] = copy.deepcopy(known[grade_id].metadata["nbgrader"])
+            rematched += 1
         if grade_id in known and grade_id not in seen:
             seen.add(grade_id)
             order.append(grade_id)
@@ -228,7 +242,11 @@ def check_notebook(raw: bytes | None, spec: NotebookSpec, others: list[NotebookS
             extra_code += 1
         kept.append((cell, None))
 
-    if extra_code:
+    if rematched:
+        problems.append(f"{rematched} cells of {spec.file_name} had lost their nbgrader metadata (an editor that "
+                        "drops it?); they were matched to the exercise by their content, and the answers ran "
+                        "where they are")
+    elif extra_code:
         problems.append(f"{extra_code} added code cell{'s' if extra_code > 1 else ''} in {spec.file_name} "
                         "(they ran where the learner put them; check they do not change what the tests see)")
     release_order = [c.grade_id for c in spec.cells]
@@ -242,10 +260,14 @@ def check_notebook(raw: bytes | None, spec: NotebookSpec, others: list[NotebookS
     for release in missing:
         if release.kind == "test":
             problems.append(f"{release.label} was deleted; the original test was put back and run")
-        elif release.kind in ("answer", "written", "manual_code", "task"):
+        elif release.kind == "answer" and not rematched:
+            # not put back: its blank stub would undo answers the learner wrote in cells of their own
+            problems.append(f"{release.label} was deleted; its test ran on what the rest of the notebook defines")
+        elif release.kind in ("written", "manual_code", "task"):
             problems.append(f"{release.label} was deleted; the blank exercise cell was put back")
         # deleted read-only instructions are put back silently: they change nothing
-    cells = _insert_missing(kept, spec, {c.grade_id for c in missing})
+    restore = {c.grade_id for c in missing if c.kind != "answer"}
+    cells = _insert_missing(kept, spec, restore)
     notebook = new_notebook(cells=[c for c, _ in cells], metadata=copy.deepcopy(spec.metadata))
     for index, cell in enumerate(notebook.cells):
         cell["id"] = f"cell-{index:03d}"
