@@ -154,11 +154,16 @@ def test_kernel_death_and_stuck_cells_do_not_stop_the_notebook(tmp_path):
     assert errors(notebook.cells[1]) == [(NOT_RUN, "not run: an earlier cell did not stop when interrupted")]
 
 
-def test_output_is_capped_while_it_arrives(tmp_path):
-    notebook, events = run(["for _ in range(50):\n    print('x' * 100_000)", "print('next')"], tmp_path)
-    assert [e["kind"] for e in events] == ["output_truncated"]
+def test_output_is_capped_while_it_arrives_but_errors_are_kept(tmp_path):
+    notebook, events = run(["for _ in range(50):\n    print('x' * 100_000)", "print('next')",
+                            "import sys\nprint('y' * 2_000_000)\nprint('warning', file=sys.stderr)\n1 / 0"],
+                           tmp_path)
+    assert [e["kind"] for e in events] == ["output_truncated", "output_truncated"]
     assert 1_000_000 <= len(stdout(notebook.cells[0])) < 1_200_000
     assert stdout(notebook.cells[1]) == "next\n"
+    last = notebook.cells[2].outputs
+    assert [o.get("name") for o in last if o.output_type == "stream" and o.name == "stderr"] == ["stderr"]
+    assert errors(notebook.cells[2]) == [("ZeroDivisionError", "division by zero")]
 
 
 @pytest.mark.parametrize("status, words", [(3, "exit status 3"), (-9, "SIGKILL"), (-24, "CPU-time limit"),

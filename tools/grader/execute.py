@@ -57,6 +57,7 @@ class SafeExecute(Execute):
     sandbox = AnyTrait(help="tools.grader.sandbox.Sandbox used to start each kernel")
     files = AnyTrait(help="names of the files in the working folder (bound read-only into the sandbox)")
     max_output_bytes = Integer(1_000_000, help="output kept per cell; the rest is dropped").tag(config=True)
+    max_notebook_output_bytes = Integer(20_000_000, help="output kept per notebook").tag(config=True)
     notebook_timeout = Float(600.0, help="wall-clock seconds for the whole notebook").tag(config=True)
     interrupt_grace = Float(5.0, help="seconds an interrupted kernel has to answer again").tag(config=True)
 
@@ -79,23 +80,40 @@ class SafeExecute(Execute):
     # -- outputs -----------------------------------------------------------------------------------
     def output(self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None,
                cell_index: int) -> NotebookNode | None:
+        """Keep each cell's output under ``max_output_bytes`` (and the notebook's under ``max_notebook_output_bytes``).
+
+        What nbgrader scores is never dropped: errors are always kept, a cell's stderr keeps at least a marker
+        (stderr in a test cell scores 0), and a result (partial credit) is kept, shortened.
+        """
         content = msg.get("content", {})
+        kind = msg.get("msg_type")
         size = len(content.get("text", "")) + sum(len(str(v)) for v in content.get("data", {}).values())
         before = self._output_bytes.get(cell_index, 0)
-        used = before + size
-        self._output_bytes[cell_index] = used
-        if used > self.max_output_bytes:
-            if before < self.max_output_bytes and msg.get("msg_type") == "stream":
-                kept = {**msg, "content": {**content, "text": content["text"][:self.max_output_bytes - before]}}
-                super().output(outs, kept, display_id, cell_index)
-            if cell_index not in self._truncated:
-                self._truncated.add(cell_index)
-                self.events.append({"cell": cell_index, "kind": "output_truncated",
-                                    "detail": f"more than {self.max_output_bytes / 1e6:g} MB of output"})
-                outs.append(new_output("stream", name="stdout", text=(
-                    f"\n... output truncated by the grader (more than {self.max_output_bytes / 1e6:g} MB) ...\n")))
-            return None
-        return super().output(outs, msg, display_id, cell_index)
+        self._output_bytes[cell_index] = before + size
+        self._notebook_bytes += size
+        room = min(self.max_output_bytes - before, self.max_notebook_output_bytes - (self._notebook_bytes - size))
+        if kind == "error" or size <= room:
+            return super().output(outs, msg, display_id, cell_index)
+        if kind == "stream" and room > 0:
+            kept = {**msg, "content": {**content, "text": content["text"][:room]}}
+            super().output(outs, kept, display_id, cell_index)
+        elif kind == "stream" and content.get("name") == "stderr" and cell_index not in self._stderr_kept:
+            kept = {**msg, "content": {**content, "text": content["text"][:1000]}}
+            super().output(outs, kept, display_id, cell_index)
+        elif kind == "execute_result":
+            data = {k: (v[:1000] if isinstance(v, str) else v) for k, v in content.get("data", {}).items()
+                    if isinstance(v, str)}
+            super().output(outs, {**msg, "content": {**content, "data": data}}, display_id, cell_index)
+        if kind == "stream" and content.get("name") == "stderr":
+            self._stderr_kept.add(cell_index)
+        if cell_index not in self._truncated:
+            self._truncated.add(cell_index)
+            limit = self.max_output_bytes if before + size > self.max_output_bytes else self.max_notebook_output_bytes
+            self.events.append({"cell": cell_index, "kind": "output_truncated",
+                                "detail": f"more than {limit / 1e6:g} MB of output"})
+            outs.append(new_output("stream", name="stdout", text=(
+                f"\n... output truncated by the grader (more than {limit / 1e6:g} MB) ...\n")))
+        return None
 
     # -- timeouts ----------------------------------------------------------------------------------
     async def _async_handle_timeout(self, timeout: int, cell: NotebookNode | None = None) -> Any:
@@ -129,6 +147,8 @@ class SafeExecute(Execute):
         self.events = []
         self._output_bytes: dict[int, int] = {}
         self._truncated: set[int] = set()
+        self._stderr_kept: set[int] = set()
+        self._notebook_bytes = 0
         self._index = -1
         self._last_km: SandboxKernelManager | None = None
         run_sync(self._async_run)()
