@@ -113,7 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     for warning in warnings:
         say(f"warning: {warning}")
     mode, reason = detect_sandbox(args.sandbox)
-    say(f"sandbox: {mode} ({reason})")
+    if mode == "bwrap":
+        say(f"sandbox: {mode} ({reason})")
+    else:
+        print(f"warning: sandbox: {mode} — {reason}", file=sys.stderr)
     config = load_course_config(course_root)
     timeout = args.timeout or int(config.get("Execute", {}).get("timeout", 60) or 60)
     template = output / ".cache" / "gradebook-template.db"
