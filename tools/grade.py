@@ -53,6 +53,14 @@ def job_key(settings: Settings, source: str, submission: Submission) -> str:
     return digest.hexdigest()
 
 
+def _stored_key(path: Path) -> str | None:
+    """The hash a stored record was graded from (None if there is no readable record)."""
+    try:
+        return json.loads(path.read_text())["key"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -140,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     for submission in submissions:
         key = job_key(settings, sources[submission.assignment], submission)
         record_path = records_dir / submission.learner / f"{submission.assignment}.json"
-        if not args.force and record_path.exists() and json.loads(record_path.read_text())["key"] == key:
+        if not args.force and _stored_key(record_path) == key:
             reused += 1
             continue
         files_of[(submission.learner, submission.assignment)] = submission.files
@@ -165,7 +173,11 @@ def main(argv: list[str] | None = None) -> int:
     hand = gradebook.hand_grades(course_dir)
     records = []
     for path in sorted(records_dir.glob("*/*.json")):
-        record = json.loads(path.read_text())
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, ValueError) as error:
+            print(f"warning: skipped the unreadable record {path} ({error})", file=sys.stderr)
+            continue
         record = report.apply_hand_grades(record, hand.get((record["learner"], record["assignment"]), {}))
         records.append(record)
         report.write_if_changed(output / "feedback" / record["learner"] / f"{record['assignment']}.html",

@@ -129,7 +129,9 @@ class Sandbox:
 
     def __post_init__(self) -> None:
         self.hidden = tuple(Path(p).resolve() for p in self.hidden)
-        self.readable = tuple(Path(p).resolve() for p in self.readable if Path(p).is_dir())
+        data = package_data_folder()
+        self.readable = tuple(Path(p).resolve() for p in (*self.readable, *([data] if data else []))
+                              if Path(p).is_dir())
         self.uid = self._kernel_uid()
 
     # -- what the kernel may read ------------------------------------------------------------------
@@ -330,6 +332,15 @@ class SandboxKernelManager(AsyncKernelManager):
                 shutil.rmtree(self.kernel_dir, ignore_errors=True)
 
     cleanup_resources = _async_cleanup_resources  # type: ignore[assignment]
+
+
+def package_data_folder(package: str = "exsitu") -> Path | None:
+    """The ``data/`` folder beside an editable install's ``src/`` (where ``exsitu.datasets`` reads files)."""
+    spec = find_spec(package)
+    if spec is None or not spec.origin:
+        return None
+    folder = Path(spec.origin).resolve().parents[2] / "data"
+    return folder if folder.is_dir() else None
 
 
 def build_matplotlib_cache(folder: Path) -> Path | None:
