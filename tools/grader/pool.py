@@ -12,6 +12,7 @@ import tempfile
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -122,6 +123,9 @@ def run_jobs(jobs: list[Job], settings: Settings, specs: dict[str, list[Notebook
         on_result(result)
 
     with tempfile.TemporaryDirectory(prefix="exsitu-pool-") as markers:
+        scratch = Path(markers) / "workers"  # workers killed on a crash cannot clean up: this folder goes
+        scratch.mkdir()
+        settings = replace(settings, scratch_root=scratch)
         while len(finished) < len(jobs):
             normal = {i: job for i, job in enumerate(jobs) if i not in finished and i not in suspects}
             if normal:

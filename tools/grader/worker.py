@@ -116,7 +116,7 @@ class Grader:
         use_fast_gradebook_creation()
         self.settings = settings
         self.specs = specs
-        self.scratch = Path(tempfile.mkdtemp(prefix="exsitu-grader-"))
+        self.scratch = Path(tempfile.mkdtemp(prefix="exsitu-grader-", dir=settings.scratch_root))
         self.db = self.scratch / "gradebook.db"
         shutil.copy(settings.gradebook_template, self.db)
         self.db_url = f"sqlite:///{self.db}"
@@ -322,13 +322,13 @@ _GRADER: Grader | None = None
 
 def init_worker(settings: Settings, specs: dict[str, list[NotebookSpec]]) -> None:
     """Process-pool initializer: one Grader (temporary course, sandbox) per worker process."""
-    import atexit
     import signal
+    from multiprocessing.util import Finalize
 
     global _GRADER
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the main process
     _GRADER = Grader(settings, specs)
-    atexit.register(_GRADER.close)
+    Finalize(_GRADER, _GRADER.close, exitpriority=10)  # worker processes end without running atexit
 
 
 def grade_job(job: Job) -> dict[str, Any]:
