@@ -1,0 +1,658 @@
+"""The ECA workbench: the five steps as a guided sequence on one :class:`~exsitu.assessment.Assessment`.
+
+For workshops (the Voilà app ``apps/workbench.ipynb``) and lessons. Start from a bundled case
+(:func:`exsitu.examples.example_assessment`), a blank species, a saved assessment ("resume") or an uploaded
+JSON file; work through the steps with the step widgets (status review, roles, population needs,
+feasibility and risks, decision), each with a *save this step* button that puts its result into the
+assessment; download the assessment JSON and the report (HTML or Markdown,
+:func:`exsitu.report.render_report`).
+
+Every change to the assessment is saved on the server at once (atomically, to
+``<storage_dir>/<assessment id>.json``; see :mod:`exsitu.workbench_store`), and the status line says so
+("Saved 14:02:31", "Save failed: ..."). Each workbench works on its own file, so two browser sessions
+never mix. A bad value or file is shown as a message, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as _dt
+import html
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import ipywidgets as widgets
+
+from exsitu import workbench_store as store
+from exsitu.assessment import STEP_TITLES, Assessment, AssessmentLoadError, PopulationNeed, load_assessment
+from exsitu.examples import example_assessment, example_keys
+from exsitu.validation import InvalidInputError
+
+__all__ = ["Workbench", "workbench"]
+
+_CATEGORIES = ("EX", "EW", "CR", "EN", "VU", "NT", "LC", "DD", "NE")
+_FROM_EVIDENCE = "from the evidence"
+
+
+def _error_html(error: InvalidInputError) -> str:
+    fix = f"<br><b>How to fix it:</b> {html.escape(error.fix)}" if error.fix else ""
+    return (f"<div style='color:#8a1c00;background:#fff1ec;border-left:4px solid #d81e05;padding:4px 8px'>"
+            f"<b>Cannot use <code>{html.escape(str(error.field))}</code>:</b> {html.escape(error.problem)}{fix}"
+            f"</div>")
+
+
+def _note(text: str, colour: str = "#1a5e20", background: str = "#eef7ee") -> str:
+    return (f"<div style='color:{colour};background:{background};border-left:4px solid {colour};"
+            f"padding:4px 8px'>{text}</div>")
+
+
+def _heading(text: str) -> widgets.HTML:
+    return widgets.HTML(f"<h4 style='margin:8px 0 2px'>{html.escape(text)}</h4>")
+
+
+def _case_label(key: str) -> str:
+    return key.replace("-", " ").capitalize()
+
+
+def _link(uri: str, filename: str, text: str, css_class: str) -> str:
+    return (f"<a class='{css_class}' href='{html.escape(uri, quote=True)}' "
+            f"download='{html.escape(filename, quote=True)}' target='_blank' "
+            f"style='font-weight:bold'>⬇ {html.escape(text)}</a>")
+
+
+class Workbench:
+    """The workbench's state and controls; ``widget`` is what to display (displaying the object shows it).
+
+    State: ``assessment`` (the one :class:`~exsitu.assessment.Assessment` being edited), ``assessment_id``
+    and ``path`` (its file on the server), ``saved_at`` (time of the last save, or None), ``problems`` (the
+    problems found in the last upload or resume). Controls (for tests and apps): ``case``, ``open_case``,
+    ``blank_taxon``, ``start_blank``, ``resume_choice``, ``resume``, ``upload``, ``title``, ``taxon``,
+    ``taxon_group``, ``scope``, ``notes``, ``steps`` (the step Tab), ``save_buttons`` (step → Button),
+    ``report_html_button``, ``report_markdown_button``. Outputs: ``status`` (saved state), ``message``,
+    ``progress``, ``download`` (link to the JSON), ``report_links``, ``step_summaries`` and
+    ``step_messages`` (step → HTML). ``editors`` holds each step's editor once it has been opened.
+    """
+
+    def __init__(self, storage_dir: str | Path | None = None, *, case: str | None = None,
+                 taxon: str | None = None) -> None:
+        self.storage_dir = Path(storage_dir) if storage_dir is not None else store.default_storage_dir()
+        self.assessment: Assessment = Assessment(taxon="unnamed taxon")
+        self.assessment_id = store.new_assessment_id()
+        self.saved_at: float | None = None
+        self.last_save_seconds: float | None = None
+        self.problems: list = []
+        self.editors: dict[int, Any] = {}
+        self._loading = False
+
+        keys = example_keys()
+        self.case = widgets.Dropdown(options=[(_case_label(k), k) for k in keys], description="Bundled case",
+                                     layout=widgets.Layout(width="26em"), style={"description_width": "7em"})
+        self.open_case = widgets.Button(description="Open case", icon="folder-open", button_style="primary")
+        self.blank_taxon = widgets.Text(description="New species", placeholder="scientific name",
+                                        layout=widgets.Layout(width="26em"), style={"description_width": "7em"})
+        self.start_blank = widgets.Button(description="Start blank", icon="file")
+        self.resume_choice = widgets.Dropdown(description="Saved", layout=widgets.Layout(width="40em"),
+                                              style={"description_width": "7em"})
+        self.resume = widgets.Button(description="Resume", icon="history")
+        self.refresh_saved = widgets.Button(description="", icon="refresh", tooltip="refresh the list",
+                                            layout=widgets.Layout(width="3em"))
+        self.upload = widgets.FileUpload(accept=".json,application/json", multiple=False,
+                                         description="Upload JSON")
+        self.download = widgets.HTML()
+        self.report_html_button = widgets.Button(description="HTML report", icon="file-text")
+        self.report_markdown_button = widgets.Button(description="Markdown report", icon="file-text-o")
+        self.report_links = widgets.HTML()
+        self.status = widgets.HTML()
+        self.identity = widgets.HTML()
+        self.message = widgets.HTML()
+        self.progress = widgets.HTML()
+
+        wide = dict(layout=widgets.Layout(width="40em"), style={"description_width": "7em"})
+        self.title = widgets.Text(description="Title", **wide)
+        self.taxon = widgets.Text(description="Taxon", **wide)
+        self.taxon_group = widgets.Text(description="Group", placeholder="e.g. amphibian, plant, fungus", **wide)
+        self.scope = widgets.Text(description="Scope", placeholder="e.g. global, or a country", **wide)
+        self.notes = widgets.Textarea(description="Notes", layout=widgets.Layout(width="40em", height="4em"),
+                                      style={"description_width": "7em"})
+        self.details_message = widgets.HTML()
+
+        self.step_summaries = {step: widgets.HTML() for step in STEP_TITLES}
+        self.step_messages = {step: widgets.HTML() for step in STEP_TITLES}
+        self.save_buttons = {step: widgets.Button(description=f"Save Step {step} to the assessment", icon="save",
+                                                  button_style="success", layout=widgets.Layout(width="22em"))
+                             for step in STEP_TITLES}
+        self.open_buttons = {step: widgets.Button(description="Open the editor", icon="pencil",
+                                                  layout=widgets.Layout(width="14em"))
+                             for step in STEP_TITLES}
+        self.editor_slots = {step: widgets.VBox() for step in STEP_TITLES}
+        pages = []
+        for step in STEP_TITLES:
+            self.save_buttons[step].on_click(lambda _b, step=step: self.save_step(step))
+            self.open_buttons[step].on_click(lambda _b, step=step: self.open_step(step))
+            pages.append(widgets.VBox([
+                widgets.HTML(f"<h3 style='margin:4px 0'>Step {step} — {html.escape(STEP_TITLES[step])}</h3>"),
+                _heading("In the assessment now"), self.step_summaries[step],
+                _heading("Edit"), self.open_buttons[step], self.editor_slots[step],
+                self.step_messages[step], self.save_buttons[step],
+            ]))
+        self.steps = widgets.Tab(children=pages)
+        self.steps.observe(self._tab_changed, names="selected_index")
+
+        self.open_case.on_click(lambda _b: self.start_case(self.case.value))
+        self.start_blank.on_click(lambda _b: self.start_blank_species(self.blank_taxon.value))
+        self.resume.on_click(lambda _b: self.resume_saved(self.resume_choice.value))
+        self.refresh_saved.on_click(lambda _b: self.refresh_saved_list())
+        self.upload.observe(self._uploaded, names="value")
+        self.report_html_button.on_click(lambda _b: self.export_report("html"))
+        self.report_markdown_button.on_click(lambda _b: self.export_report("markdown"))
+        for control in (self.title, self.taxon, self.taxon_group, self.scope, self.notes):
+            control.observe(self._details_changed, names="value")
+
+        self.widget = widgets.VBox([
+            widgets.HTML("<h2 style='margin:4px 0'>Ex situ Conservation Assessment workbench</h2>"),
+            widgets.HBox([self.status, self.identity]),
+            self.message,
+            widgets.Accordion(children=[widgets.VBox([
+                widgets.HBox([self.case, self.open_case]),
+                widgets.HBox([self.blank_taxon, self.start_blank]),
+                widgets.HBox([self.resume_choice, self.resume, self.refresh_saved]),
+                widgets.HBox([self.upload, widgets.HTML("<small>&nbsp;an assessment .json saved by the "
+                                                        f"toolkit, at most {store.MAX_UPLOAD_BYTES // 2**20} MB"
+                                                        "</small>")]),
+            ])], titles=("Start, resume or upload",), selected_index=None),
+            _heading("Download"),
+            widgets.HBox([self.download]),
+            widgets.HBox([self.report_html_button, self.report_markdown_button, self.report_links]),
+            _heading("Species and scope"),
+            self.taxon, self.title, self.taxon_group, self.scope, self.notes, self.details_message,
+            _heading("Progress"), self.progress,
+            self.steps,
+        ])
+        self.refresh_saved_list()
+        if taxon is not None:
+            self.start_blank_species(taxon, save=False)
+        else:
+            self.start_case(case or keys[0], save=False)
+
+    # ------------------------------------------------------------------------------------- files
+    @property
+    def path(self) -> Path:
+        """The file on the server where this workbench saves its assessment."""
+        return store.assessment_path(self.storage_dir, self.assessment_id)
+
+    def autosave(self) -> bool:
+        """Save the assessment to :attr:`path` now (atomically); updates the status line. False if it failed."""
+        started = time.perf_counter()
+        try:
+            self.assessment.save(self.path)
+        except (OSError, ValueError, TypeError) as error:
+            self.status.value = _note(f"<b>Save failed:</b> {html.escape(str(error))} — download the JSON below "
+                                      "to keep your work", "#8a1c00", "#fff1ec")
+            return False
+        self.last_save_seconds = time.perf_counter() - started
+        self.saved_at = time.time()
+        stamp = _dt.datetime.fromtimestamp(self.saved_at).strftime("%H:%M:%S")
+        self.status.value = _note(f"<b class='wb-saved'>Saved {stamp}</b>")
+        return True
+
+    def changed(self, save: bool = True) -> None:
+        """Call after every change to :attr:`assessment`: refresh the views and links, and save."""
+        self._refresh_views()
+        if save:
+            self.autosave()
+        else:
+            self.status.value = _note("<b>Not saved yet</b> — every change you make is saved automatically",
+                                      "#5f4b00", "#fff8e1")
+
+    def refresh_saved_list(self) -> None:
+        """List the saved assessments, newest first, in the resume dropdown."""
+        saved = store.list_saved(self.storage_dir)
+        self.resume_choice.options = [(item.label(), item.assessment_id) for item in saved]
+        self.resume_choice.value = saved[0].assessment_id if saved else None
+        self.resume.disabled = not saved
+
+    # ------------------------------------------------------------------------------------- starting
+    def _replace(self, assessment: Assessment, assessment_id: str, save: bool) -> None:
+        self.assessment = assessment
+        self.assessment_id = assessment_id
+        self.saved_at = None
+        self.editors.clear()
+        for step in STEP_TITLES:
+            self.editor_slots[step].children = ()
+            self.step_messages[step].value = ""
+            self.open_buttons[step].layout.display = None
+        self.report_links.value = ""
+        self._loading = True
+        try:
+            for control, value in ((self.title, assessment.title), (self.taxon, assessment.taxon),
+                                   (self.taxon_group, assessment.taxon_group), (self.scope, assessment.scope),
+                                   (self.notes, assessment.notes)):
+                control.value = value
+        finally:
+            self._loading = False
+        self.details_message.value = ""
+        self.changed(save=save)
+        if save:
+            self.refresh_saved_list()
+        if self.steps.selected_index is not None:
+            self.open_step(self.steps.selected_index + 1)
+
+    def start_case(self, key: str, save: bool = True) -> bool:
+        """Start a new assessment file from a bundled case (all five steps done)."""
+        try:
+            assessment = example_assessment(key)
+        except InvalidInputError as error:
+            self.message.value = _error_html(error)
+            return False
+        self.problems = []
+        self._replace(assessment, store.new_assessment_id(), save)
+        self.message.value = _note(f"Opened the bundled case <b>{html.escape(assessment.taxon)}</b>.")
+        return True
+
+    def start_blank_species(self, taxon: str, save: bool = True) -> bool:
+        """Start a new, empty assessment file for ``taxon`` (no step done)."""
+        try:
+            assessment = Assessment(taxon=taxon)
+        except InvalidInputError as error:
+            self.message.value = _error_html(InvalidInputError("New species", error.problem,
+                                                               "type the species' scientific name"))
+            return False
+        self.problems = []
+        self._replace(assessment, store.new_assessment_id(), save)
+        self.message.value = _note(f"Started a blank assessment for <b>{html.escape(assessment.taxon)}</b>.")
+        return True
+
+    def resume_saved(self, assessment_id: str | None) -> bool:
+        """Continue a saved assessment file (its later changes go to the same file)."""
+        if not assessment_id:
+            self.message.value = _note("There is no saved assessment to resume yet.", "#5f4b00", "#fff8e1")
+            return False
+        try:
+            path = store.assessment_path(self.storage_dir, assessment_id)
+            text = path.read_bytes()
+            assessment, problems = load_assessment(text)
+        except OSError as error:
+            self.message.value = _error_html(InvalidInputError("Saved", f"cannot read the file ({error})",
+                                                               "refresh the list and choose another"))
+            return False
+        except InvalidInputError as error:
+            self.message.value = _error_html(error)
+            return False
+        self.problems = problems
+        self._replace(assessment, assessment_id, save=False)
+        self.saved_at = path.stat().st_mtime
+        stamp = _dt.datetime.fromtimestamp(self.saved_at).strftime("%H:%M:%S")
+        self.status.value = _note(f"<b class='wb-saved'>Saved {stamp}</b> (resumed)")
+        self.message.value = self._loaded_message(f"Resumed <b>{html.escape(assessment.taxon)}</b>.", problems)
+        return True
+
+    def load_json(self, content: bytes | str, name: str = "the file") -> bool:
+        """Load an uploaded assessment JSON as a new file; a file that is not an assessment leaves the work as is.
+
+        Sections that cannot be read are listed (each naming its field) and kept unchanged in the file.
+        """
+        size = len(content)
+        if size > store.MAX_UPLOAD_BYTES:
+            self.message.value = _error_html(InvalidInputError(
+                "Upload JSON", f"{name} is {size / 2**20:.1f} MB, more than the {store.MAX_UPLOAD_BYTES // 2**20} "
+                "MB allowed", "upload the assessment .json the toolkit saved; your current work is unchanged"))
+            return False
+        try:
+            assessment, problems = load_assessment(content)
+        except AssessmentLoadError as error:
+            self.message.value = _error_html(InvalidInputError(
+                f"{name}: {error.field}", error.problem, (error.fix + "; " if error.fix else "")
+                + "your current work is unchanged"))
+            return False
+        self.problems = problems
+        self._replace(assessment, store.new_assessment_id(), save=True)
+        self.message.value = self._loaded_message(f"Loaded <b>{html.escape(name)}</b>: "
+                                                  f"{html.escape(assessment.taxon)}.", problems)
+        return True
+
+    @staticmethod
+    def _loaded_message(text: str, problems: list) -> str:
+        if not problems:
+            return _note(text)
+        items = "".join(f"<li><code>{html.escape(p.field)}</code>: {html.escape(p.problem)}"
+                        + (f" — {html.escape(p.fix)}" if p.fix else "") + "</li>" for p in problems)
+        return _note(f"{text} Some parts could not be read; they are kept unchanged in the file, but not used "
+                     f"until fixed:<ul style='margin:2px 0'>{items}</ul>", "#5f4b00", "#fff8e1")
+
+    def _uploaded(self, change: dict) -> None:
+        files = change["new"]
+        if not files:
+            return
+        item = files[0]
+        content = bytes(item["content"]) if not isinstance(item, dict) or "content" in item else b""
+        name = item.get("name", "the file") if isinstance(item, dict) else getattr(item, "name", "the file")
+        self.load_json(content, str(name))
+
+    # ------------------------------------------------------------------------------------- details
+    def _details_changed(self, _change: Any = None) -> None:
+        if self._loading:
+            return
+        try:
+            updated = dataclasses.replace(self.assessment, taxon=self.taxon.value, title=self.title.value,
+                                          taxon_group=self.taxon_group.value, scope=self.scope.value,
+                                          notes=self.notes.value)
+        except InvalidInputError as error:
+            self.details_message.value = _error_html(error)
+            return
+        self.details_message.value = ""
+        self.assessment = updated
+        self.changed()
+
+    # ------------------------------------------------------------------------------------- views
+    def _refresh_views(self) -> None:
+        a = self.assessment
+        done = a.steps_done()
+        marks = "".join(
+            f"<span class='wb-step wb-{'done' if done[s] else 'todo'}' style='margin-right:1em'>"
+            f"{'✅' if done[s] else '⬜'} {s}. {html.escape(STEP_TITLES[s])}</span>" for s in STEP_TITLES)
+        self.progress.value = f"<div>{marks}</div><small>{sum(done.values())} of 5 steps done</small>"
+        for index, step in enumerate(STEP_TITLES):
+            self.steps.set_title(index, f"{'✓' if done[step] else '○'} {step} {STEP_TITLES[step].split(',')[0]}")
+            self.step_summaries[step].value = self._summary(step)
+        self.identity.value = (f"<small style='margin-left:1em;color:#555'>Assessment id "
+                               f"<code class='wb-id'>{html.escape(self.assessment_id)}</code> · file "
+                               f"<code>{html.escape(str(self.path))}</code></small>")
+        self.download.value = _link(store.data_uri(a.to_json(), "application/json"),
+                                    store.file_name(a.taxon, ".json"), "Download the assessment (JSON)",
+                                    "wb-download")
+
+    def _summary(self, step: int) -> str:
+        a = self.assessment
+        empty = "<p style='color:#666'>Not done yet.</p>"
+        if step == 1:
+            r = a.status_review
+            return empty if r is None else f"<p>{html.escape(r.summary())}</p>"
+        if step == 2:
+            if a.roles is None:
+                return empty
+            accepted = [role.name for role in a.roles.accepted_roles()]
+            return ("<p>Roles retained: " + (html.escape("; ".join(accepted)) if accepted else "none") + "</p>")
+        if step == 3:
+            if not a.population_needs:
+                return empty
+            rows = "".join(
+                f"<li>{html.escape(n.role_id)} ({html.escape(n.form)})"
+                + (f": Ne {n.target.effective_size}, N {n.target.census_size}" if n.target is not None else "")
+                + (f", {n.samples} samples" if n.samples is not None else "") + "</li>" for n in a.population_needs)
+            return f"<ul style='margin:2px 0'>{rows}</ul>"
+        if step == 4:
+            if not a.feasibility:
+                return empty
+            rows = "".join(f"<li>{html.escape(f.option)}: {html.escape(f.summary().label)}</li>"
+                           for f in a.feasibility)
+            return f"<ul style='margin:2px 0'>{rows}</ul>"
+        record = a.decision_record
+        if record is None:
+            return empty if a.decision is None else "<p>Options scored; no decision recorded yet.</p>"
+        names = {option.id: option.name for option in record.decision.options}
+        chosen = ", ".join(names.get(i, i) for i in record.chosen_option_ids)
+        return f"<p>Decision recorded: <b>{html.escape(chosen)}</b></p>"
+
+    # ------------------------------------------------------------------------------------- steps
+    def _tab_changed(self, change: dict) -> None:
+        if change["new"] is not None:
+            self.open_step(change["new"] + 1)
+
+    def open_step(self, step: int) -> Any:
+        """Build the editor of ``step`` (1–5) from the assessment, if not built yet; returns it."""
+        if step in self.editors:
+            return self.editors[step]
+        builders: dict[int, Callable[[], Any]] = {1: self._step1_editor, 2: self._step2_editor,
+                                                  3: self._step3_editor, 4: self._step4_editor,
+                                                  5: self._step5_editor}
+        try:
+            editor = builders[step]()
+        except InvalidInputError as error:
+            self.step_messages[step].value = _error_html(error)
+            return None
+        self.editors[step] = editor
+        self.editor_slots[step].children = (editor["widget"],)
+        self.open_buttons[step].layout.display = "none"
+        return editor
+
+    def save_step(self, step: int) -> bool:
+        """Put the result of ``step``'s editor into the assessment and save; False (and a message) if invalid."""
+        editor = self.open_step(step)
+        if editor is None:
+            return False
+        try:
+            editor["save"]()
+        except InvalidInputError as error:
+            self.step_messages[step].value = _error_html(error)
+            return False
+        self.step_messages[step].value = _note(f"Step {step} saved to the assessment.")
+        self.changed()
+        return True
+
+    # Step 1: Red List evidence and threats (the records explorer needs an occurrence file, see the Red List app).
+    def _step1_editor(self) -> dict:
+        from exsitu.status_review import StatusReview
+        from exsitu.widgets.status_review import EvidenceExplorer, ThreatEditor
+
+        review = self.assessment.status_review
+        evidence = dict(review.redlist.evidence) if review is not None and review.redlist is not None else None
+        try:
+            explorer = EvidenceExplorer(evidence)
+        except InvalidInputError:
+            explorer = EvidenceExplorer(None)
+        threats = ThreatEditor(review.threats if review is not None else ())
+        keep = review is not None and (review.redlist is None or review.category != review.redlist.category)
+        category = widgets.Dropdown(options=[_FROM_EVIDENCE, *_CATEGORIES],
+                                    value=review.category if keep else _FROM_EVIDENCE,
+                                    description="Category", style={"description_width": "7em"})
+        gaps = widgets.Textarea(value="\n".join(review.knowledge_gaps) if review is not None else "",
+                                description="Knowledge gaps", placeholder="one per line",
+                                layout=widgets.Layout(width="40em", height="4em"), style={"description_width": "7em"})
+
+        def save() -> None:
+            if explorer.result is None:
+                from exsitu.redlist import categorize
+                categorize(**explorer.evidence())  # raises the problem shown in the explorer
+            base = review if review is not None else StatusReview(taxon=self.assessment.taxon)
+            chosen = None if category.value == _FROM_EVIDENCE else category.value
+            self.assessment.status_review = dataclasses.replace(
+                base, taxon=self.assessment.taxon, taxon_group=self.assessment.taxon_group or base.taxon_group,
+                redlist=explorer.result, category=chosen, criteria=None, threats=tuple(threats.threats),
+                eoo_km2=None, aoo_km2=None, mature_individuals=None,
+                knowledge_gaps=tuple(line.strip() for line in gaps.value.splitlines() if line.strip()))
+
+        box = widgets.VBox([
+            widgets.HTML("<small>The evidence for the Red List criteria and the threats. To work from occurrence "
+                         "records (map, EOO, AOO), use the Red List and range calculator and type its EOO and "
+                         "AOO here.</small>"),
+            widgets.Tab(children=[explorer.widget, threats.widget], titles=("Red List evidence", "Threats")),
+            widgets.HBox([category, widgets.HTML("<small>&nbsp;keep a published category, or take the "
+                                                 "evidence's</small>")]), gaps])
+        return {"widget": box, "evidence": explorer, "threats": threats, "category": category, "save": save}
+
+    def _step2_editor(self) -> dict:
+        from exsitu.widgets.roles import roles_explorer
+
+        review = self.assessment.status_review
+        if review is None:
+            from exsitu.status_review import StatusReview
+            review = StatusReview(taxon=self.assessment.taxon, taxon_group=self.assessment.taxon_group)
+        container = roles_explorer(review)
+        parts = container.parts
+
+        def save() -> None:
+            if parts.selection is None:
+                raise InvalidInputError("Step 2", "the roles cannot be ranked with the inputs above",
+                                        "fix the message shown above, then save again")
+            self.assessment.roles = copy.deepcopy(parts.selection)
+
+        note = ("<small>The explorer starts from the Step 1 record and ranks the roles again; saving replaces the "
+                "roles now in the assessment with the decisions made here.</small>")
+        return {"widget": widgets.VBox([widgets.HTML(note), container]), "parts": parts, "save": save}
+
+    def _role_options(self) -> list[tuple[str, str]]:
+        roles = self.assessment.roles
+        if roles is None:
+            return []
+        return [(role.name, role.id) for role in roles.accepted_roles()]
+
+    def _step3_editor(self) -> dict:
+        from exsitu.widgets.population import population_planner
+
+        needs = self.assessment.population_needs
+        first = next((n.target for n in needs if n.target is not None), None)
+        settings: dict[str, Any] = {}
+        if first is not None:
+            settings = dict(generation_time=min(max(first.generation_time, 0.1), 50),
+                            ne_to_n_ratio=min(max(first.ne_to_n_ratio, 0.01), 1),
+                            target_gene_diversity=min(max(first.target_gene_diversity, 0.5), 0.99),
+                            years=int(min(max(first.years, 5), 500)))
+        try:
+            container = population_planner(**settings)
+        except InvalidInputError:
+            container = population_planner()
+        parts = container.parts
+        role_ids = [role_id for _, role_id in self._role_options()]
+        role = widgets.Combobox(options=role_ids, description="Role", placeholder="role id, e.g. insurance",
+                                value=role_ids[0] if role_ids else "", ensure_option=False,
+                                style={"description_width": "7em"}, layout=widgets.Layout(width="30em"))
+        form = widgets.Dropdown(options=list(PopulationNeed.FORMS), description="Form",
+                                style={"description_width": "7em"})
+        samples = widgets.Text(description="Samples", placeholder="bio-samples: individuals to sample",
+                               style={"description_width": "7em"})
+        notes = widgets.Text(description="Notes", layout=widgets.Layout(width="40em"),
+                             style={"description_width": "7em"})
+        replace = widgets.Checkbox(value=True, indent=False,
+                                   description="replace the need already recorded for this role")
+
+        def save() -> None:
+            role_id = role.value.strip()
+            count = None
+            if samples.value.strip():
+                try:
+                    count = int(samples.value.strip())
+                except ValueError:
+                    raise InvalidInputError("Samples", f"{samples.value!r} is not a whole number",
+                                            "type the number of individuals to sample, or leave it blank") from None
+            if form.value != "bio-samples" and parts.target is None:
+                raise InvalidInputError("planner", "the planner's inputs are not valid",
+                                        "fix the message shown in the planner, then save again")
+            need = PopulationNeed(
+                role_id=role_id, form=form.value,
+                target=parts.target if form.value != "bio-samples" else None,
+                founders_available=parts.founders.value if parts.use_founders.value else None,
+                samples=count, notes=notes.value)
+            kept = [n for n in self.assessment.population_needs if not (replace.value and n.role_id == need.role_id)]
+            self.assessment.population_needs = kept + [need]
+
+        box = widgets.VBox([container, _heading("This need"), role, form, samples, notes, replace])
+        return {"widget": box, "parts": parts, "role": role, "form": form, "samples": samples, "save": save}
+
+    def _step4_editor(self) -> dict:
+        from exsitu.feasibility import FeasibilityAssessment
+        from exsitu.widgets.feasibility import feasibility_editor
+
+        items = self.assessment.feasibility
+        new = "__new__"
+        choice = widgets.Dropdown(options=[(f.option, str(i)) for i, f in enumerate(items)]
+                                  + [("+ a new option from the roles retained", new)],
+                                  description="Option", layout=widgets.Layout(width="40em"),
+                                  style={"description_width": "7em"})
+        name = widgets.Text(description="New option", placeholder="name of the option",
+                            layout=widgets.Layout(width="40em"), style={"description_width": "7em"})
+        slot = widgets.VBox()
+        state: dict[str, Any] = {}
+
+        def show(_change: Any = None) -> None:
+            if choice.value == new:
+                role_ids = [role_id for _, role_id in self._role_options()] or ["insurance"]
+                base = FeasibilityAssessment.for_roles(name.value.strip() or "New option", role_ids)
+                name.layout.display = None
+            else:
+                base = items[int(choice.value)]
+                name.layout.display = "none"
+            state["container"] = feasibility_editor(base)
+            slot.children = (state["container"],)
+
+        def save() -> None:
+            edited = copy.deepcopy(state["container"].parts.assessment)
+            if choice.value == new:
+                option = name.value.strip()
+                if not option:
+                    raise InvalidInputError("New option", "is empty", "name the option before saving it")
+                edited = dataclasses.replace(edited, option=option)
+                self.assessment.feasibility = [*self.assessment.feasibility, edited]
+            else:
+                updated = list(self.assessment.feasibility)
+                updated[int(choice.value)] = edited
+                self.assessment.feasibility = updated
+
+        choice.observe(show, names="value")
+        show()
+        return {"widget": widgets.VBox([choice, name, slot]), "choice": choice, "name": name, "state": state,
+                "save": save}
+
+    def _step5_editor(self) -> dict:
+        from exsitu.decision import Decision, options_from_roles
+        from exsitu.widgets.decision import decision_explorer
+
+        decision = self.assessment.decision
+        if decision is None:
+            if self.assessment.roles is None or not self.assessment.roles.accepted_roles():
+                raise InvalidInputError("Step 5", "no option to decide between: no role is retained in Step 2",
+                                        "retain at least one role in Step 2 and save it first")
+            decision = Decision(title=f"Ex situ management of {self.assessment.taxon}",
+                                options=tuple(options_from_roles(self.assessment.roles)))
+        container = decision_explorer(decision)
+        parts = container.parts
+        record = self.assessment.decision_record
+        if record is not None:
+            parts.reasoning.value = record.reasoning
+            parts.dissent.value = "\n".join(record.dissent)
+            parts.participants.value = "\n".join(record.participants)
+            ids = [option_id for _, option_id in parts.chosen.options]
+            parts.chosen.value = tuple(i for i in record.chosen_option_ids if i in ids)
+
+        def save() -> None:
+            taken = parts.take_record()
+            if taken is None:
+                raise InvalidInputError("Record", "the decision cannot be recorded yet",
+                                        "see the message in the Record tab, then save again")
+            self.assessment.decision = parts.decision
+            self.assessment.decision_record = taken
+
+        note = ("<small>Saving records the decision (the 'Record' tab: leave 'Chosen' empty to record the top of "
+                "the ranking) and stores the weights and scores with it.</small>")
+        return {"widget": widgets.VBox([widgets.HTML(note), container]), "parts": parts, "save": save}
+
+    # ------------------------------------------------------------------------------------- report
+    def export_report(self, format: str) -> str:
+        """Render the report (``'html'`` or ``'markdown'``) and show a download link; returns the link's URI."""
+        from exsitu.report import render_report
+
+        try:
+            text = render_report(self.assessment, format)
+        except InvalidInputError as error:
+            self.report_links.value = _error_html(error)
+            return ""
+        suffix, mime = (".html", "text/html") if format == "html" else (".md", "text/markdown")
+        uri = store.data_uri(text, mime)
+        label = "HTML report" if format == "html" else "Markdown report"
+        self.report_links.value = "&nbsp;" + _link(uri, store.file_name(self.assessment.taxon, "-report" + suffix),
+                                                   f"Download the {label}", f"wb-report-{format}")
+        return uri
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def workbench(storage_dir: str | Path | None = None, *, case: str | None = None,
+              taxon: str | None = None) -> Workbench:
+    """An ECA workbench, opened on a bundled case (``case``, default the first), or blank for ``taxon``.
+
+    ``storage_dir``: folder for the autosaved assessments (default ``EXSITU_WORKBENCH_DIR`` or
+    ``~/.local/share/exsitu-workbench``). Nothing is written until the first change.
+    """
+    return Workbench(storage_dir, case=case, taxon=taxon)
