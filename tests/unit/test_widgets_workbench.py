@@ -1,0 +1,381 @@
+"""The ECA workbench (exsitu.widgets.workbench) and its storage helpers (exsitu.workbench_store)."""
+
+from __future__ import annotations
+
+import datetime
+import html
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from exsitu import workbench_store as store
+from exsitu.assessment import Assessment
+from exsitu.examples import example_assessment, example_keys
+from exsitu.validation import InvalidInputError
+from exsitu.widgets.workbench import Workbench, workbench
+
+
+def _href(markup: str) -> str:
+    match = re.search(r"href='([^']*)'", markup)
+    assert match, markup
+    return html.unescape(match.group(1))
+
+
+def _download(bench: Workbench) -> Assessment:
+    return Assessment.from_json(store.decode_data_uri(_href(bench.download.value)))
+
+
+def _without_dates(data: dict) -> dict:
+    return {k: v for k, v in data.items() if k not in ("created", "updated")}
+
+
+@pytest.fixture
+def bench(tmp_path) -> Workbench:
+    return workbench(tmp_path)
+
+
+# ---------------------------------------------------------------------------------------------- starting
+
+def test_starts_from_a_case_with_every_step_done_and_writes_nothing(tmp_path):
+    bench = workbench(tmp_path, case="lord-howe-island-stick-insect")
+    assert bench.assessment.steps_done() == {1: True, 2: True, 3: True, 4: True, 5: True}
+    assert bench.assessment.to_dict() == example_assessment("lord-howe-island-stick-insect").to_dict()
+    assert "5 of 5 steps done" in bench.progress.value
+    assert bench.taxon.value.startswith("Dryococelus australis")
+    assert "Not saved yet" in bench.status.value
+    assert list(tmp_path.iterdir()) == []  # nothing written before the first change
+
+
+def test_every_bundled_case_opens(bench):
+    for key in example_keys():
+        assert bench.start_case(key)
+        assert all(bench.assessment.steps_done().values())
+        assert bench.path.exists()  # opening a case is a change: saved at once
+        assert Assessment.load(bench.path).to_dict() == bench.assessment.to_dict()
+
+
+def test_blank_species_has_no_step_done(tmp_path):
+    bench = workbench(tmp_path, taxon="Rhododendron exemplum")
+    assert bench.assessment.taxon == "Rhododendron exemplum"
+    assert bench.assessment.steps_done() == {1: False, 2: False, 3: False, 4: False, 5: False}
+    assert "0 of 5 steps done" in bench.progress.value
+    assert "Not done yet" in bench.step_summaries[3].value
+
+
+def test_blank_species_needs_a_name(bench):
+    before = bench.assessment.to_dict()
+    assert not bench.start_blank_species("   ")
+    assert "New species" in bench.message.value
+    assert bench.assessment.to_dict() == before
+
+
+def test_unknown_case_is_a_message(bench):
+    before = bench.assessment.to_dict()
+    assert not bench.start_case("no-such-case")
+    assert "key" in bench.message.value and "panamanian-golden-frog" in bench.message.value
+    assert bench.assessment.to_dict() == before
+
+
+# ---------------------------------------------------------------------------------------------- autosave
+
+def test_an_edit_autosaves_and_updates_the_saved_label(bench):
+    assert not bench.path.exists()
+    bench.title.value = "Workshop, day 1"
+    assert bench.path.exists()
+    on_disk = json.loads(bench.path.read_text(encoding="utf-8"))
+    assert on_disk["title"] == "Workshop, day 1"
+    assert re.search(r"Saved \d\d:\d\d:\d\d", bench.status.value)
+    first = bench.path.read_text(encoding="utf-8")
+    bench.scope.value = "Panama"
+    assert bench.path.read_text(encoding="utf-8") != first
+    assert json.loads(bench.path.read_text(encoding="utf-8"))["scope"] == "Panama"
+    assert bench.last_save_seconds is not None and bench.last_save_seconds >= 0
+
+
+def test_a_bad_detail_is_a_message_naming_the_field_and_is_not_saved(bench):
+    bench.title.value = "kept"
+    bench.taxon.value = "  "
+    assert "taxon" in bench.details_message.value
+    assert bench.assessment.taxon.startswith("Atelopus zeteki")
+    assert json.loads(bench.path.read_text(encoding="utf-8"))["taxon"].startswith("Atelopus zeteki")
+    bench.taxon.value = "Atelopus zeteki"
+    assert bench.details_message.value == ""
+    assert bench.assessment.taxon == "Atelopus zeteki"
+
+
+def test_reload_from_the_saved_file_gives_an_identical_assessment(tmp_path):
+    bench = workbench(tmp_path, case="wood-decay-fungi")
+    bench.notes.value = "Second session: check the culture collection's records"
+    saved_id = bench.assessment_id
+    other = workbench(tmp_path)  # e.g. after the server restarted
+    assert saved_id in [value for _, value in other.resume_choice.options]
+    assert other.resume_saved(saved_id)
+    assert other.assessment.to_dict() == bench.assessment.to_dict()
+    assert other.assessment_id == saved_id and other.path == bench.path
+    other.title.value = "continued"  # resuming continues the same file
+    assert json.loads(bench.path.read_text(encoding="utf-8"))["title"] == "continued"
+
+
+def test_resume_lists_newest_first(tmp_path):
+    older, newer = workbench(tmp_path, case="canadian-snakes"), workbench(tmp_path, case="exemplia-montana")
+    older.title.value = "older"
+    newer.title.value = "newer"
+    os.utime(older.path, (time.time() - 100, time.time() - 100))
+    third = workbench(tmp_path)
+    assert [value for _, value in third.resume_choice.options] == [newer.assessment_id, older.assessment_id]
+    assert third.resume_choice.value == newer.assessment_id
+    assert "newer" in third.resume_choice.label
+
+
+def test_resume_with_nothing_saved_is_a_message(bench):
+    assert bench.resume.disabled
+    assert not bench.resume_saved(None)
+    assert "no saved assessment" in bench.message.value
+
+
+def test_two_workbenches_on_one_folder_do_not_overwrite_each_other(tmp_path):
+    first = workbench(tmp_path, case="panamanian-golden-frog")
+    second = workbench(tmp_path, case="panamanian-golden-frog")
+    assert first.assessment_id != second.assessment_id and first.path != second.path
+    first.title.value = "group A"
+    second.title.value = "group B"
+    first.notes.value = "A's note"
+    assert json.loads(first.path.read_text(encoding="utf-8"))["title"] == "group A"
+    assert json.loads(first.path.read_text(encoding="utf-8"))["notes"] == "A's note"
+    assert json.loads(second.path.read_text(encoding="utf-8"))["title"] == "group B"
+    assert json.loads(second.path.read_text(encoding="utf-8"))["notes"] == second.assessment.notes != "A's note"
+    assert len(list(tmp_path.glob("*.json"))) == 2
+
+
+def test_a_failed_save_says_so(tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    bench = workbench(blocker)
+    bench.title.value = "changed"
+    assert "Save failed" in bench.status.value
+    assert bench.assessment.title == "changed"  # the work stays in the session
+
+
+def test_default_storage_dir_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv(store.ENV_VAR, str(tmp_path / "wb"))
+    assert store.default_storage_dir() == tmp_path / "wb"
+    bench = workbench()
+    bench.title.value = "env"
+    assert bench.path.parent == tmp_path / "wb" and bench.path.exists()
+    monkeypatch.delenv(store.ENV_VAR)
+    assert store.default_storage_dir() == Path.home() / ".local" / "share" / "exsitu-workbench"
+
+
+# ---------------------------------------------------------------------------------------------- upload
+
+def test_upload_of_a_good_file_loads_it_into_a_new_file(bench, tmp_path):
+    original = example_assessment("exemplia-montana")
+    old_id = bench.assessment_id
+    assert bench.load_json(original.to_json().encode("utf-8"), "exemplia.json")
+    assert bench.assessment.to_dict() == original.to_dict()
+    assert bench.assessment_id != old_id
+    assert Assessment.load(bench.path).to_dict() == original.to_dict()
+    assert "exemplia.json" in bench.message.value and bench.problems == []
+
+
+def test_upload_through_the_file_control(bench):
+    original = example_assessment("canadian-snakes")
+    content = original.to_json().encode("utf-8")
+    bench.upload.value = ({"name": "snakes.json", "type": "application/json", "size": len(content),
+                           "content": memoryview(content),
+                           "last_modified": datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)},)
+    assert bench.assessment.to_dict() == original.to_dict()
+
+
+def test_upload_of_a_partly_bad_file_keeps_what_is_valid_and_names_each_problem(bench):
+    data = example_assessment("panamanian-golden-frog").to_dict()
+    data["status_review"]["category"] = "XX"
+    data["population_needs"][0]["form"] = "frozen zoo"
+    assert bench.load_json(json.dumps(data), "edited.json")
+    fields = [p.field for p in bench.problems]
+    assert any(f.startswith("status_review") for f in fields) and any(f.startswith("population_needs[0]") for f in fields)
+    assert "population_needs[0]" in bench.message.value and "status_review" in bench.message.value
+    assert bench.assessment.status_review is None and bench.assessment.roles is not None
+    assert bench.assessment.decision_record is not None
+    # the unreadable sections are written back unchanged
+    on_disk = json.loads(bench.path.read_text(encoding="utf-8"))
+    assert on_disk["status_review"]["category"] == "XX"
+    assert on_disk["population_needs"][0]["form"] == "frozen zoo"
+
+
+@pytest.mark.parametrize("content, field", [
+    (b"\x89PNG\r\n\x1a\n\x00\x00", "file"),
+    (b"this is not json", "file"),
+    (b"[1, 2, 3]", "file"),
+    (json.dumps({"name": "a studbook"}).encode(), "schema_version"),
+])
+def test_upload_of_a_non_assessment_is_a_message_and_the_work_stays(bench, content, field):
+    bench.title.value = "our work"
+    before, before_id = bench.assessment.to_dict(), bench.assessment_id
+    on_disk = bench.path.read_text(encoding="utf-8")
+    assert not bench.load_json(content, "other.bin")
+    assert field in bench.message.value and "current work is unchanged" in bench.message.value
+    assert bench.assessment.to_dict() == before and bench.assessment_id == before_id
+    assert bench.path.read_text(encoding="utf-8") == on_disk
+
+
+def test_upload_larger_than_the_limit_is_refused(bench):
+    before = bench.assessment.to_dict()
+    assert not bench.load_json(b" " * (store.MAX_UPLOAD_BYTES + 1), "huge.json")
+    assert "more than the 5 MB" in bench.message.value
+    assert bench.assessment.to_dict() == before
+
+
+# ---------------------------------------------------------------------------------------------- download and report
+
+def test_download_round_trips(bench):
+    assert _download(bench).to_dict() == bench.assessment.to_dict()
+    assert "download='atelopus-zeteki-panamanian-golden-frog.json'" in bench.download.value
+    bench.notes.value = "after an edit the link follows"
+    assert _download(bench).to_dict() == bench.assessment.to_dict()
+    assert _download(bench).notes == "after an edit the link follows"
+
+
+def test_download_then_upload_gives_an_identical_assessment(tmp_path):
+    first = workbench(tmp_path, case="lord-howe-island-stick-insect")
+    first.title.value = "LHISI workshop"
+    data = store.decode_data_uri(_href(first.download.value))
+    second = workbench(tmp_path)
+    assert second.load_json(data, "lhisi.json")
+    assert second.assessment.to_dict() == first.assessment.to_dict()
+    assert Assessment.load(second.path).to_dict() == Assessment.load(first.path).to_dict()
+
+
+@pytest.mark.parametrize("key", ["panamanian-golden-frog", "canadian-snakes"])
+def test_report_export_contains_the_recommendation(bench, key):
+    bench.start_case(key)
+    uri = bench.export_report("html")
+    text = store.decode_data_uri(uri).decode("utf-8")
+    assert "Recommendation:" in text and "<h2>Summary</h2>" in text
+    assert bench.assessment.taxon.split(" (")[0] in text
+    assert "wb-report-html" in bench.report_links.value and _href(bench.report_links.value) == uri
+    markdown = store.decode_data_uri(bench.export_report("markdown")).decode("utf-8")
+    assert "Recommendation:" in markdown and "-report.md" in bench.report_links.value
+
+
+def test_report_of_a_blank_species_says_no_decision_yet(tmp_path):
+    bench = workbench(tmp_path, taxon="Fungus exemplum")
+    text = store.decode_data_uri(bench.export_report("markdown")).decode("utf-8")
+    assert "no decision has been recorded" in text
+
+
+# ---------------------------------------------------------------------------------------------- steps
+
+def test_blank_species_through_the_steps(tmp_path):
+    bench = workbench(tmp_path, taxon="Exemplia nova")
+    # Step 5 needs retained roles first: a message, not a traceback
+    assert bench.open_step(5) is None and "Step 2" in bench.step_messages[5].value
+    step1 = bench.open_step(1)
+    step1["evidence"].texts["mature_individuals"].value = "40"
+    assert bench.save_step(1)
+    assert bench.assessment.status_review.category == "CR"  # D: fewer than 50 mature individuals
+    assert bench.assessment.steps_done()[1] and bench.path.exists()
+    step2 = bench.open_step(2)
+    parts = step2["parts"]
+    role_id = parts.role.options[0][1]
+    parts.role.value = role_id
+    parts.rationale.value = "the group agrees"
+    parts._decide("accept")
+    assert bench.save_step(2)
+    assert role_id in [role.id for role in bench.assessment.roles.accepted_roles()]
+    step3 = bench.open_step(3)
+    assert step3["role"].value == bench.assessment.roles.accepted_roles()[0].id
+    assert bench.save_step(3)
+    need = bench.assessment.population_needs[0]
+    assert need.target == step3["parts"].target
+    assert bench.save_step(3)  # saving again replaces that role's need
+    assert len(bench.assessment.population_needs) == 1
+    step4 = bench.open_step(4)
+    assert step4["choice"].value == "__new__"
+    assert not bench.save_step(4) and "New option" in bench.step_messages[4].value
+    step4["name"].value = "Insurance colony"
+    assert bench.save_step(4)
+    assert [f.option for f in bench.assessment.feasibility] == ["Insurance colony"]
+    assert bench.open_step(5) is not None
+    assert Assessment.load(bench.path).to_dict() == bench.assessment.to_dict()
+    assert bench.assessment.steps_done() == {1: True, 2: True, 3: True, 4: True, 5: False}
+
+
+def test_step3_bad_sample_count_is_a_message(bench):
+    step3 = bench.open_step(3)
+    before = bench.assessment.to_dict()
+    step3["samples"].value = "many"
+    assert not bench.save_step(3)
+    assert "Samples" in bench.step_messages[3].value
+    assert bench.assessment.to_dict() == before
+
+
+def test_resaving_a_case_step5_keeps_the_group_choice(tmp_path):
+    for key in example_keys():
+        bench = workbench(tmp_path, case=key)
+        chosen = bench.assessment.decision_record.chosen_option_ids
+        assert bench.save_step(5), bench.step_messages[5].value
+        assert bench.assessment.decision_record.chosen_option_ids == chosen
+        assert "Decision recorded" in bench.step_summaries[5].value
+
+
+def test_resaving_step1_of_a_case_keeps_the_published_category(tmp_path):
+    bench = workbench(tmp_path, case="panamanian-golden-frog")
+    before = bench.assessment.status_review
+    assert bench.save_step(1)
+    after = bench.assessment.status_review
+    assert after.category == before.category and after.threats == before.threats
+    assert after.knowledge_gaps == before.knowledge_gaps
+
+
+def test_switching_case_rebuilds_the_open_editor(bench):
+    bench.steps.selected_index = 3
+    assert 4 in bench.editors
+    bench.start_case("wood-decay-fungi")
+    options = [label for label, _ in bench.editors[4]["choice"].options]
+    assert options[:-1] == [f.option for f in bench.assessment.feasibility]
+
+
+# ---------------------------------------------------------------------------------------------- storage helpers
+
+def test_assessment_path_refuses_names_that_leave_the_folder(tmp_path):
+    assert store.assessment_path(tmp_path, "abc123") == tmp_path / "abc123.json"
+    for bad in ("../x", "a/b", "", ".hidden", 5):
+        with pytest.raises(InvalidInputError) as caught:
+            store.assessment_path(tmp_path, bad)
+        assert caught.value.field == "assessment_id"
+
+
+def test_new_ids_are_distinct_and_plain():
+    ids = {store.new_assessment_id() for _ in range(1000)}
+    assert len(ids) == 1000 and all(re.fullmatch(r"[0-9a-f]{12}", i) for i in ids)
+
+
+def test_list_saved_skips_other_files_and_missing_folders(tmp_path):
+    assert store.list_saved(tmp_path / "missing") == []
+    (tmp_path / "notes.txt").write_text("x")
+    (tmp_path / ".tmp.json").write_text("{}")
+    (tmp_path / "broken.json").write_text("{")
+    example_assessment("canadian-snakes").save(tmp_path / "good.json")
+    found = {item.assessment_id: item for item in store.list_saved(tmp_path)}
+    assert set(found) == {"broken", "good"}
+    assert found["broken"].taxon == "" and "unreadable" in found["broken"].label()
+    assert found["good"].taxon.startswith("Canadian snakes")
+
+
+def test_file_name_and_data_uri():
+    assert store.file_name("Atelopus zeteki (Panamanian golden frog)", ".json") == \
+        "atelopus-zeteki-panamanian-golden-frog.json"
+    assert store.file_name("???", ".md") == "assessment.md"
+    text = "Ñandú — “quotes” & <tags>"
+    uri = store.data_uri(text, "text/plain")
+    assert uri.startswith("data:text/plain;charset=utf-8;base64,")
+    assert store.decode_data_uri(uri).decode("utf-8") == text
+    assert store.decode_data_uri(store.data_uri(b"\x00\xff", "application/octet-stream")) == b"\x00\xff"
+    with pytest.raises(InvalidInputError) as caught:
+        store.decode_data_uri("http://example.org")
+    assert caught.value.field == "uri"
