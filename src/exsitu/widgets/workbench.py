@@ -161,7 +161,7 @@ class Workbench:
                 widgets.HBox([self.upload, widgets.HTML("<small>&nbsp;an assessment .json saved by the "
                                                         f"toolkit, at most {store.MAX_UPLOAD_BYTES // 2**20} MB"
                                                         "</small>")]),
-            ])], titles=("Start, resume or upload",), selected_index=None),
+            ])], titles=("Start, resume or upload",), selected_index=0),
             _heading("Download"),
             widgets.HBox([self.download]),
             widgets.HBox([self.report_html_button, self.report_markdown_button, self.report_links]),

@@ -1,0 +1,169 @@
+"""The ECA workbench app (apps/workbench.ipynb) in a real browser: load, edit and autosave, download and
+upload back, a bad upload, and the HTML report opened in a page of its own.
+
+The server of these tests keeps its assessments in a temporary folder (``EXSITU_WORKBENCH_DIR``), so the
+tests can read the autosaved files on disk; it is started with the harness's :class:`VoilaServer`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+from typing import Iterator
+from unittest import mock
+
+import pytest
+
+from exsitu.assessment import Assessment
+from exsitu.workbench_store import ENV_VAR
+from tests.apps.helpers import VoilaServer, open_app, page_problems, server_problems, upload
+
+APP = "workbench.ipynb"
+#: Failed loads of resources from the internet (the test machine is offline); not the app's errors.
+OFFLINE_NOISE = re.compile(r"net::ERR_(NAME_NOT_RESOLVED|INTERNET_DISCONNECTED|CONNECTION_REFUSED)")
+
+
+def _page_errors(page) -> list[str]:
+    return [text for text in page_problems(page) if not OFFLINE_NOISE.search(text)]
+
+
+@pytest.fixture(scope="module")
+def workbench_server(tmp_path_factory) -> Iterator[tuple[VoilaServer, Path]]:
+    """``voila apps/`` with the workbench's storage folder in a temporary directory."""
+    storage = tmp_path_factory.mktemp("workbench-storage")
+    with mock.patch.dict(os.environ, {ENV_VAR: str(storage)}):
+        server = VoilaServer(pool_size=1)
+    with server:
+        yield server, storage
+
+
+def _wait(predicate, timeout: float = 60.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _assessment_id(page) -> str:
+    return page.locator("code.wb-id").inner_text().strip()
+
+
+def _saved_file(storage: Path, assessment_id: str) -> Path:
+    return storage / f"{assessment_id}.json"
+
+
+def _open(page, server) -> float:
+    started = time.perf_counter()
+    open_app(page, server, APP)
+    page.get_by_text("Ex situ Conservation Assessment workbench").wait_for()
+    page.locator("code.wb-id").wait_for()
+    return time.perf_counter() - started
+
+
+def _open_start_panel(page) -> None:
+    if not page.get_by_role("button", name="Open case").is_visible():
+        page.get_by_text("Start, resume or upload").click()
+    page.get_by_role("button", name="Open case").wait_for(state="visible")
+
+
+def test_workbench_loads_without_errors(workbench_server, browser_page):
+    server, storage = workbench_server
+    seconds = _open(browser_page, server)
+    print(f"workbench: navigation to first widget and id shown {seconds:.2f} s")
+    assert browser_page.get_by_text("Not saved yet").is_visible()
+    assert browser_page.get_by_text("5 of 5 steps done").is_visible()
+    assert "Traceback" not in browser_page.content()
+    assert _page_errors(browser_page) == []
+    assert server_problems(server.log_text()) == []
+    assert list(storage.glob("*.json")) == []  # opening writes nothing
+
+
+def test_edit_autosave_download_upload_and_report(workbench_server, browser_page, tmp_path):
+    server, storage = workbench_server
+    page = browser_page
+    _open(page, server)
+    _open_start_panel(page)
+
+    # choose a bundled case: it is saved at once
+    page.locator(".widget-dropdown", has_text="Bundled case").locator("select").select_option(
+        label="Canadian snakes")
+    page.get_by_role("button", name="Open case").click()
+    page.get_by_text("Opened the bundled case Canadian snakes").wait_for()
+    page.locator(".wb-saved").wait_for()
+    case_id = _assessment_id(page)
+    path = _saved_file(storage, case_id)
+    assert re.search(r"Saved \d\d:\d\d:\d\d", page.locator(".wb-saved").inner_text())
+    _wait(path.exists, what="the case's autosave")
+    assert json.loads(path.read_text(encoding="utf-8"))["taxon"].startswith("Canadian snakes")
+
+    # change something: the file on disk follows, the label says saved
+    started = time.perf_counter()
+    page.locator(".widget-text", has_text="Title").locator("input").fill("Browser workshop, group 3")
+    _wait(lambda: json.loads(path.read_text(encoding="utf-8"))["title"] == "Browser workshop, group 3",
+          what="the edited title on disk")
+    print(f"workbench: edit to autosaved file {time.perf_counter() - started:.3f} s")
+    assert page.locator(".wb-saved").is_visible()
+
+    # download the JSON, as a person would
+    with page.expect_download() as download_info:
+        page.locator("a.wb-download").click()
+    downloaded = tmp_path / download_info.value.suggested_filename
+    download_info.value.save_as(downloaded)
+    assert downloaded.name.endswith(".json")
+    on_disk = Assessment.load(path)
+    assert Assessment.load(downloaded).to_dict() == on_disk.to_dict()
+
+    # a bad upload: a message naming what is wrong, and the work stays
+    garbage = tmp_path / "studbook.json"
+    garbage.write_text('{"name": "not an assessment"}', encoding="utf-8")
+    upload(page, garbage)
+    page.get_by_text("your current work is unchanged").wait_for()
+    assert page.get_by_text("schema_version").first.is_visible()
+    assert _assessment_id(page) == case_id
+
+    # upload the downloaded file: a new file on the server, identical to the download
+    upload(page, downloaded)
+    page.get_by_text(f"Loaded {downloaded.name}").wait_for()
+    new_id = _wait(lambda: _assessment_id(page) != case_id and _assessment_id(page), what="a new assessment id")
+    reloaded = _saved_file(storage, new_id)
+    _wait(reloaded.exists, what="the uploaded assessment's autosave")
+    assert Assessment.load(reloaded).to_dict() == on_disk.to_dict()
+    assert Assessment.load(path).to_dict() == on_disk.to_dict()  # the earlier file is untouched
+
+    # export the HTML report and open it in a page of its own
+    page.get_by_role("button", name="HTML report").click()
+    with page.expect_download() as report_info:
+        page.locator("a.wb-report-html").click()
+    report = tmp_path / report_info.value.suggested_filename
+    report_info.value.save_as(report)
+    report_page = page.context.new_page()
+    report_page.goto(report.as_uri())
+    assert report_page.locator("h2", has_text="Summary").is_visible()
+    assert report_page.get_by_text("Recommendation:").first.is_visible()
+    assert report_page.get_by_text("Browser workshop, group 3").first.is_visible()
+    report_page.close()
+
+    assert "Traceback" not in page.content()
+    assert _page_errors(page) == []
+    assert server_problems(server.log_text()) == []
+
+
+def test_a_step_can_be_edited_and_saved(workbench_server, browser_page):
+    server, storage = workbench_server
+    page = browser_page
+    _open(page, server)
+    page.get_by_role("tab", name=re.compile("4 Resources")).click()
+    page.get_by_text("Risk heat maps").wait_for()
+    page.get_by_role("button", name="Save Step 4 to the assessment").click()
+    page.get_by_text("Step 4 saved to the assessment.").wait_for()
+    path = _saved_file(storage, _assessment_id(page))
+    _wait(path.exists, what="the step's autosave")
+    assert Assessment.load(path).steps_done()[4]
+    assert _page_errors(page) == []
+    assert server_problems(server.log_text()) == []
