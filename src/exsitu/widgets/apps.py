@@ -210,7 +210,7 @@ def redlist_calculator(dataset: str | None = None, *, evidence: Mapping[str, Any
         dataset=widgets.Dropdown(options=options, value=dataset, description="Records",
                                  layout=widgets.Layout(width="32em")),
         upload=widgets.FileUpload(accept=",".join(_OCCURRENCE_SUFFIXES), multiple=False,
-                                  description="Upload occurrences"),
+                                  description="Upload occurrences", layout=widgets.Layout(width="auto")),
         message=widgets.HTML(), records=widgets.Box(), evidence=EvidenceExplorer(evidence),
         max_bytes=int(require_number(max_bytes, "max_bytes", minimum=1, unit="bytes")),
         group_column=group_column, cell_size_km=cell_size_km,
@@ -220,7 +220,7 @@ def redlist_calculator(dataset: str | None = None, *, evidence: Mapping[str, Any
     parts.dataset.observe(parts._on_dataset, names="value")
     parts.upload.observe(parts._on_upload, names="value")
     tabs = widgets.Tab(children=[parts.records, parts.evidence.widget],
-                       titles=("1 Records, map, EOO and AOO", "2 Red List category"))
+                       titles=("Records and range", "Red List category"))
     container = widgets.VBox([
         widgets.HTML("<h2>Red List and range calculator</h2><p>Pick a bundled set of records or upload your own "
                      "(Darwin Core CSV or a GBIF download, up to "

@@ -1,0 +1,150 @@
+"""Helpers for the browser tests of the Voilà apps (also used by benchmarks/bench_apps.py).
+
+:class:`VoilaServer` starts ``voila apps/`` the way ``make apps`` does (same config file, apps/voila.json),
+on a free localhost port, with the repository's ``src`` first on PYTHONPATH so the kernels run the checkout
+under test. :func:`launch_chromium` drives Debian's Chromium through Playwright; :func:`open_app` opens an
+app and waits for its first interactive widget.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+VOILA = Path(sys.executable).with_name("voila")
+CHROMIUM = os.environ.get("EXSITU_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+#: Arguments of ``make apps`` after the port (keep in step with the Makefile's ``apps`` target).
+VOILA_ARGS = ["apps/", "--no-browser", "--Voila.config_file_paths=apps"]
+#: The first control a person can use, in any app.
+INTERACTIVE = (".jupyter-widgets.widget-dropdown select, .jupyter-widgets.widget-upload, "
+               ".jupyter-widgets.widget-slider, .jupyter-widgets.widget-button, .jupyter-widgets.widget-text input")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class VoilaServer:
+    """A ``voila apps/`` process on a free port: ``url`` (ends with /), ``log_text()``, ``stop()``.
+
+    ``preheat``: use the config's preheated kernel pools (True) or Voilà's default, no pool (False).
+    ``pool_size``: kernels kept ready per app (None: the config's value).
+    """
+
+    def __init__(self, *, preheat: bool = True, pool_size: int | None = 1, extra_args: tuple[str, ...] = (),
+                 startup_timeout: float = 90.0) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self._log = tempfile.NamedTemporaryFile(prefix="voila-", suffix=".log", delete=False)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT / "src"), *filter(None, [env.get("PYTHONPATH")])])
+        env.setdefault("MPLBACKEND", "Agg")
+        args = [str(VOILA), *VOILA_ARGS, f"--port={self.port}", "--Voila.port_retries=0"]
+        if not preheat:
+            args.append("--VoilaConfiguration.preheat_kernel=False")
+        elif pool_size is not None:
+            args.append(f"--pool_size={pool_size}")
+        args += list(extra_args)
+        self.process = subprocess.Popen(args, cwd=REPO_ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL, start_new_session=True)
+        self.preheat = preheat
+        self._wait(startup_timeout)
+
+    def _wait(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"voila exited with {self.process.returncode}:\n{self.log_text()}")
+            try:
+                with urllib.request.urlopen(self.url, timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.3)
+        else:
+            self.stop()
+            raise RuntimeError(f"voila did not answer within {timeout:.0f} s:\n{self.log_text()}")
+
+    def wait_for_pools(self, apps: int, timeout: float = 120.0) -> None:
+        """Wait until the preheated pools of ``apps`` notebooks are filled (log lines)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(set(re.findall(r"Kernel pool of (\S+) is filled", self.log_text()))) >= apps:
+                return
+            time.sleep(0.3)
+        raise RuntimeError(f"kernel pools not filled within {timeout:.0f} s:\n{self.log_text()}")
+
+    def log_text(self) -> str:
+        """The server's log so far."""
+        self._log.flush()
+        return Path(self._log.name).read_text(encoding="utf-8", errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        self._log.close()
+
+    def __enter__(self) -> "VoilaServer":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+        Path(self._log.name).unlink(missing_ok=True)
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """Debian's Chromium, headless, through Playwright."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+def app_url(voila_server: Any, name: str) -> str:
+    return f"{voila_server.url}voila/render/{name}"
+
+
+def open_app(page: Any, voila_server: Any, name: str, *, timeout_ms: float = 90_000) -> Any:
+    """Open app ``name`` (e.g. ``"studbook-analyser.ipynb"``) and wait for its first interactive widget.
+
+    Returns that widget's locator.
+    """
+    page.goto(app_url(voila_server, name), timeout=timeout_ms)
+    first = page.locator(INTERACTIVE).first
+    first.wait_for(state="visible", timeout=timeout_ms)
+    return first
+
+
+def server_problems(log_text: str) -> list[str]:
+    """Lines of a Voilà log that show a failure (a traceback or an ERROR line)."""
+    return [line for line in log_text.splitlines() if "Traceback" in line or "ERROR" in line]
+
+
+def page_problems(page: Any) -> list[str]:
+    """Errors the page recorded (console errors and uncaught page errors), see ``browser_page``."""
+    return [*getattr(page, "console_errors", []), *getattr(page, "page_errors", [])]
+
+
+def upload(page: Any, path: Path, *, index: int = 0) -> None:
+    """Choose ``path`` in the ``index``-th FileUpload of the page, as a person would."""
+    # ipywidgets 8 keeps the FileUpload's <input type=file> out of the document: click and use the chooser
+    with page.expect_file_chooser(timeout=15_000) as chooser:
+        page.locator(".widget-upload").nth(index).click()
+    chooser.value.set_files(str(path))
