@@ -20,6 +20,7 @@ help:
 	@echo "make release  regenerate exercises/ from solutions/ with nbgrader"
 	@echo "make grade SUBMISSIONS=<folder or zip>  autograde submissions into grades/ (CSV and feedback)"
 	@echo "make pins     re-resolve constraints.txt and regenerate binder/ and environment.yml pins"
+	@echo "make apps     serve the workshop apps (apps/) with Voila on http://$(APPS_IP):$(APPS_PORT)/"
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +60,15 @@ pins: $(BIN)/uv
 	$(BIN)/uv pip compile pyproject.toml --extra test --extra setup --python-version 3.11 \
 		--custom-compile-command "make pins" -o constraints.txt --quiet
 	$(BIN)/python tools/sync_pins.py
+
+# Facilitators: the Voila apps (apps/*.ipynb) with apps/voila.json (preheated kernels, no tracebacks, no sources,
+# cell timeout, upload limit); see README "For facilitators". APPS_POOL kernels are kept ready per app.
+APPS_IP   ?= 127.0.0.1
+APPS_POOL ?= 2
+apps: install
+	@echo "Serving the apps on http://$(APPS_IP):$(APPS_PORT)/ (Ctrl-C stops them)."
+	$(BIN)/voila apps/ --no-browser --Voila.config_file_paths=apps --port=$(APPS_PORT) \
+		--Voila.ip=$(APPS_IP) --pool_size=$(APPS_POOL)
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
