@@ -218,6 +218,7 @@ class Workbench:
         self.assessment = assessment
         self.assessment_id = assessment_id
         self.saved_at = None
+        was_open = set(self.editors)
         self.editors.clear()
         for step in STEP_TITLES:
             self.editor_slots[step].children = ()
@@ -236,7 +237,8 @@ class Workbench:
         self.changed(save=save)
         if save:
             self.refresh_saved_list()
-        if self.steps.selected_index is not None:
+        # Rebuild the editor on view if one was open; otherwise editors are built when asked (a lighter start).
+        if self.steps.selected_index is not None and self.steps.selected_index + 1 in was_open:
             self.open_step(self.steps.selected_index + 1)
 
     def start_case(self, key: str, save: bool = True) -> bool:
