@@ -158,7 +158,7 @@ def test_a_step_can_be_edited_and_saved(workbench_server, browser_page):
     server, storage = workbench_server
     page = browser_page
     _open(page, server)
-    page.get_by_role("tab", name=re.compile("4 Resources")).click()
+    page.get_by_role("tab", name=re.compile("4 Feasibility")).click()
     page.get_by_text("Risk heat maps").wait_for()
     page.get_by_role("button", name="Save Step 4 to the assessment").click()
     page.get_by_text("Step 4 saved to the assessment.").wait_for()

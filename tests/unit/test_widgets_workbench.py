@@ -189,6 +189,12 @@ def test_upload_through_the_file_control(bench):
                            "content": memoryview(content),
                            "last_modified": datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)},)
     assert bench.assessment.to_dict() == original.to_dict()
+    assert bench.upload.value == ()  # cleared, so the same file can be chosen again
+    first_id = bench.assessment_id
+    bench.upload.value = ({"name": "snakes.json", "type": "application/json", "size": len(content),
+                           "content": memoryview(content),
+                           "last_modified": datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)},)
+    assert bench.assessment_id != first_id and bench.assessment.to_dict() == original.to_dict()
 
 
 def test_upload_of_a_partly_bad_file_keeps_what_is_valid_and_names_each_problem(bench):
@@ -303,6 +309,23 @@ def test_blank_species_through_the_steps(tmp_path):
     assert bench.open_step(5) is not None
     assert Assessment.load(bench.path).to_dict() == bench.assessment.to_dict()
     assert bench.assessment.steps_done() == {1: True, 2: True, 3: True, 4: True, 5: False}
+
+
+def test_editing_a_step_shows_unsaved_changes_until_saved(bench):
+    bench.title.value = "saved first"
+    step3 = bench.open_step(3)
+    assert "Unsaved changes" not in bench.status.value
+    step3["parts"].years.value = 50
+    assert "Unsaved changes" in bench.status.value and "Step 3" in bench.status.value
+    assert "Saved" in bench.status.value  # the assessment itself is still saved
+    assert bench.save_step(3)
+    assert "Unsaved changes" not in bench.status.value
+    assert any(n.target is not None and n.target.years == 50 for n in Assessment.load(bench.path).population_needs)
+    step4 = bench.open_step(4)
+    step4["choice"].value = "__new__"
+    assert "Step 4" in bench.status.value
+    bench.start_case("canadian-snakes")  # a new assessment: nothing pending
+    assert "Unsaved changes" not in bench.status.value
 
 
 def test_step3_bad_sample_count_is_a_message(bench):

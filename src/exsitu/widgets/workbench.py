@@ -34,6 +34,7 @@ __all__ = ["Workbench", "workbench"]
 
 _CATEGORIES = ("EX", "EW", "CR", "EN", "VU", "NT", "LC", "DD", "NE")
 _FROM_EVIDENCE = "from the evidence"
+_TAB_TITLES = {1: "Status review", 2: "Roles", 3: "Population", 4: "Feasibility", 5: "Decision"}
 
 
 def _error_html(error: InvalidInputError) -> str:
@@ -84,6 +85,7 @@ class Workbench:
         self.last_save_seconds: float | None = None
         self.problems: list = []
         self.editors: dict[int, Any] = {}
+        self.pending: set[int] = set()  # steps whose editor has changes not yet saved to the assessment
         self._loading = False
 
         keys = example_keys()
@@ -193,9 +195,24 @@ class Workbench:
             return False
         self.last_save_seconds = time.perf_counter() - started
         self.saved_at = time.time()
-        stamp = _dt.datetime.fromtimestamp(self.saved_at).strftime("%H:%M:%S")
-        self.status.value = _note(f"<b class='wb-saved'>Saved {stamp}</b>")
+        self._show_saved()
         return True
+
+    def _show_saved(self, suffix: str = "") -> None:
+        stamp = _dt.datetime.fromtimestamp(self.saved_at).strftime("%H:%M:%S") if self.saved_at else ""
+        saved = f"<b class='wb-saved'>Saved {stamp}</b>{suffix}" if stamp else "<b>Not saved yet</b>"
+        if self.pending:
+            steps = ", ".join(str(step) for step in sorted(self.pending))
+            self.status.value = _note(f"{saved} · <b class='wb-unsaved'>Unsaved changes</b> in the Step {steps} "
+                                      f"editor — press <i>Save Step {sorted(self.pending)[0]} to the assessment</i>",
+                                      "#5f4b00", "#fff8e1")
+        else:
+            self.status.value = _note(saved)
+
+    def _editor_edited(self, step: int) -> None:
+        if step not in self.pending:
+            self.pending.add(step)
+            self._show_saved()
 
     def changed(self, save: bool = True) -> None:
         """Call after every change to :attr:`assessment`: refresh the views and links, and save."""
@@ -220,6 +237,7 @@ class Workbench:
         self.saved_at = None
         was_open = set(self.editors)
         self.editors.clear()
+        self.pending.clear()
         for step in STEP_TITLES:
             self.editor_slots[step].children = ()
             self.step_messages[step].value = ""
@@ -328,9 +346,10 @@ class Workbench:
         if not files:
             return
         item = files[0]
-        content = bytes(item["content"]) if not isinstance(item, dict) or "content" in item else b""
-        name = item.get("name", "the file") if isinstance(item, dict) else getattr(item, "name", "the file")
-        self.load_json(content, str(name))
+        content = bytes(item["content"]) if "content" in item else b""
+        name = str(item.get("name", "the file"))
+        self.upload.value = ()  # so the same file can be chosen again
+        self.load_json(content, name)
 
     # ------------------------------------------------------------------------------------- details
     def _details_changed(self, _change: Any = None) -> None:
@@ -353,14 +372,14 @@ class Workbench:
         done = a.steps_done()
         marks = "".join(
             f"<span class='wb-step wb-{'done' if done[s] else 'todo'}' style='margin-right:1em'>"
-            f"{'✅' if done[s] else '⬜'} {s}. {html.escape(STEP_TITLES[s])}</span>" for s in STEP_TITLES)
+            f"{'✓' if done[s] else '○'} {s}. {html.escape(STEP_TITLES[s])}</span>" for s in STEP_TITLES)
         self.progress.value = f"<div>{marks}</div><small>{sum(done.values())} of 5 steps done</small>"
         for index, step in enumerate(STEP_TITLES):
-            self.steps.set_title(index, f"{'✓' if done[step] else '○'} {step} {STEP_TITLES[step].split(',')[0]}")
+            self.steps.set_title(index, f"{'✓' if done[step] else '○'} {step} {_TAB_TITLES[step]}")
             self.step_summaries[step].value = self._summary(step)
         self.identity.value = (f"<small style='margin-left:1em;color:#555'>Assessment id "
                                f"<code class='wb-id'>{html.escape(self.assessment_id)}</code> · file "
-                               f"<code>{html.escape(str(self.path))}</code></small>")
+                               f"<code>{html.escape(self.path.name)}</code> on the server</small>")
         self.download.value = _link(store.data_uri(a.to_json(), "application/json"),
                                     store.file_name(a.taxon, ".json"), "Download the assessment (JSON)",
                                     "wb-download")
@@ -416,8 +435,24 @@ class Workbench:
             return None
         self.editors[step] = editor
         self.editor_slots[step].children = (editor["widget"],)
+        self._watch(editor["widget"], step)
         self.open_buttons[step].layout.display = "none"
         return editor
+
+    def _watch(self, root: widgets.Widget, step: int) -> None:
+        """Mark ``step`` as having unsaved changes when a person changes one of its editor's controls."""
+        controls = (widgets.Text, widgets.Textarea, widgets.Combobox, widgets.Dropdown, widgets.Checkbox,
+                    widgets.SelectMultiple, widgets.IntSlider, widgets.FloatSlider, widgets.SelectionSlider,
+                    widgets.IntRangeSlider)
+        stack, seen = [root], set()
+        while stack:
+            item = stack.pop()
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
+            if isinstance(item, controls):
+                item.observe(lambda _change, step=step: self._editor_edited(step), names="value")
+            stack.extend(child for child in getattr(item, "children", ()) if isinstance(child, widgets.Widget))
 
     def save_step(self, step: int) -> bool:
         """Put the result of ``step``'s editor into the assessment and save; False (and a message) if invalid."""
@@ -430,6 +465,7 @@ class Workbench:
             self.step_messages[step].value = _error_html(error)
             return False
         self.step_messages[step].value = _note(f"Step {step} saved to the assessment.")
+        self.pending.discard(step)
         self.changed()
         return True
 
@@ -577,6 +613,8 @@ class Workbench:
                 name.layout.display = "none"
             state["container"] = feasibility_editor(base)
             slot.children = (state["container"],)
+            if 4 in self.editors:
+                self._watch(state["container"], 4)
 
         def save() -> None:
             edited = copy.deepcopy(state["container"].parts.assessment)
