@@ -1,24 +1,21 @@
 """The ECA workbench app (apps/workbench.ipynb) in a real browser: load, edit and autosave, download and
 upload back, a bad upload, and the HTML report opened in a page of its own.
 
-The server of these tests keeps its assessments in a temporary folder (``EXSITU_WORKBENCH_DIR``), so the
-tests can read the autosaved files on disk; it is started with the harness's :class:`VoilaServer`.
+The harness's server keeps the workbench's assessments in a temporary folder of its own
+(``VoilaServer.workbench_dir``, passed to the kernels as ``EXSITU_WORKBENCH_DIR``), so the tests read the
+autosaved files on disk.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from pathlib import Path
-from typing import Iterator
-from unittest import mock
 
 import pytest
 
 from exsitu.assessment import Assessment
-from exsitu.workbench_store import ENV_VAR
 from tests.apps.helpers import VoilaServer, open_app, page_problems, server_problems, upload
 
 APP = "workbench.ipynb"
@@ -30,14 +27,10 @@ def _page_errors(page) -> list[str]:
     return [text for text in page_problems(page) if not OFFLINE_NOISE.search(text)]
 
 
-@pytest.fixture(scope="module")
-def workbench_server(tmp_path_factory) -> Iterator[tuple[VoilaServer, Path]]:
-    """``voila apps/`` with the workbench's storage folder in a temporary directory."""
-    storage = tmp_path_factory.mktemp("workbench-storage")
-    with mock.patch.dict(os.environ, {ENV_VAR: str(storage)}):
-        server = VoilaServer(pool_size=1)
-    with server:
-        yield server, storage
+@pytest.fixture
+def workbench_server(voila_server) -> tuple[VoilaServer, Path]:
+    """The shared server and the folder where its workbench kernels autosave (``EXSITU_WORKBENCH_DIR``)."""
+    return voila_server, Path(voila_server.workbench_dir)
 
 
 def _wait(predicate, timeout: float = 60.0, what: str = "condition"):
@@ -81,7 +74,7 @@ def test_workbench_loads_without_errors(workbench_server, browser_page):
     assert "Traceback" not in browser_page.content()
     assert _page_errors(browser_page) == []
     assert server_problems(server.log_text()) == []
-    assert list(storage.glob("*.json")) == []  # opening writes nothing
+    assert not any(path.stem == _assessment_id(browser_page) for path in storage.glob("*.json"))  # not written
 
 
 def test_edit_autosave_download_upload_and_report(workbench_server, browser_page, tmp_path):
