@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -42,15 +43,20 @@ class VoilaServer:
     """A ``voila apps/`` process on a free port: ``url`` (ends with /), ``log_text()``, ``stop()``.
 
     ``preheat``: use the config's preheated kernel pools (True) or Voilà's default, no pool (False).
-    ``pool_size``: kernels kept ready per app (None: the config's value).
+    ``pool_size``: kernels kept ready per app (None: the config's value). ``env``: extra environment
+    variables for the server and its kernels. The workbench's autosaves go to a fresh temporary folder,
+    ``workbench_dir`` (EXSITU_WORKBENCH_DIR), removed by ``stop()``, unless ``env`` names one.
     """
 
     def __init__(self, *, preheat: bool = True, pool_size: int | None = 1, extra_args: tuple[str, ...] = (),
-                 startup_timeout: float = 90.0) -> None:
+                 env: dict[str, str] | None = None, startup_timeout: float = 90.0) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self._log = tempfile.NamedTemporaryFile(prefix="voila-", suffix=".log", delete=False)
-        env = dict(os.environ)
+        extra_env = dict(env or {})
+        self._own_workbench_dir = "EXSITU_WORKBENCH_DIR" not in extra_env
+        self.workbench_dir = Path(extra_env.get("EXSITU_WORKBENCH_DIR") or tempfile.mkdtemp(prefix="workbench-"))
+        env = {**os.environ, **extra_env, "EXSITU_WORKBENCH_DIR": str(self.workbench_dir)}
         env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT / "src"), *filter(None, [env.get("PYTHONPATH")])])
         env.setdefault("MPLBACKEND", "Agg")
         args = [str(VOILA), *VOILA_ARGS, f"--port={self.port}", "--Voila.port_retries=0"]
@@ -103,6 +109,8 @@ class VoilaServer:
                 self.process.kill()
                 self.process.wait(timeout=5)
         self._log.close()
+        if self._own_workbench_dir:
+            shutil.rmtree(self.workbench_dir, ignore_errors=True)
 
     def __enter__(self) -> "VoilaServer":
         return self
