@@ -61,14 +61,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from exsitu.validation import InvalidInputError, require_choice, require_number, require_text
+from exsitu.validation import (InvalidInputError, field_prefix, require_choice, require_number, require_text,
+                               require_texts, slug)
 
 __all__ = [
     "BASELINE_ID", "FORMS", "DIRECTIONS", "TIE_TOLERANCE", "SENSITIVITY_SCHEME",
@@ -115,13 +115,7 @@ SENSITIVITY_SCHEME = (
 # Helpers
 # --------------------------------------------------------------------------------------------------
 
-@contextmanager
-def _prefixed(prefix: str) -> Iterator[None]:
-    """Re-raise an InvalidInputError with ``prefix`` in front of its field (e.g. 'criteria[2].weight')."""
-    try:
-        yield
-    except InvalidInputError as error:
-        raise InvalidInputError(f"{prefix}.{error.field}", error.problem, error.fix) from None
+
 
 
 def _check_keys(data: Any, cls: type, what: str, extra: Iterable[str] = ()) -> None:
@@ -139,18 +133,14 @@ def _text(value: Any, field_name: str) -> str:
     return value.strip()
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
-
-
 def _id(value: Any, name: Any, field_name: str) -> str:
     """An id: the given one (stripped, no spaces) or a slug of the name."""
     if value is None or (isinstance(value, str) and not value.strip()):
-        slug = _slug(name) if isinstance(name, str) else ""
-        if not slug:
+        made = slug(name) if isinstance(name, str) else ""
+        if not made:
             raise InvalidInputError(field_name, f"cannot make an id from the name {name!r}",
                                     "give an id of letters, digits and underscores")
-        return slug
+        return made
     if not isinstance(value, str):
         raise InvalidInputError(field_name, f"expected a text id, got {value!r}", "give an id such as 'insurance_living'")
     value = value.strip()
@@ -159,17 +149,7 @@ def _id(value: Any, name: Any, field_name: str) -> str:
     return value
 
 
-def _texts(value: Any, field_name: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        value = [value]
-    try:
-        items = list(value)
-    except TypeError:
-        raise InvalidInputError(field_name, f"expected a list of texts, got {value!r}",
-                                "give a list such as ['a', 'b']") from None
-    return tuple(require_text(item, f"{field_name}[{i}]") for i, item in enumerate(items))
+
 
 
 def _iso_date(value: Any, field_name: str) -> str:
@@ -218,7 +198,7 @@ class Option:
                                     "give the option a short name, e.g. 'Insurance population'")
         object.__setattr__(self, "name", self.name.strip())
         object.__setattr__(self, "id", _id(self.id, self.name, "id"))
-        object.__setattr__(self, "role_ids", _texts(self.role_ids, "role_ids"))
+        object.__setattr__(self, "role_ids", require_texts(self.role_ids, "role_ids"))
         if len(set(self.role_ids)) != len(self.role_ids):
             raise InvalidInputError("role_ids", f"a role is listed twice in {list(self.role_ids)}", "list each role once")
         require_choice(self.form, "form", FORMS)
@@ -379,7 +359,7 @@ def _resolve_roles(roles: Any) -> list[Any]:
                 raise InvalidInputError(f"role_ids[{i}]", error.problem,
                                         error.fix + "; for a custom role pass its Role object") from None
         elif isinstance(item, Mapping):
-            with _prefixed(f"role_ids[{i}]"):
+            with field_prefix(f"role_ids[{i}]"):
                 role = roles_module.Role.from_dict(item)
         elif hasattr(item, "id") and hasattr(item, "living_individuals") and hasattr(item, "bio_samples"):
             role = item
@@ -651,7 +631,7 @@ def _coerce(items: Any, cls: type, field_name: str) -> tuple:
                                 f"give a list of exsitu.decision.{cls.__name__}(...)")
     out = []
     for i, item in enumerate(items):
-        with _prefixed(f"{field_name}[{i}]"):
+        with field_prefix(f"{field_name}[{i}]"):
             if isinstance(item, Mapping):
                 item = cls.from_dict(item)
             if not isinstance(item, cls):
@@ -795,7 +775,7 @@ class Decision:
         criteria = []
         for c in self.criteria:
             if c.id in weights:
-                with _prefixed(f"weights[{c.id!r}]"):
+                with field_prefix(f"weights[{c.id!r}]"):
                     c = replace(c, weight=weights[c.id])
             criteria.append(c)
         return replace(self, criteria=tuple(criteria))
@@ -1047,7 +1027,7 @@ class Decision:
                                         "name the option(s) the group chose and say why in 'reasoning'")
             chosen_ids = recommendation.leader_ids
         else:
-            chosen_ids = _texts(chosen, "chosen")
+            chosen_ids = require_texts(chosen, "chosen")
         reasoning = _text(reasoning, "reasoning")
         if set(chosen_ids) != set(recommendation.leader_ids) and not reasoning:
             raise InvalidInputError("reasoning", "the group chose other than the single top-ranked option without "
@@ -1111,12 +1091,12 @@ class DecisionRecord:
     def __post_init__(self) -> None:
         decision = self.decision
         if isinstance(decision, Mapping):
-            with _prefixed("decision"):
+            with field_prefix("decision"):
                 decision = Decision.from_dict(decision)
         if not isinstance(decision, Decision):
             raise InvalidInputError("decision", f"expected a Decision, got {decision!r}", "use exsitu.decision.Decision(...)")
         object.__setattr__(self, "decision", decision)
-        chosen = _texts(self.chosen_option_ids, "chosen_option_ids")
+        chosen = require_texts(self.chosen_option_ids, "chosen_option_ids")
         if not chosen:
             raise InvalidInputError("chosen_option_ids", "no option was chosen",
                                     f"name at least one option (the baseline {BASELINE_ID!r} if no ex situ action)")
@@ -1132,8 +1112,8 @@ class DecisionRecord:
         object.__setattr__(self, "chosen_option_ids", chosen)
         for name in ("summary", "reasoning", "notes"):
             object.__setattr__(self, name, _text(getattr(self, name), name))
-        object.__setattr__(self, "dissent", _texts(self.dissent, "dissent"))
-        object.__setattr__(self, "participants", _texts(self.participants, "participants"))
+        object.__setattr__(self, "dissent", require_texts(self.dissent, "dissent"))
+        object.__setattr__(self, "participants", require_texts(self.participants, "participants"))
         object.__setattr__(self, "date", _iso_date(self.date, "date"))
 
     @property

@@ -24,16 +24,14 @@ whenever a register is shown.
 from __future__ import annotations
 
 import json
-import re
-from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
-from exsitu.validation import InvalidInputError, require_number
+from exsitu.validation import InvalidInputError, field_prefix, require_number, slug
 
 # --------------------------------------------------------------------------------------------------
 # Templates and scales
@@ -84,13 +82,7 @@ def risk_level(rating: int) -> str:
                             "use likelihood × consequence")
 
 
-@contextmanager
-def _prefixed(prefix: str) -> Iterator[None]:
-    """Re-raise an InvalidInputError with ``prefix`` in front of its field (e.g. 'risks[2].likelihood')."""
-    try:
-        yield
-    except InvalidInputError as error:
-        raise InvalidInputError(f"{prefix}.{error.field}", error.problem, error.fix) from None
+
 
 
 def _check_keys(data: Any, cls: type, what: str) -> None:
@@ -111,8 +103,7 @@ def _text(value: Any, field_name: str, *, required: bool = False) -> str:
     return value.strip()
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
 
 
 # --------------------------------------------------------------------------------------------------
@@ -136,7 +127,7 @@ class FeasibilityFactor:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", _text(self.name, "name", required=True))
-        role_id = _text(self.id, "id") or _slug(self.name)
+        role_id = _text(self.id, "id") or slug(self.name)
         object.__setattr__(self, "id", role_id)
         if self.rating not in RATINGS:
             raise InvalidInputError("rating", f"{self.rating!r} is not a rating",
@@ -206,7 +197,7 @@ class Risk:
                                     f"use one of {', '.join(map(repr, RISK_CATEGORIES))}")
         object.__setattr__(self, "description", _text(self.description, "description", required=True))
         object.__setattr__(self, "mitigation", _text(self.mitigation, "mitigation"))
-        object.__setattr__(self, "id", _text(self.id, "id") or _slug(self.label or self.description)[:40])
+        object.__setattr__(self, "id", _text(self.id, "id") or slug(self.label or self.description)[:40])
         object.__setattr__(self, "label", _text(self.label, "label") or self.id)
         for name in _SCALE_FIELDS:
             object.__setattr__(self, name, _scale(getattr(self, name), name))
@@ -393,7 +384,7 @@ class FeasibilityAssessment:
     def _coerce(item: Any, cls: type, prefix: str) -> Any:
         if isinstance(item, cls):
             return item
-        with _prefixed(prefix):
+        with field_prefix(prefix):
             return cls.from_dict(item)
 
     @classmethod

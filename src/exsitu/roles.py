@@ -32,7 +32,6 @@ Scheme v3.3 with :func:`exsitu.threats.validate_threat_code`; a level-1 code mat
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from importlib import resources
@@ -41,7 +40,7 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 
 from exsitu.threats import ThreatImpact, threat_name, validate_threat_code
-from exsitu.validation import InvalidInputError, require_number, require_text
+from exsitu.validation import InvalidInputError, require_number, require_text, require_texts, slug
 
 __all__ = [
     "CATEGORIES", "CATALOGUE_SOURCE_NOTE", "DURATION_SCALES", "IMPACTS", "IMPACT_POINTS", "PURPOSE_GROUPS",
@@ -163,17 +162,7 @@ def _codes_match(role_code: str, threat_code: str) -> bool:
 # Role model
 # --------------------------------------------------------------------------------------------------
 
-def _tuple_of_text(value: Any, field_name: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        value = [value]
-    try:
-        items = list(value)
-    except TypeError:
-        raise InvalidInputError(field_name, f"expected a list of texts, got {value!r}",
-                                "give a list such as ['a', 'b']") from None
-    return tuple(require_text(item, f"{field_name}[{i}]") for i, item in enumerate(items))
+
 
 
 def _require_bool(value: Any, field_name: str) -> bool:
@@ -220,7 +209,7 @@ class PopulationImplication:
         for name in ("step3_calculation", "notes"):
             if not isinstance(getattr(self, name), str):
                 raise InvalidInputError(name, f"expected a text, got {getattr(self, name)!r}", "enter a text")
-        object.__setattr__(self, "step3_tools", _tuple_of_text(self.step3_tools, "step3_tools"))
+        object.__setattr__(self, "step3_tools", require_texts(self.step3_tools, "step3_tools"))
 
     def to_dict(self) -> dict:
         return {"genetic_management": self.genetic_management, "size_scale": self.size_scale,
@@ -234,8 +223,7 @@ class PopulationImplication:
         return cls(**dict(data))
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -272,7 +260,7 @@ class Role:
                                     "give the role a short name, e.g. 'Fundraising for in situ work'")
         object.__setattr__(self, "name", self.name.strip())
         role_id = self.id if isinstance(self.id, str) else ""
-        role_id = _slug(role_id) if role_id.strip() else _slug(self.name)
+        role_id = slug(role_id) if role_id.strip() else slug(self.name)
         if not role_id:
             raise InvalidInputError("id", f"cannot make an id from {self.id!r} / {self.name!r}",
                                     "give an id of letters, digits and underscores")
@@ -281,16 +269,16 @@ class Role:
             value = getattr(self, name)
             if not isinstance(value, str):
                 raise InvalidInputError(name, f"expected a text, got {value!r}", "enter a text (may be empty)")
-        groups = _tuple_of_text(self.purpose_groups, "purpose_groups")
+        groups = require_texts(self.purpose_groups, "purpose_groups")
         for i, group in enumerate(groups):
             if group not in PURPOSE_GROUPS:
                 raise InvalidInputError(f"purpose_groups[{i}]", f"{group!r} is not a purpose group",
                                         "use 'A', 'B', 'C' or 'D' (see exsitu.roles.PURPOSE_GROUPS)")
         object.__setattr__(self, "purpose_groups", groups)
-        codes = _tuple_of_text(self.threat_codes, "threat_codes")
+        codes = require_texts(self.threat_codes, "threat_codes")
         object.__setattr__(self, "threat_codes", tuple(
             validate_threat_code(code, f"threat_codes[{i}]") for i, code in enumerate(codes)))
-        situations = _tuple_of_text(self.situations, "situations")
+        situations = require_texts(self.situations, "situations")
         for i, key in enumerate(situations):
             if key not in SITUATIONS:
                 raise InvalidInputError(f"situations[{i}]", f"{key!r} is not a known situation",
@@ -312,7 +300,7 @@ class Role:
         if not isinstance(self.population, PopulationImplication):
             raise InvalidInputError("population", f"expected a PopulationImplication, got {self.population!r}",
                                     "use exsitu.roles.PopulationImplication(...)")
-        object.__setattr__(self, "sources", _tuple_of_text(self.sources, "sources"))
+        object.__setattr__(self, "sources", require_texts(self.sources, "sources"))
 
     @property
     def purpose_group(self) -> str | None:

@@ -8,8 +8,10 @@ facilitator can show it to a person as it is.
 from __future__ import annotations
 
 import math
+import re
+from contextlib import contextmanager
 from numbers import Real
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 
 class InvalidInputError(ValueError):
@@ -89,3 +91,31 @@ def require_text(value: Any, field: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInputError(field, f"must be a non-empty text, got {value!r}", "enter a name or description")
     return value.strip()
+
+
+def require_texts(value: Any, field: str) -> tuple[str, ...]:
+    """Return a list of non-empty texts as a tuple (a single text counts as a list of one; None as empty)."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    try:
+        items = list(value)
+    except TypeError:
+        raise InvalidInputError(field, f"expected a list of texts, got {value!r}",
+                                "give a list such as ['a', 'b']") from None
+    return tuple(require_text(item, f"{field}[{index}]") for index, item in enumerate(items))
+
+
+def slug(text: str) -> str:
+    """An id made from a name: lower case letters and digits joined by '_' ("Insurance population" → "insurance_population")."""
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+@contextmanager
+def field_prefix(prefix: str) -> Iterator[None]:
+    """Re-raise an InvalidInputError with ``prefix`` in front of its field (e.g. 'risks[2].likelihood')."""
+    try:
+        yield
+    except InvalidInputError as error:
+        raise InvalidInputError(f"{prefix}.{error.field}", error.problem, error.fix) from None

@@ -40,3 +40,24 @@ def test_require_choice_and_text():
     assert require_text("  Insurance ", "name") == "Insurance"
     with pytest.raises(InvalidInputError, match="name"):
         require_text("   ", "name")
+
+
+def test_require_texts_names_the_bad_item():
+    from exsitu.validation import require_texts
+
+    assert require_texts(None, "dissent") == ()
+    assert require_texts(" one ", "dissent") == ("one",)
+    assert require_texts(["a", "b"], "dissent") == ("a", "b")
+    with pytest.raises(InvalidInputError, match=r"^dissent\[1\]"):
+        require_texts(["a", " "], "dissent")
+    with pytest.raises(InvalidInputError, match="^dissent: expected a list"):
+        require_texts(5, "dissent")
+
+
+def test_slug_and_field_prefix():
+    from exsitu.validation import field_prefix, slug
+
+    assert slug("Insurance population (living)") == "insurance_population_living"
+    with pytest.raises(InvalidInputError, match=r"^risks\[2\]\.likelihood: "):
+        with field_prefix("risks[2]"):
+            require_number(9, "likelihood", maximum=5)
