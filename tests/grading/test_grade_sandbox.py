@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from tools.grader.execute import KERNEL_DIED, NOT_RUN, SafeExecute, describe_exit  # noqa: E402
-from tools.grader.sandbox import Limits, Sandbox, detect_sandbox  # noqa: E402
+from tools.grader.sandbox import SYSTEM_FOLDERS, Limits, Sandbox, detect_sandbox  # noqa: E402
 
 pytestmark = pytest.mark.grading
 SECRET = ROOT / "tests" / "grading" / "fixtures" / "demo-course" / "solutions" / "01-demo" / "demo.ipynb"
@@ -93,11 +93,14 @@ def test_kernel_runs_unprivileged_in_its_own_folder_with_a_clean_environment(pro
 def test_kernel_cannot_see_the_course_solutions_or_other_files(probe):
     seen = json.loads(stdout(probe[0][1]))
     assert seen and not any(seen.values()), seen
-    top = stdout(probe[0][10])
-    assert "home" not in top  # only system folders and the paths to the Python folders exist
-    listed = ast.literal_eval(top)  # the kernel printed a list of folder names
-    assert set(listed) <= {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "opt", "proc", "root", "run",
-                           "sbin", "tmp", "usr", "work", "srv", "var", "mnt"}, listed
+    listed = ast.literal_eval(stdout(probe[0][10]))  # the kernel printed a list of folder names
+    # Only the system folders, /proc, /dev, /tmp, /run (the launcher) and the top folders of the Python
+    # folders the sandbox binds exist; where the clone lives (/work, /check, /home...) decides the last.
+    bound = Sandbox(mode="bwrap", hidden=(ROOT / "tests", ROOT / "solutions")).python_folders()
+    allowed = {Path(f).name for f in SYSTEM_FOLDERS} | {"proc", "dev", "tmp", "run"} | {
+        folder.parts[1] for folder in bound}
+    assert set(listed) <= allowed, (listed, allowed)
+    assert Path.home().parts[1] not in set(listed) - {folder.parts[1] for folder in bound}, listed
     assert stdout(probe[0][11]) == "['work']\n"  # the grader's folder shows only the kernel's own folder
 
 
