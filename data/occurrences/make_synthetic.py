@@ -30,7 +30,8 @@ DATASET = "SYNTHETIC - invented records for the exsitu course (data/occurrences/
 KM_PER_DEGREE = 111.32
 
 
-def _cluster(rng, lat, lon, sigma_km, n):
+def scatter_points(rng, lat, lon, sigma_km, n):
+    """n points scattered normally (sigma_km, km) around (lat, lon), degrees; shared with the capstone script."""
     lats = lat + rng.normal(0.0, sigma_km / KM_PER_DEGREE, n)
     lons = lon + rng.normal(0.0, sigma_km / (KM_PER_DEGREE * np.cos(np.radians(lat))), n)
     return lats, lons
@@ -53,7 +54,7 @@ def montane_shrub(rng) -> list[dict]:
     ]
     rows = []
     for locality, lat, lon, sigma, n, first, last in clusters:
-        lats, lons = _cluster(rng, lat, lon, sigma, n)
+        lats, lons = scatter_points(rng, lat, lon, sigma, n)
         basis = rng.choice(["PreservedSpecimen", "HumanObservation"], n, p=[0.4, 0.6])
         uncertainty = rng.choice(["10", "30", "100", "1000", ""], n)
         for la, lo, date, b, u in zip(lats, lons, _dates(rng, first, last, n), basis, uncertainty):
@@ -90,7 +91,7 @@ def island_snail(rng) -> list[dict]:
     lats = -16.72 + t * (-17.02 - -16.72) + rng.normal(0.0, 0.015, t.size)
     lons = 180.10 + t * (179.85 - 180.10) + rng.normal(0.0, 0.015, t.size)
     lons = np.mod(lons + 180.0, 360.0) - 180.0
-    qamea_lat, qamea_lon = _cluster(rng, -16.77, -179.76, 0.8, 3)
+    qamea_lat, qamea_lon = scatter_points(rng, -16.77, -179.76, 0.8, 3)
     lats, lons = np.concatenate((lats, qamea_lat)), np.concatenate((lons, qamea_lon))
     localities = ["Main island"] * 22 + ["Small island to the north-east"] * 3
     rows = [{"decimalLatitude": f"{la:.4f}", "decimalLongitude": f"{lo:.4f}", "eventDate": date,
@@ -102,17 +103,18 @@ def island_snail(rng) -> list[dict]:
     return rows
 
 
-def write(rows: list[dict], path: Path) -> None:
+def write(rows: list[dict], path: Path, columns: list[str] = COLUMNS) -> None:
+    """Write Darwin Core rows as UTF-8 CSV with Unix line ends (byte-identical on every run)."""
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
 
 
-def main() -> None:
+def main(folder: Path = HERE) -> None:
     rng = np.random.default_rng(SEED)
-    write(montane_shrub(rng), HERE / "synthetic_montane_shrub.csv")
-    write(island_snail(rng), HERE / "synthetic_island_snail.csv")
+    write(montane_shrub(rng), folder / "synthetic_montane_shrub.csv")
+    write(island_snail(rng), folder / "synthetic_island_snail.csv")
 
 
 if __name__ == "__main__":

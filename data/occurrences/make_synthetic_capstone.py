@@ -23,23 +23,19 @@ Both species, all records, counts, places' roles and collectors are SYNTHETIC (i
 
 from __future__ import annotations
 
-import csv
+import sys
 from pathlib import Path
 
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from make_synthetic import scatter_points, write  # noqa: E402  (the sibling script's helpers)
+
 SEED = 20250115
 COLUMNS = ["occurrenceID", "scientificName", "decimalLatitude", "decimalLongitude", "coordinateUncertaintyInMeters",
            "eventDate", "basisOfRecord", "individualCount", "countryCode", "locality", "datasetName"]
 DATASET = "SYNTHETIC - invented records for the exsitu course (data/occurrences/make_synthetic_capstone.py)"
-KM_PER_DEGREE = 111.32
-
-
-def _jitter(rng, lat, lon, sigma_km, n):
-    lats = lat + rng.normal(0.0, sigma_km / KM_PER_DEGREE, n)
-    lons = lon + rng.normal(0.0, sigma_km / (KM_PER_DEGREE * np.cos(np.radians(lat))), n)
-    return lats, lons
 
 
 def _date(rng, year, months=(3, 4, 5)):
@@ -59,7 +55,7 @@ def springfish(rng) -> list[dict]:
     rows = []
     for spring, lat, lon, n2019, n2024 in springs:
         years = [y for y in range(2000, 2025) if y in (2019, 2024) or rng.random() > 0.2]
-        lats, lons = _jitter(rng, lat, lon, 0.05, len(years))
+        lats, lons = scatter_points(rng, lat, lon, 0.05, len(years))
         for year, la, lo in zip(years, lats, lons):
             if year == 2019:
                 count = n2019
@@ -75,7 +71,7 @@ def springfish(rng) -> list[dict]:
     # The spring that dried up: counts fall to a handful, last survey 2013.
     dry_lat, dry_lon = 30.900, -4.080
     dry_years = list(range(2000, 2014))
-    lats, lons = _jitter(rng, dry_lat, dry_lon, 0.05, len(dry_years))
+    lats, lons = scatter_points(rng, dry_lat, dry_lon, 0.05, len(dry_years))
     for year, la, lo in zip(dry_years, lats, lons):
         count = max(2, 120 * 0.72 ** (year - 2000) * rng.normal(1.0, 0.1))
         rows.append({"decimalLatitude": f"{la:.5f}", "decimalLongitude": f"{lo:.5f}", "eventDate": _date(rng, year),
@@ -111,7 +107,7 @@ def bracket_fungus(rng) -> list[dict]:
     ]
     rows = []
     for reserve, lat, lon, sigma, n, first, last in reserves:
-        lats, lons = _jitter(rng, lat, lon, sigma, n)
+        lats, lons = scatter_points(rng, lat, lon, sigma, n)
         years = rng.integers(first, last + 1, n)
         years[-1] = last
         for la, lo, year in zip(lats, lons, years):
@@ -135,17 +131,10 @@ def bracket_fungus(rng) -> list[dict]:
     return rows
 
 
-def write(rows: list[dict], path: Path) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-
-
-def main() -> None:
+def main(folder: Path = HERE) -> None:
     rng = np.random.default_rng(SEED)
-    write(springfish(rng), HERE / "synthetic_springfish.csv")
-    write(bracket_fungus(rng), HERE / "synthetic_bracket_fungus.csv")
+    write(springfish(rng), folder / "synthetic_springfish.csv", COLUMNS)
+    write(bracket_fungus(rng), folder / "synthetic_bracket_fungus.csv", COLUMNS)
 
 
 if __name__ == "__main__":

@@ -25,14 +25,18 @@ def test_missing_files_are_reported_with_the_available_ones(name):
         datasets.data_path(name)
 
 
-def test_synthetic_files_are_exactly_what_the_committed_script_makes(tmp_path):
-    script = datasets.DATA_DIR / "occurrences" / "make_synthetic.py"
-    spec = importlib.util.spec_from_file_location("make_synthetic", script)
+@pytest.mark.parametrize("script, files", [
+    ("make_synthetic.py", ["synthetic_montane_shrub.csv", "synthetic_island_snail.csv"]),
+    ("make_synthetic_capstone.py", ["synthetic_springfish.csv", "synthetic_bracket_fungus.csv"]),
+])
+def test_synthetic_files_are_exactly_what_the_committed_script_makes(tmp_path, script, files):
+    path = datasets.DATA_DIR / "occurrences" / script
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    rng = np.random.default_rng(module.SEED)
-    module.write(module.montane_shrub(rng), tmp_path / "shrub.csv")
-    module.write(module.island_snail(rng), tmp_path / "snail.csv")
-    assert (tmp_path / "shrub.csv").read_bytes() == datasets.data_path("synthetic_montane_shrub.csv").read_bytes()
-    assert (tmp_path / "snail.csv").read_bytes() == datasets.data_path("synthetic_island_snail.csv").read_bytes()
-    assert b"SYNTHETIC" in datasets.data_path("synthetic_island_snail.csv").read_bytes().splitlines()[1]
+    module.main(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(files)
+    for name in files:
+        made = (tmp_path / name).read_bytes()
+        assert made == datasets.data_path(name).read_bytes(), name
+        assert all(b"SYNTHETIC" in line for line in made.splitlines()[1:]), name
