@@ -80,6 +80,9 @@ _LOCAL = threading.local()  # pyproj transformers are not safe to share between 
 _DEGENERATE_RATIO = 1e-10
 # Points must be within this angle of the projection centre (the gnomonic projection shows less than a hemisphere).
 _MAX_ANGLE_DEG = 89.0
+# A record this close (metres) to an AOO grid line counts as on it (see _floor_to_line); records are never
+# this precise (6 decimal places of a degree is about 0.1 m).
+_EDGE_TOLERANCE_M = 0.01
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -394,6 +397,18 @@ def _to_grid_projection(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, n
     return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
 
 
+def _record_grid_xy(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Grid (EPSG:6933) coordinates of records, one position per place on the globe.
+
+    Longitude 180 is the same meridian as -180: it is taken as -180, the cell east of the antimeridian (the
+    same "east / north of a grid line" rule as everywhere else). At a pole every longitude is the same point:
+    it is taken as 0. Without this one place would count as two (or more) cells.
+    """
+    lon = np.where(lon == 180.0, -180.0, lon)
+    lon = np.where(np.abs(lat) == 90.0, 0.0, lon)
+    return _to_grid_projection(lat, lon)
+
+
 def _from_grid_projection(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     transformer = getattr(_LOCAL, "inverse", None)
     if transformer is None:
@@ -540,9 +555,19 @@ def _grid_inputs(cell_size_km: Any, origin: Any) -> tuple[float, tuple[float, fl
 
 
 def _cell_indices(x: np.ndarray, y: np.ndarray, cell_m: float, origin: tuple[float, float]):
-    ix = np.floor((x - origin[0]) / cell_m).astype(np.int64)
-    iy = np.floor((y - origin[1]) / cell_m).astype(np.int64)
-    return ix, iy
+    return _floor_to_line(x - origin[0], cell_m), _floor_to_line(y - origin[1], cell_m)
+
+
+def _floor_to_line(offset: np.ndarray, cell_m: float) -> np.ndarray:
+    """floor(offset / cell), counting a position within ``_EDGE_TOLERANCE_M`` of a grid line as on the line.
+
+    PROJ's EPSG:6933 round trip (degrees → metres → degrees) is good to about 2 mm, so a record placed exactly
+    on a grid line could otherwise fall a hair west or south of it, into the wrong cell.
+    """
+    position = offset / cell_m
+    nearest = np.rint(position)
+    on_line = np.abs(position - nearest) * cell_m <= _EDGE_TOLERANCE_M
+    return np.where(on_line, nearest, np.floor(position)).astype(np.int64)
 
 
 def _pack(ix: np.ndarray, iy: np.ndarray) -> np.ndarray:
@@ -551,7 +576,7 @@ def _pack(ix: np.ndarray, iy: np.ndarray) -> np.ndarray:
 
 
 def _aoo_km2(lat: np.ndarray, lon: np.ndarray, cell_km: float, origin: tuple[float, float]) -> float:
-    x, y = _to_grid_projection(lat, lon)
+    x, y = _record_grid_xy(lat, lon)
     ix, iy = _cell_indices(x, y, cell_km * 1000.0, origin)
     return float(np.unique(_pack(ix, iy)).size) * cell_km ** 2
 
@@ -570,8 +595,10 @@ def area_of_occupancy(
     The grid: square cells of ``cell_size_km`` (2 km, i.e. 4 km² cells, is the Red List scale, RLG v15.1
     §4.10) in the equal-area projection EPSG:6933 (WGS 84 / NSIDC EASE-Grid 2.0 Global), with grid lines at
     ``origin + k × cell size`` (metres; the projection's origin by default), so results are reproducible. A
-    record's cell is (floor((x − x0)/s), floor((y − y0)/s)); a record exactly on a grid line belongs to the cell
-    east / north of it. Cells are equal in area everywhere; the grid ends at the antimeridian.
+    record's cell is (floor((x − x0)/s), floor((y − y0)/s)); a record exactly on a grid line (to within 1 cm,
+    which absorbs projection round-off) belongs to the cell east / north of it. Cells are equal in area
+    everywhere; the grid ends at the antimeridian, so a range across it has cells on both sides. One place
+    is one cell: longitude 180 is taken as −180 (east of the antimeridian), and any longitude at a pole as 0.
 
     ``minimise_over_origins=True`` returns the smallest AOO over ``origin_steps`` × ``origin_steps`` grids
     shifted systematically by multiples of ``cell size / origin_steps`` in x and y (the default grid
@@ -593,7 +620,7 @@ def area_of_occupancy(
 
 def _counts_by_origin(lat, lon, cell_km, origin, steps) -> np.ndarray:
     """Occupied-cell counts for grids shifted by (i, j) × cell/steps, i, j = 0..steps-1; shape (steps, steps)."""
-    x, y = _to_grid_projection(lat, lon)
+    x, y = _record_grid_xy(lat, lon)
     cell_m = cell_km * 1000.0
     # A point's cell under any of these shifts depends only on its sub-cell of size cell/steps, so work on the
     # distinct sub-cells (integer arithmetic from here on).
@@ -658,7 +685,7 @@ def occupied_cells(
     lat, lon = _coordinates(latitude, longitude)
     cell, origin_m = _grid_inputs(cell_size_km, origin)
     cell_m = cell * 1000.0
-    x, y = _to_grid_projection(lat, lon)
+    x, y = _record_grid_xy(lat, lon)
     ix, iy = _cell_indices(x, y, cell_m, origin_m)
     keys, n_records = np.unique(_pack(ix, iy), return_counts=True)
     cx = keys >> 32
@@ -789,7 +816,7 @@ def range_summary(
         grid = (f"{AOO_CRS}, {cell:g} km cells, minimum over {steps * steps} grid origins "
                 f"shifted by {cell / steps:g} km steps")
     else:
-        x, y = _to_grid_projection(lat, lon)
+        x, y = _record_grid_xy(lat, lon)
         n_cells = int(np.unique(_pack(*_cell_indices(x, y, cell * 1000.0, (0.0, 0.0)))).size)
         grid = f"{AOO_CRS}, {cell:g} km cells, origin (0, 0)"
     aoo = n_cells * cell ** 2

@@ -712,3 +712,75 @@ def test_hull_follows_geodesics_not_straight_lines_on_a_longitude_latitude_map()
     with_inner = geo.extent_of_occurrence([60.0, 60.0, 50.0, 65.0], [0.0, 90.0, 45.0, 45.0])
     assert with_inner == pytest.approx(triangle, rel=1e-12)
     assert triangle == pytest.approx(densified_area_km2([60.0, 50.0, 60.0], [0.0, 45.0, 90.0]), rel=2e-5)
+
+
+# ---------------------------------------------------------------------------------------------- AOO reference cases
+# The default grid (area_of_occupancy docstring): EPSG:6933, 2 km cells, grid lines at multiples of 2,000 m,
+# a record on a grid line is in the cell east / north of it. Cases built from the grid lines themselves.
+
+def test_records_placed_exactly_on_grid_lines_are_in_the_cell_east_and_north_of_them():
+    # PROJ's round trip through EPSG:6933 is good to about 2 mm only, so floor() alone put most of these in
+    # the cell to the west or south (audit, 2026-11-25).
+    ks = np.arange(-8683, 8684, 97)
+    js = np.arange(-3657, 3658, 61)
+    k, j = (a.ravel() for a in np.meshgrid(ks, js))
+    lon, lat = FROM_GRID.transform(k * 2000.0, j * 2000.0)
+    cells = geo.occupied_cells(lat, lon)
+    assert len(cells) == k.size
+    assert set(zip(cells["cell_x"], cells["cell_y"])) == set(zip(k.tolist(), j.tolist()))
+    assert geo.area_of_occupancy(lat, lon) == 4.0 * k.size
+
+
+def test_a_record_on_a_grid_corner_shares_the_north_east_cell():
+    corner = (250 * 2000.0, 1200 * 2000.0)
+    offsets = [(0.0, 0.0), (1.0, 1.0), (-1.0, 1.0), (1.0, -1.0), (-1.0, -1.0)]
+    lon, lat = FROM_GRID.transform([corner[0] + dx for dx, _ in offsets], [corner[1] + dy for _, dy in offsets])
+    cells = geo.occupied_cells(lat, lon)
+    assert set(zip(cells["cell_x"], cells["cell_y"])) == {(250, 1200), (249, 1200), (250, 1199), (249, 1199)}
+    assert cells.set_index(["cell_x", "cell_y"]).loc[(250, 1200), "n_records"] == 2
+    assert geo.area_of_occupancy(lat, lon) == 16.0
+    # the equator and the prime meridian are grid lines: (0, 0) is in cell (0, 0), just west or south is not
+    origin_cells = geo.occupied_cells([0.0, 0.0, -1e-6], [0.0, -1e-6, 0.0])
+    assert set(zip(origin_cells["cell_x"], origin_cells["cell_y"])) == {(0, 0), (-1, 0), (0, -1)}
+
+
+def test_longitude_180_and_minus_180_are_one_place_in_one_cell():
+    assert geo.area_of_occupancy([-17.5, -17.5], [180.0, -180.0]) == 4.0
+    cell = geo.occupied_cells([-17.5, -17.5], [180.0, -180.0])
+    x_180 = TO_GRID.transform(-180.0, -17.5)[0]
+    assert cell["cell_x"].tolist() == [math.floor(x_180 / 2000.0)]  # east of the antimeridian
+    assert cell["n_records"].tolist() == [2]
+    # records a few metres either side of the antimeridian: the grid ends there, so two cells
+    assert geo.area_of_occupancy([-17.5, -17.5], [179.99995, -179.99995]) == 8.0
+    # EOO across it is the small polygon, not the rest of the world
+    assert geo.extent_of_occurrence([-17.5, -17.6, -17.4], [180.0, -179.9, 179.9]) < 200.0
+
+
+def test_every_longitude_at_a_pole_is_one_place_in_one_cell():
+    assert geo.area_of_occupancy([90.0] * 4, [0.0, 45.0, -120.0, 180.0]) == 4.0
+    assert geo.area_of_occupancy([-90.0, -90.0, 90.0], [10.0, -10.0, 10.0]) == 8.0
+    # just off the pole longitudes are distinct places again
+    lats, lons = [89.9, 89.9, 89.9], [0.0, 90.0, -90.0]
+    assert geo.area_of_occupancy(lats, lons) == 4.0 * pure_python_cell_count(lats, lons) == 12.0
+
+
+def test_aoo_at_high_latitudes_matches_a_pure_python_count_and_cells_stay_4_km2():
+    rng = np.random.default_rng(21)
+    lat = rng.uniform(78.0, 80.0, 300)
+    lon = rng.uniform(10.0, 30.0, 300)
+    assert geo.area_of_occupancy(lat, lon) == 4.0 * pure_python_cell_count(lat, lon)
+    cells = geo.occupied_cells(lat, lon)
+    for row in cells.head(20).itertuples():
+        assert box_area_km2(row.lat_min, row.lat_max, row.lon_min, row.lon_max) == pytest.approx(4.0, rel=1e-6)
+
+
+def test_shifted_grids_also_put_records_on_their_grid_lines_east_and_north():
+    # records on lines of the grid shifted by half a cell: one cell each on that grid, found by the search
+    k = np.arange(10)
+    lon, lat = FROM_GRID.transform(1000.0 + k * 4000.0, 1000.0 + k * 4000.0)
+    shifted = geo.aoo_by_origin(lat, lon, origin_steps=2)
+    on_lines = shifted[(shifted["origin_x_m"] == 1000.0) & (shifted["origin_y_m"] == 1000.0)]
+    assert on_lines["n_cells"].tolist() == [10]
+    assert geo.area_of_occupancy(lat, lon, origin=(1000.0, 1000.0)) == 40.0
+    cells = geo.occupied_cells(lat, lon, origin=(1000.0, 1000.0))
+    assert sorted(cells["cell_x"]) == (2 * k).tolist()
