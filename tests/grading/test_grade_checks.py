@@ -251,8 +251,9 @@ def test_flat_lms_zip(specs, release, tmp_path):
     assert sorted(found) == [("alice", "01-demo"), ("bob", "01-demo"), ("carol", "02-other")]
     assert found[("alice", "01-demo")].problems == []
     assert found[("bob", "01-demo")].files["demo.ipynb"] == good
-    assert found[("bob", "01-demo")].problems == ["2 files for demo.ipynb; graded the newest, "
-                                                  "bob_12345_67891_demo-1.ipynb"]
+    assert found[("bob", "01-demo")].problems == ["2 files for demo.ipynb; graded bob_12345_67891_demo-1.ipynb "
+                                                  "(the most answered, then the newest), not "
+                                                  "bob_12345_67890_demo.ipynb"]
     assert found[("carol", "02-other")].files == {"other.ipynb": b""}
     assert warnings == ["skipped '../evil_demo.ipynb' in the zip: its path leaves the zip's folder",
                         "ignored readme.txt: not a notebook"]

@@ -19,7 +19,9 @@ from typing import Any
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell
 
-MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
+MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024   # a notebook without its outputs
+MAX_FILE_BYTES = 200 * 1024 * 1024      # a submitted file as read (outputs and all)
+STRIP_OUTPUTS_ABOVE = 1024 * 1024       # bigger notebooks lose their outputs as soon as they are read
 
 KIND_LABEL = {
     "test": "test cell",
@@ -135,6 +137,27 @@ class CheckResult:
     answered: set[str] = field(default_factory=set)  # answer grade ids the learner changed
 
 
+def without_outputs(raw: bytes) -> bytes:
+    """A big notebook's bytes without its outputs (grading clears them anyway); small or unreadable ones as they are.
+
+    A learner who ran every cell may leave tens of MB of plots and printouts in the file; they must not make
+    a correct submission "too large", nor fill the grader's memory while a whole class is imported.
+    """
+    if len(raw) <= STRIP_OUTPUTS_ABOVE or len(raw) > MAX_FILE_BYTES:
+        return raw
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return raw
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        return raw
+    for cell in data["cells"]:
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+    return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+
 def parse_notebook(raw: bytes | None, file_name: str) -> tuple[nbformat.NotebookNode | None, str | None, list[str]]:
     """Turn submitted bytes into a clean v4 notebook, or say in plain words why that is impossible.
 
@@ -145,9 +168,13 @@ def parse_notebook(raw: bytes | None, file_name: str) -> tuple[nbformat.Notebook
         return None, f"missing notebook: {file_name} was not submitted", []
     if not raw.strip():
         return None, f"empty file: {file_name} has no content ({len(raw)} bytes)", []
+    raw = without_outputs(raw)
+    if len(raw) > MAX_FILE_BYTES:
+        return None, (f"file too large: {file_name} is more than {MAX_FILE_BYTES / 1e6:.0f} MB; clear its "
+                      "outputs and submit it again"), []
     if len(raw) > MAX_NOTEBOOK_BYTES:
-        return None, (f"file too large: {file_name} is {len(raw) / 1e6:.0f} MB (limit "
-                      f"{MAX_NOTEBOOK_BYTES / 1e6:.0f} MB); clear its outputs and submit it again"), []
+        return None, (f"file too large: {file_name} is {len(raw) / 1e6:.0f} MB even without its outputs (limit "
+                      f"{MAX_NOTEBOOK_BYTES / 1e6:.0f} MB); remove pasted images or data and submit it again"), []
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -1,20 +1,30 @@
 """Import learners' submissions from a folder or a zip, matching each file to a learner, assignment and notebook.
 
-Accepted layouts (paths inside the folder or the zip; any wrapper folders above them are ignored):
+Accepted layouts (paths inside the folder or the zip; wrapper folders above them are ignored). The first rule
+that applies gives the learner id:
 
-- ``<learner>/<assignment>/<notebook>.ipynb``  — nbgrader's own ``submitted/`` layout
-- ``<assignment>/<learner>/<notebook>.ipynb``  — one folder per assignment
-- ``<learner>/<notebook>.ipynb``               — the assignment is found from the notebook's name
-- flat files ``<learner>_<anything>_<notebook>.ipynb`` (at the top, or in a folder holding several
-  learners' files): the learner id is the text before the first ``_``; the notebook is the known notebook
-  name the file name ends with; an assignment name in the middle is used when present. This covers LMS
-  exports such as ``alice_01-status-review_status-review.ipynb`` or Canvas's
-  ``alice_12345_67890_status-review-1.ipynb``.
-- Moodle's ``<Full Name>_<id>_assignsubmission_file_/<notebook>.ipynb`` (the learner is ``Full-Name_<id>``).
+1. ``--pattern``: a regular expression over the relative path (see below).
+2. nbgrader's exchange: ``<learner>+<assignment>+<timestamp>[+<random>]/<notebook>.ipynb`` (``inbound/``).
+3. Moodle: a folder ``<Full Name>_<id>_assignsubmission_file_/`` (the learner is ``Full-Name_<id>``).
+4. A folder named like an assignment: ``<learner>/<assignment>/<notebook>.ipynb`` (nbgrader's ``submitted/``;
+   a ``timestamp.txt`` next to it is ignored) or ``<assignment>/<learner>/<notebook>.ipynb``.
+5. ``<learner>/<notebook>.ipynb``: the folder holding the notebook (the assignment is found from the notebook).
+6. Flat file names (at the top, or in a folder holding several learners' files): Canvas
+   ``<learner>_[LATE_]<id>_<id>_<notebook>.ipynb``, Moodle ``<Full Name>_<id>_assignsubmission_file_<notebook>``,
+   Blackboard ``<assignment title>_<learner>_attempt_<date>_<notebook>.ipynb`` (its ``.txt`` receipts are
+   ignored), else ``<learner>_<anything>.ipynb`` (the text before the first ``_``).
 
-LMS renaming is tolerated: ``status-review-1.ipynb``, ``status-review (2).ipynb`` and ``status-review_3.ipynb``
-all match ``status-review.ipynb``; a notebook whose name matches nothing is matched by its contents (its
-nbgrader cell ids). When one learner has several files for the same notebook, the newest is graded.
+Learner ids keep letters of any alphabet, digits, ``.``, ``_``, ``@`` and ``-``; anything else (spaces,
+slashes) becomes ``-``. A zip inside the submissions (a learner who uploaded a zip, or a zip per learner) is
+opened: when it holds the files of several learners it is read like a folder, otherwise its files belong to
+the learner its own name or place gives (``alice.zip``, ``alice/work.zip``, ``alice_123_456_work.zip``).
+
+The notebook is known from the file name: exact, or renamed by a platform or an editor
+(``status-review (2).ipynb``, ``status-review-1.ipynb``, ``Copy of status-review.ipynb``,
+``status-review-Copy1.ipynb``, ``Status-Review.ipynb``, or ending in ``_status-review``); otherwise from its
+contents (its nbgrader cell ids and read-only cells). When one learner has several files for one notebook,
+the one with the most answered exercises is graded (the newest among equals), and the note says so.
+Notebooks bigger than 1 MB lose their outputs as they are read (the grader clears them anyway).
 
 For any other naming, ``--pattern`` takes a regular expression over the relative path with named groups
 ``learner`` and optionally ``assignment`` and ``notebook`` — the same idea as nbgrader's ``ZipCollect``
@@ -24,27 +34,47 @@ per run and one regular expression, whereas one LMS zip may hold several assignm
 
 from __future__ import annotations
 
+import io
 import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
-from tools.grader.checks import MAX_NOTEBOOK_BYTES, NotebookSpec, parse_notebook
+from tools.grader.checks import MAX_FILE_BYTES, NotebookSpec, check_notebook, parse_notebook, without_outputs
 
 MAX_ENTRIES = 20_000
+MAX_ZIP_DEPTH = 3  # zips inside zips opened, at most
 SKIPPED_PARTS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__"}
-LMS_SUFFIX = re.compile(r"^(?P<base>.+?)(?:\s*\(\d+\)|[-_ ]\d{1,3})$")
+IGNORED_FILES = {"timestamp.txt", "thumbs.db", "desktop.ini"}  # nbgrader's submission time; OS clutter
+LMS_SUFFIX = re.compile(r"^(?P<base>.+?)(?:\s*\(\d+\)|[-_ ]\d{1,3}|[-_ ]?copy\d*|-checkpoint)$", re.I)
+COPY_PREFIX = re.compile(r"^(?:copy[ _]of[ _]|kopie[ _]von[ _]|copie[ _]de[ _])+", re.I)
 MOODLE = re.compile(r"^(?P<learner>.+?)_(?:assignsubmission|onlinetext)_\w*?_?$")
+MOODLE_FILE = re.compile(r"^(?P<learner>.+?_\d+)_assignsubmission_(?:file|onlinetext)_(?P<rest>.*)$")
+CANVAS_FILE = re.compile(r"^(?P<learner>[^_]+)(?:_late)?_\d+_\d+_(?P<rest>.+)$", re.I)
+BLACKBOARD_FILE = re.compile(r"^(?P<title>.*?)_(?P<learner>[^_]+)_attempt_"
+                             r"(?P<when>\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})(?:_(?P<rest>.+))?$")
+EXCHANGE_FOLDER = re.compile(r"^(?P<learner>[^+]+)\+(?P<assignment>[^+]+)\+(?P<when>[^+]+?)(?:\+[0-9A-Za-z]+)?$")
 
 
 @dataclass
 class Entry:
-    """One file found in the submissions: its path parts, content (capped) and modification time."""
+    """One file found in the submissions: its path parts, content (capped) and modification time.
+
+    ``zips``: indices in ``parts`` of the zips inside the submissions it came from (each part there is the
+    zip's file name); ``learner``: set when a learner's own zip decided it.
+    """
 
     parts: tuple[str, ...]
     data: bytes
     mtime: float
+    zips: tuple[int, ...] = ()
+    learner: str | None = None
+    shown: str = ""
+
+    def __post_init__(self) -> None:
+        self.shown = self.shown or "/".join(self.parts)
 
 
 @dataclass
@@ -59,16 +89,63 @@ class Submission:
 
 
 def clean_learner(text: str) -> str:
-    """A learner id safe as a folder name: letters, digits, ``.``, ``_``, ``@`` and ``-`` only."""
+    """A learner id safe as a folder name: letters (any alphabet), digits, ``.``, ``_``, ``@`` and ``-`` only."""
+    text = unicodedata.normalize("NFC", text)
     moodle = MOODLE.match(text)
     if moodle:
         text = moodle.group("learner")
-    cleaned = re.sub(r"[^A-Za-z0-9._@-]+", "-", text.strip()).strip("-.")
+    cleaned = re.sub(r"[^\w.@-]+", "-", text.strip()).strip("-.")
     return cleaned or "unknown-learner"
 
 
+def _is_zip_name(name: str) -> bool:
+    return name.lower().endswith(".zip")
+
+
+def _read_zip(data: bytes | Path, prefix: tuple[str, ...], depth: int, zips: tuple[int, ...],
+              entries: list[Entry], warnings: list[str], shown: str) -> None:
+    with zipfile.ZipFile(data if isinstance(data, Path) else io.BytesIO(data)) as archive:
+        infos = [i for i in archive.infolist() if not i.is_dir()]
+        if len(entries) + len(infos) > MAX_ENTRIES:
+            raise ValueError(f"SUBMISSIONS: {shown or 'the zip'} holds more than {MAX_ENTRIES} files")
+        for info in sorted(infos, key=lambda i: i.filename):
+            name = PurePosixPath(info.filename.replace("\\", "/"))
+            label = f"{shown}/{info.filename}" if shown else info.filename
+            if name.is_absolute() or ".." in name.parts:
+                warnings.append(f"skipped {label!r} in the zip: its path leaves the zip's folder")
+                continue
+            if any(p in SKIPPED_PARTS or p.startswith(".") for p in name.parts):
+                continue
+            try:
+                with archive.open(info) as handle:
+                    content = handle.read(MAX_FILE_BYTES + 1)
+            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as error:
+                warnings.append(f"skipped {label!r}: it could not be read from the zip ({error})")
+                continue
+            mtime = datetime(*info.date_time).timestamp() if info.date_time[0] >= 1980 else 0.0
+            _add(entries, warnings, prefix + tuple(name.parts), content, mtime, depth, zips,
+                 f"{shown}/{name.as_posix()}" if shown else name.as_posix())
+
+
+def _add(entries: list[Entry], warnings: list[str], parts: tuple[str, ...], data: bytes, mtime: float,
+         depth: int, zips: tuple[int, ...], shown: str) -> None:
+    """Add one file; a zip inside the submissions is opened in its place (its name stays as a folder)."""
+    if _is_zip_name(parts[-1]) and zipfile.is_zipfile(io.BytesIO(data)):
+        if depth >= MAX_ZIP_DEPTH:
+            warnings.append(f"skipped {shown}: zips nested more than {MAX_ZIP_DEPTH} deep")
+            return
+        try:
+            _read_zip(data, parts, depth + 1, (*zips, len(parts) - 1), entries, warnings, shown)
+        except zipfile.BadZipFile as error:
+            warnings.append(f"skipped {shown}: the zip could not be read ({error})")
+        return
+    if parts[-1].lower().endswith(".ipynb"):
+        data = without_outputs(data)
+    entries.append(Entry(parts, data, mtime, zips, shown=shown))
+
+
 def read_entries(path: Path) -> tuple[list[Entry], list[str]]:
-    """All files under a folder or inside a zip (each read up to the size limit), and warnings."""
+    """All files under a folder or inside a zip (zips inside opened; each file read up to the size limit)."""
     warnings: list[str] = []
     entries: list[Entry] = []
     if path.is_dir():
@@ -77,31 +154,20 @@ def read_entries(path: Path) -> tuple[list[Entry], list[str]]:
             if not file.is_file() or any(p in SKIPPED_PARTS or p.startswith(".") for p in relative):
                 continue
             with open(file, "rb") as handle:
-                entries.append(Entry(relative, handle.read(MAX_NOTEBOOK_BYTES + 1), file.stat().st_mtime))
+                data = handle.read(MAX_FILE_BYTES + 1)
+            _add(entries, warnings, relative, data, file.stat().st_mtime, 0, (), "/".join(relative))
+            if len(entries) > MAX_ENTRIES:
+                raise ValueError(f"SUBMISSIONS: {path} holds more than {MAX_ENTRIES} files")
         return entries, warnings
     if not zipfile.is_zipfile(path):
         raise ValueError(f"SUBMISSIONS: {path} is neither a folder nor a zip file; give the folder of "
                          "learners' submissions or the zip your learning platform exported")
-    with zipfile.ZipFile(path) as archive:
-        infos = [i for i in archive.infolist() if not i.is_dir()]
-        if len(infos) > MAX_ENTRIES:
-            raise ValueError(f"SUBMISSIONS: {path} holds {len(infos)} files (limit {MAX_ENTRIES})")
-        for info in sorted(infos, key=lambda i: i.filename):
-            name = PurePosixPath(info.filename.replace("\\", "/"))
-            if name.is_absolute() or ".." in name.parts:
-                warnings.append(f"skipped {info.filename!r} in the zip: its path leaves the zip's folder")
-                continue
-            if any(p in SKIPPED_PARTS or p.startswith(".") for p in name.parts):
-                continue
-            try:
-                with archive.open(info) as handle:
-                    data = handle.read(MAX_NOTEBOOK_BYTES + 1)
-            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as error:
-                warnings.append(f"skipped {info.filename!r}: it could not be read from the zip ({error})")
-                continue
-            mtime = datetime(*info.date_time).timestamp() if info.date_time[0] >= 1980 else 0.0
-            entries.append(Entry(name.parts, data, mtime))
+    _read_zip(path, (), 0, (), entries, warnings, "")
     return entries, warnings
+
+
+def _stem(name: str) -> str:
+    return name[:-6] if name.lower().endswith(".ipynb") else PurePosixPath(name).stem
 
 
 class Matcher:
@@ -109,25 +175,25 @@ class Matcher:
 
     def __init__(self, specs: dict[str, list[NotebookSpec]]):
         self.specs = specs
-        self.by_name: dict[str, list[NotebookSpec]] = {}
-        for notebooks in specs.values():
-            for spec in notebooks:
-                self.by_name.setdefault(spec.name, []).append(spec)
 
     def notebook_from_name(self, stem: str, assignment: str | None) -> tuple[NotebookSpec | None, bool]:
         """The notebook a file name stands for, and whether its name was exact."""
         candidates = self.specs.get(assignment, []) if assignment else [s for v in self.specs.values() for s in v]
-        names = {s.name: s for s in candidates}
-        if stem in names:
-            return names[stem], True
-        base = LMS_SUFFIX.match(stem)
-        if base and base.group("base") in names:
-            return names[base.group("base")], False
-        # flat LMS names: the notebook name is the end of the file name after an underscore
+        names = {s.name.lower(): s for s in candidates}
+        if stem in {s.name for s in candidates}:
+            return next(s for s in candidates if s.name == stem), True
+        forms = [stem.strip().lower()]
+        for _ in range(3):  # "Copy of status-review (2)", "status-review-Copy1 (1)"
+            form = COPY_PREFIX.sub("", forms[-1]).strip()
+            suffix = LMS_SUFFIX.match(form)
+            forms.append(suffix.group("base").strip() if suffix else form)
+        for form in forms:
+            if form in names:
+                return names[form], False
+        # flat LMS names: the notebook name is the end of the file name after "_", "-" or a space
         for name in sorted(names, key=len, reverse=True):
-            for candidate in (stem, base.group("base") if base else stem):
-                if candidate.endswith("_" + name) or candidate.endswith("-" + name):
-                    return names[name], False
+            if any(form.endswith(sep + name) for form in forms for sep in "_- "):
+                return names[name], False
         return None, False
 
     def notebook_from_content(self, data: bytes, assignment: str | None) -> NotebookSpec | None:
@@ -139,8 +205,152 @@ class Matcher:
         return best if best is not None and best.identity(notebook) > (0, 0) else None
 
 
-def _flat_learner(stem: str) -> str | None:
-    return stem.split("_", 1)[0] if "_" in stem else None
+@dataclass
+class Place:
+    """Who and what a file is, from its path: learner, assignment, a notebook name hint, or why it is skipped."""
+
+    learner: str | None = None
+    assignment: str | None = None
+    notebook: str | None = None
+    when: float | None = None  # submission time given by the name (nbgrader, Blackboard)
+    skip: str | None = None     # a reason to skip it (None: keep)
+    quiet: bool = False         # skip without a warning (receipts)
+
+
+def _when(text: str) -> float | None:
+    for layout in ("%Y-%m-%d %H:%M:%S.%f %Z", "%Y-%m-%d %H:%M:%S %Z", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d-%H-%M-%S"):
+        try:
+            return datetime.strptime(text.strip(), layout).replace(tzinfo=timezone.utc).timestamp()
+        except ValueError:
+            continue
+    return None
+
+
+def flat_name(stem: str, assignments: set[str]) -> Place:
+    """Learner and notebook hint from an LMS file name (Blackboard, Moodle, Canvas, ``<learner>_...``)."""
+    board = BLACKBOARD_FILE.match(stem)
+    if board:
+        return Place(board.group("learner"), notebook=board.group("rest"), when=_when(board.group("when")))
+    moodle = MOODLE_FILE.match(stem)
+    if moodle:
+        return Place(moodle.group("learner"), notebook=moodle.group("rest") or None)
+    canvas = CANVAS_FILE.match(stem)
+    if canvas:
+        return Place(canvas.group("learner"), notebook=canvas.group("rest"))
+    if "_" in stem:
+        assignment = next((a for a in sorted(assignments, key=len, reverse=True) if f"_{a}_" in f"_{stem}_"), None)
+        return Place(stem.split("_", 1)[0], assignment)
+    return Place()
+
+
+class Locator:
+    """Finds each file's learner and assignment from its path (the rules in this module's docstring)."""
+
+    def __init__(self, entries: list[Entry], assignments: set[str]):
+        self.assignments = assignments
+        # a folder holding notebooks (or zips) of several learners named <learner>_..._<notebook> is flat
+        by_dir: dict[tuple[str, ...], set[str]] = {}
+        for entry in entries:
+            file_name = entry.parts[-1]
+            if not (file_name.lower().endswith(".ipynb") or _is_zip_name(file_name)):
+                continue
+            learner = flat_name(_stem(file_name), assignments).learner
+            if learner:
+                by_dir.setdefault(entry.parts[:-1], set()).add(learner)
+        self.flat_dirs = {folder for folder, learners in by_dir.items() if not folder or len(learners) > 1}
+
+    def place(self, parts: tuple[str, ...]) -> Place:
+        dirs, file_name = parts[:-1], parts[-1]
+        stem = _stem(file_name)
+        if file_name.lower() in IGNORED_FILES:
+            return Place(skip="ignored", quiet=True)
+        for folder in reversed(dirs):
+            exchange = EXCHANGE_FOLDER.match(folder)
+            if exchange and exchange.group("assignment") in self.assignments:
+                return Place(exchange.group("learner"), exchange.group("assignment"), when=_when(exchange["when"]))
+        inner_assignment = next((d for d in reversed(dirs) if d in self.assignments), None)
+        for folder in reversed(dirs):
+            if MOODLE.match(folder):
+                return Place(folder, inner_assignment)
+        if inner_assignment is not None and dirs not in self.flat_dirs:
+            index = len(dirs) - 1 - dirs[::-1].index(inner_assignment)
+            if index + 1 < len(dirs):
+                return Place(dirs[index + 1], inner_assignment)      # <assignment>/<learner>/...
+            if index >= 1 and dirs[index - 1] not in self.assignments:
+                return Place(dirs[index - 1], inner_assignment)      # <learner>/<assignment>/...
+        if dirs and dirs not in self.flat_dirs and dirs[-1] not in self.assignments:
+            return Place(dirs[-1], inner_assignment)                 # <learner>/<notebook>
+        place = flat_name(stem, self.assignments)
+        if BLACKBOARD_FILE.match(stem) and place.notebook is None:
+            return Place(skip="a Blackboard receipt", quiet=True)
+        if place.learner is None:
+            return Place(skip="no learner id in its name (expected <learner>_<notebook>.ipynb, or a folder per "
+                              "learner)" if file_name.lower().endswith(".ipynb") else "not a notebook")
+        place.assignment = place.assignment or inner_assignment
+        return place
+
+
+def _open_nested_zips(entries: list[Entry], matcher: Matcher) -> None:
+    """Decide, for each zip inside the submissions, whether it is a folder of many learners or one learner's.
+
+    A zip holding the files of several learners (an export put in a folder) is read like a folder. Any other
+    zip belongs to one learner: the Moodle or nbgrader folder it is in; else the learner its LMS file name
+    gives (``alice_123_456_work.zip``); else, among other learners' zips or files, its own name
+    (``alice.zip``); else the learner folder it is in (``alice/work.zip``). Its inner folders only tell the
+    assignment.
+    """
+    assignments = set(matcher.specs)
+    while True:
+        pending = [e for e in entries if e.zips and e.learner is None]
+        if not pending:
+            return
+        index = min(e.zips[0] for e in pending)
+        groups: dict[tuple[str, ...], list[Entry]] = {}
+        for e in pending:
+            if e.zips[0] == index:
+                groups.setdefault(e.parts[:index + 1], []).append(e)
+        exports = []
+        for outer, members in groups.items():
+            inner = Locator([Entry(e.parts[index + 1:], b"", 0) for e in members], assignments)
+            learners = {inner.place(e.parts[index + 1:]).learner for e in members
+                        if e.parts[-1].lower().endswith(".ipynb")} - {None}
+            if len(learners) > 1:
+                exports.append(outer)
+        if exports:  # an export: read it like a folder (drop the zip's name from the paths), then look again
+            for outer in exports:
+                for e in groups[outer]:
+                    e.parts = e.parts[:index] + e.parts[index + 1:]
+                    e.zips = tuple(i - 1 for i in e.zips[1:])
+            continue
+        decided = {outer: _zip_owner(entries, outer, matcher) for outer in groups}
+        for outer, members in groups.items():
+            learner, assignment = decided[outer]
+            for e in members:
+                inner_dirs = e.parts[index + 1:-1]
+                e.learner = learner
+                found = next((d for d in reversed(inner_dirs) if d in assignments), None) or assignment
+                e.parts = (*outer[:-1], *([found] if found else []), e.parts[-1])
+                e.zips = ()
+
+
+def _zip_owner(entries: list[Entry], outer: tuple[str, ...], matcher: Matcher) -> tuple[str, str | None]:
+    """The learner (and assignment, if its place tells) of a zip holding one learner's files."""
+    assignments = set(matcher.specs)
+    index = len(outer) - 1
+    folder, stem = outer[:-1], _stem(outer[-1])
+    neighbours = {e.parts[index] for e in entries if e.parts[:index] == folder and len(e.parts) > index
+                  and (e.parts[index].lower().endswith(".ipynb") or _is_zip_name(e.parts[index]))}
+    place = Locator([], assignments).place((*folder, "x.ipynb"))
+    names_work = stem in assignments or matcher.notebook_from_name(stem, None)[0] is not None
+    if any(MOODLE.match(d) or EXCHANGE_FOLDER.match(d) for d in folder):
+        learner = place.learner
+    elif flat_name(stem, assignments).learner:
+        learner = flat_name(stem, assignments).learner
+    elif not names_work and (len(neighbours) > 1 or not folder):
+        learner = stem
+    else:
+        learner = place.learner
+    return learner or "unknown-learner", place.assignment or (stem if stem in assignments else None)
 
 
 def collect(path: Path, specs: dict[str, list[NotebookSpec]],
@@ -152,61 +362,49 @@ def collect(path: Path, specs: dict[str, list[NotebookSpec]],
     regex = re.compile(pattern) if pattern else None
     if regex and "learner" not in regex.groupindex:
         raise ValueError("--pattern: the regular expression needs a named group (?P<learner>...)")
-
-    # a folder holding notebooks of several learners named <learner>_..._<notebook> is a flat export
-    flat_dirs: set[tuple[str, ...]] = set()
-    by_dir: dict[tuple[str, ...], set[str]] = {}
-    for entry in entries:
-        stem = PurePosixPath(entry.parts[-1]).stem
-        learner = _flat_learner(stem)
-        if entry.parts[-1].endswith(".ipynb") and learner and matcher.notebook_from_name(stem, None)[0]:
-            by_dir.setdefault(entry.parts[:-1], set()).add(learner)
-    for folder, learners in by_dir.items():
-        if not folder or len(learners) > 1:
-            flat_dirs.add(folder)
+    if not regex:
+        _open_nested_zips(entries, matcher)
+    locator = Locator(entries, assignments)
 
     found: dict[tuple[str, str], Submission] = {}
-    candidates: dict[tuple[str, str, str], list[tuple[Entry, bool, str]]] = {}
+    candidates: dict[tuple[str, str, str], list[tuple[Entry, bool, str, float]]] = {}
     for entry in entries:
-        relative = "/".join(entry.parts)
+        relative = entry.shown
         file_name = entry.parts[-1]
-        stem = PurePosixPath(file_name).stem
-        dirs = entry.parts[:-1]
-        learner = assignment = notebook_hint = None
+        stem = _stem(file_name)
         if regex:
             match = regex.search(relative)
             if not match:
                 warnings.append(f"skipped {relative}: it does not match --pattern")
                 continue
             groups = match.groupdict()
-            learner, assignment, notebook_hint = groups["learner"], groups.get("assignment"), groups.get("notebook")
-        elif len(dirs) >= 2 and dirs[-1] in assignments:
-            learner, assignment = dirs[-2], dirs[-1]
-        elif len(dirs) >= 2 and dirs[-2] in assignments:
-            learner, assignment = dirs[-1], dirs[-2]
-        elif dirs and dirs not in flat_dirs:
-            learner = dirs[-1]
+            place = Place(groups["learner"], groups.get("assignment"), groups.get("notebook"))
         else:
-            learner = _flat_learner(stem)
-            assignment = next((a for a in sorted(assignments, key=len, reverse=True) if f"_{a}_" in f"_{stem}_"),
-                               None)
-            if learner is None:
-                warnings.append(f"ignored {relative}: not a notebook" if not file_name.endswith(".ipynb") else
-                                f"skipped {relative}: no learner id in its name (expected "
-                                "<learner>_<notebook>.ipynb)")
-                continue
+            place = locator.place(entry.parts)
+            if entry.learner is not None:
+                place.learner = entry.learner
+                place.skip = None if place.skip != "ignored" else place.skip
+        if place.skip:
+            if not place.quiet:
+                warnings.append(f"skipped {relative}: {place.skip}" if place.skip != "not a notebook" else
+                                f"ignored {relative}: not a notebook")
+            continue
+        assignment = place.assignment
         if assignment is not None and assignment not in assignments:
             warnings.append(f"skipped {relative}: {assignment!r} is not an assignment of this course")
             continue
-        learner = clean_learner(learner)
-        if not file_name.endswith(".ipynb"):
+        learner = clean_learner(place.learner or "")
+        if not file_name.lower().endswith(".ipynb"):
             if assignment:
                 found.setdefault((learner, assignment), Submission(learner, assignment)).problems.append(
                     f"not a notebook, ignored: {file_name}")
             else:
                 warnings.append(f"ignored {relative}: not a notebook")
             continue
-        spec, _ = matcher.notebook_from_name(notebook_hint or stem, assignment)
+        spec = None
+        for hint in (place.notebook, stem):
+            if hint and spec is None:
+                spec, _ = matcher.notebook_from_name(_stem(hint), assignment)
         by_name = spec is not None
         if spec is None:
             spec = matcher.notebook_from_content(entry.data, assignment)
@@ -222,20 +420,38 @@ def collect(path: Path, specs: dict[str, list[NotebookSpec]],
             continue
         assignment = assignment or spec.assignment
         found.setdefault((learner, assignment), Submission(learner, assignment))
-        candidates.setdefault((learner, assignment, spec.file_name), []).append((entry, by_name, relative))
+        when = place.when if place.when is not None else entry.mtime
+        candidates.setdefault((learner, assignment, spec.file_name), []).append((entry, by_name, relative, when))
 
     for (learner, assignment, file_name), options in sorted(candidates.items()):
         submission = found[(learner, assignment)]
-        options.sort(key=lambda o: (o[0].mtime, o[1], o[2]))
-        entry, by_name, relative = options[-1]
+        entry, by_name, relative, _ = _choose(options, specs, assignment, file_name)
         submission.files[file_name] = entry.data
         submission.origins[file_name] = relative
         if len(options) > 1:
-            submission.problems.append(f"{len(options)} files for {file_name}; graded the newest, "
-                                       f"{PurePosixPath(relative).name}")
+            others = ", ".join(sorted(PurePosixPath(o[2]).name for o in options if o[0] is not entry))
+            submission.problems.append(f"{len(options)} files for {file_name}; graded "
+                                       f"{PurePosixPath(relative).name} (the most answered, then the newest), "
+                                       f"not {others}")
         elif not by_name:
             submission.problems.append(f"{PurePosixPath(relative).name} was graded as {file_name}")
     for submission in found.values():
         for spec in specs[submission.assignment]:
             submission.files.setdefault(spec.file_name, None)
     return sorted(found.values(), key=lambda s: (s.learner, s.assignment)), warnings
+
+
+def _choose(options: list[tuple[Entry, bool, str, float]], specs: dict[str, list[NotebookSpec]],
+            assignment: str, file_name: str) -> tuple[Entry, bool, str, float]:
+    """Of several files for one notebook: the one with the most answered exercises, then the newest."""
+    if len(options) == 1:
+        return options[0]
+    spec = next(s for s in specs[assignment] if s.file_name == file_name)
+
+    def answered(option: tuple[Entry, bool, str, float]) -> int:
+        try:
+            return len(check_notebook(option[0].data, spec).answered)
+        except Exception:  # noqa: BLE001 — a damaged file has answered nothing
+            return -1
+
+    return max(options, key=lambda o: (answered(o), o[3], o[1], o[2]))
