@@ -262,10 +262,14 @@ def effective_size_from_sex_ratio(males: float | np.ndarray, females: float | np
 def harmonic_mean_effective_size(sizes: Iterable[float]) -> float:
     """Ne of a population whose size fluctuates: 1/Ne = (1/t)·Σ 1/N_i over t generations.
 
-    ``sizes``: the (effective) size in each generation, individuals (> 0). Domain §2, T5: 100, 10, 100 → 25.
+    ``sizes``: the (effective) size in each generation, individuals (≥ 0). Domain §2, T5: 100, 10, 100 → 25.
+    A generation of size 0 (the population died out) gives Ne = 0, the limit of the formula (1/0 → ∞), as
+    ``scipy.stats.hmean`` does.
     """
     values = _numbers(list(sizes) if not isinstance(sizes, np.ndarray) else sizes, "sizes", minimum=0,
-                      inclusive_minimum=False, unit="individuals").ravel()
+                      unit="individuals").ravel()
+    if np.any(values == 0):
+        return 0.0
     return float(values.size / np.sum(1.0 / values))
 
 

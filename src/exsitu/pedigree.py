@@ -12,7 +12,8 @@ The work is split into small modules: :mod:`exsitu.studbook` (reading and checki
 :mod:`exsitu.pedigree_synthetic` (SYNTHETIC studbooks) and :mod:`exsitu.pedigree_plots` (figures).
 Definitions and formulas: domain file ``genetics-demography.md`` §6–7 (Ballou & Lacy 1995; PMx manual).
 
-``living`` arguments accept a list of ids, a boolean mask in pedigree order, or None (the alive column).
+``living`` arguments accept a list of ids, a boolean Series indexed by id, or None (the alive column); results
+for individuals are listed in the studbook's row order.
 """
 
 from __future__ import annotations

@@ -84,6 +84,19 @@ class Pedigree:
         return (self.sire < 0) & (self.dam < 0)
 
     @property
+    def row_order(self) -> np.ndarray:
+        """Positions (in pedigree order) listed in studbook row order: ``ids[row_order]`` is the id column as read.
+
+        Results for individuals (kinship matrix, F, mk) are reported in this order, as the user wrote them.
+        """
+        return np.argsort(self.source_row, kind="stable").astype(np.int64)
+
+    @property
+    def in_row_order(self) -> bool:
+        """True if pedigree order is the studbook's row order (its rows already list parents first by generation)."""
+        return bool(np.all(self.source_row[1:] > self.source_row[:-1]))
+
+    @property
     def founders(self) -> list[str]:
         """Ids of the studbook founders (both parents unknown), in pedigree order."""
         return [str(i) for i in self.ids[self.is_founder]]
@@ -117,10 +130,13 @@ class Pedigree:
         return found.astype(np.int64)
 
     def living_positions(self, living: Any = None, field_name: str = "living") -> np.ndarray:
-        """Sorted positions of the living individuals.
+        """Positions (in pedigree order) of the living individuals, listed in studbook row order.
 
         ``living`` may be None (use the studbook's ``alive`` column), a list/array/Index of ids, a boolean
-        array in the order of :attr:`ids`, or a boolean :class:`pandas.Series` indexed by id.
+        :class:`pandas.Series` indexed by id, or a plain boolean array with one entry per row. A plain boolean
+        array is accepted only when it cannot be misread: when the pedigree order (:attr:`ids`) is the
+        studbook's row order. Otherwise it raises, asking for ids or an id-indexed Series instead, because a
+        True/False list aligned with the table as written would silently pick the wrong individuals.
         """
         n = len(self)
         if living is None:
@@ -146,6 +162,12 @@ class Pedigree:
                     raise InvalidInputError(field_name, f"boolean mask has {values.size} entries but the "
                                             f"studbook has {n} individuals",
                                             "give one True/False per individual in pedigree.ids order")
+                if not self.in_row_order:
+                    raise InvalidInputError(
+                        field_name, "a plain True/False list is ambiguous here: the studbook's rows do not list "
+                        "parents before offspring generation by generation, so its row order differs from "
+                        "pedigree.ids", "pass the ids of the living individuals, or a boolean pandas Series "
+                        "indexed by id")
                 positions = np.flatnonzero(values.astype(bool))
             else:
                 positions = self.positions(values.tolist(), field_name)
@@ -156,6 +178,7 @@ class Pedigree:
                 positions = np.sort(positions)
         if positions.size == 0:
             raise InvalidInputError(field_name, "no living individuals", "mark at least one individual as alive")
+        positions = positions[np.argsort(self.source_row[positions], kind="stable")]
         return positions.astype(np.int64)
 
     def to_frame(self) -> pd.DataFrame:

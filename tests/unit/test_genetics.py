@@ -152,7 +152,8 @@ def test_census_size_rounds_up_to_whole_individuals():
     (lambda: effective_size_from_sex_ratio(-1, 5), "males"),
     (lambda: effective_size_from_sex_ratio(0, 0), "males"),
     (lambda: effective_size_from_sex_ratio(3, "x"), "females"),
-    (lambda: harmonic_mean_effective_size([10, 0]), "sizes"),
+    (lambda: harmonic_mean_effective_size([10, -1]), "sizes"),
+    (lambda: harmonic_mean_effective_size([10, "x"]), "sizes"),
     (lambda: harmonic_mean_effective_size([]), "sizes"),
     (lambda: census_size(100, 0), "ne_to_n_ratio"),
     (lambda: census_size(100, 1.5), "ne_to_n_ratio"),
@@ -254,3 +255,48 @@ def test_population_target_errors():
         population_target(0.9, 100, 10, 0)
     with pytest.raises(InvalidInputError, match="^generation_time: "):
         population_target(0.9, 100, None, 0.1)
+
+
+# ---------------------------------------------------------------- reference audit (independent of the code)
+def test_harmonic_mean_against_scipy_and_with_a_zero_generation():
+    from scipy.stats import hmean
+
+    for sizes in ([100, 10, 100], [7.5, 40, 1000, 3], [50]):
+        assert harmonic_mean_effective_size(sizes) == pytest.approx(float(hmean(sizes)), rel=1e-14)
+    # a generation of size 0: 1/0 → ∞, so Ne = 0 (scipy.stats.hmean gives 0 too)
+    assert harmonic_mean_effective_size([100, 0, 100]) == 0.0 == float(hmean([100, 0, 100]))
+
+
+def test_sex_ratio_with_one_sex_absent_is_zero_and_symmetric():
+    # Wright: Ne = 4·Nm·Nf/(Nm + Nf); no males (or no females) → no breeding → Ne = 0
+    assert effective_size_from_sex_ratio(0, 12) == 0.0
+    assert effective_size_from_sex_ratio(12, 0) == 0.0
+    assert effective_size_from_sex_ratio(1, 9) == pytest.approx(3.6, rel=1e-15)  # one male, nine females
+    assert effective_size_from_sex_ratio(40, 10) == effective_size_from_sex_ratio(10, 40) == 32
+
+
+@pytest.mark.parametrize("years, generation_time, expected", [
+    (10, 1, 0.99 ** 10),        # T1 (Ne = 50, 10 generations) = 0.904382
+    (100, 10, 0.99 ** 10),      # the same 10 generations counted in years
+    (0, 10, 1.0),
+])
+def test_gene_diversity_retained_is_the_power_law(years, generation_time, expected):
+    assert gene_diversity_retained(50, years, generation_time) == pytest.approx(expected, rel=1e-14)
+    assert gene_diversity_retained(50, 10, 1) == pytest.approx(0.904382, abs=5e-7)
+
+
+def test_zoo_goal_90_percent_for_100_years_by_brute_force_search():
+    # domain §5: smallest whole Ne with (1 − 1/(2Ne))^(100/L) ≥ 0.9, found by walking Ne = 1, 2, 3, ...
+    for length, expected in [(5, 96), (10, 48), (20, 24)]:
+        brute = next(ne for ne in range(1, 10_000) if (1 - 1 / (2 * ne)) ** (100 / length) >= 0.9)
+        assert brute == expected == required_effective_size(0.9, 100, length)
+        assert isinstance(required_effective_size(0.9, 100, generation_time=length), int)
+    # defaults: target 0.9 and 100 years
+    assert required_effective_size(generation_time=5) == 96
+    # founder deficit (T9): 20 founders capture 0.975, so need (1 − 1/(2Ne))^10 ≥ 0.9/0.975 → Ne ≥ 62.7 → 63
+    assert required_effective_size(0.9, 100, 10, initial_gene_diversity=founder_gene_diversity(20)) == 63
+
+
+def test_founder_gene_diversity_formula():
+    for n in (1, 2, 5, 10, 20, 25, 30, 50, 7.5):
+        assert founder_gene_diversity(n) == pytest.approx(1 - 1 / (2 * n), rel=1e-15)
