@@ -37,8 +37,14 @@ Rules this module applies (each is stated in the result's explanations)
   met; otherwise ``'NT'`` or ``'LC'``, and ``highest_possible`` / ``could_be_higher`` say whether unknown
   evidence could still raise the category.
 * NT is a judgement in the Guidelines. **Teaching approximation used here:** NT when no criterion meets VU
-  but one would if its numeric limits were 20 % less demanding (``NEAR_THREATENED_MARGIN``: limits ×1.2,
-  percentages and probabilities ×0.8, time windows unchanged), or, for B, if only one of a–c were needed.
+  but one would within a factor of 1.5 of the VU limits (``NEAR_THREATENED_MARGIN`` 0.5: numbers and areas
+  up to 1.5 × the limit, the limit itself included; percentages and probabilities down to the limit ÷ 1.5;
+  time windows unchanged), or, for B, if only one of a–c were needed. The factor follows the Guidelines'
+  own NT examples (v14, 2019, pp. 76–77, as listed in ConR's ``near.threatened`` documentation): NT for
+  "about 1,500 mature individuals", a reduction of "20–25% in the last three generations", a 10 % decline
+  with "about 15,000 mature individuals", EOO 22,000–30,000 km² or AOO 3,000 km² with decline and few
+  locations or severe fragmentation; not NT for "more than 2,000 mature individuals" or a 10 % decline
+  with more than 20,000 mature individuals.
 * ``continuing_decline=True`` (no sub-criteria named) is written ``b`` without parentheses, and
   ``extreme_fluctuation=True`` ``c``; the Red List always names them, so the notes ask the assessor to.
 """
@@ -73,8 +79,8 @@ RESULT_CATEGORIES: tuple[str, ...] = ("CR", "EN", "VU", "NT", "LC", "DD")
 CRITERIA: tuple[str, ...] = ("A", "B1", "B2", "C1", "C2", "D", "D2", "E")
 #: Status words used in explanations.
 STATUSES: tuple[str, ...] = ("met", "not met", "unknown", "not applicable")
-#: Teaching approximation for NT (see module docstring).
-NEAR_THREATENED_MARGIN = 0.2
+#: Teaching approximation for NT (see module docstring): within a factor of 1 + margin of the VU limits.
+NEAR_THREATENED_MARGIN = 0.5
 #: Time windows for A3/A4 (future part), C1 and E never extend more than 100 years (IUCN 2012).
 MAX_WINDOW_YEARS = 100.0
 
@@ -450,7 +456,7 @@ class _Check:
 
 
 class _Thresholds:
-    """Threshold lookup, optionally relaxed by the NT margin."""
+    """Threshold lookup, optionally relaxed by the NT margin (limits × (1 + margin), percentages ÷ it)."""
 
     def __init__(self, relax: float = 0.0) -> None:
         self.relax = relax
@@ -459,12 +465,20 @@ class _Thresholds:
         value = THRESHOLDS[key][category]
         if value is None or not self.relax:
             return value
-        # Rounded so that e.g. 0.1 × 0.8 is exactly 0.08 and a value on the relaxed limit counts.
+        # Rounded so that e.g. 30 / 1.5 is exactly 20 and a value on the relaxed limit counts.
         if key in _UPPER_LIMITS:
             return round(value * (1 + self.relax), 9)
         if key in _LOWER_LIMITS:
-            return round(value * (1 - self.relax), 9)
+            return round(value / (1 + self.relax), 9)
         return value
+
+    def below(self, value: float, limit: float) -> bool:
+        """The Red List's strict "<"; a relaxed (NT) limit includes the limit itself ("within a factor")."""
+        return value <= limit if self.relax else value < limit
+
+    @property
+    def lt(self) -> str:
+        return "≤" if self.relax else "<"
 
 
 _STRICT = _Thresholds()
@@ -556,9 +570,10 @@ def _eval_b(v: dict, category: str, which: str, thr: _Thresholds, needed: int = 
     if value is None:
         range_ok, range_text = None, f"{label} unknown (give {'eoo_km2' if which == 'B1' else 'aoo_km2'})"
     else:
-        range_ok = value < limit
+        range_ok = thr.below(value, limit)
         shown = f"{label} {_fmt(value)} km²" + (" (set equal to AOO, RLG §4.9)" if raised else "")
-        range_text = f"{shown} < {_fmt(limit)} km²" if range_ok else f"{shown} is not below {_fmt(limit)} km²"
+        range_text = f"{shown} {thr.lt} {_fmt(limit)} km²" if range_ok else \
+            f"{shown} is not {'within' if thr.relax else 'below'} {_fmt(limit)} km²"
     if range_ok is False:
         return _Check(False, range_text)
     states, texts, notes = _b_subparts(v, category, thr)
@@ -575,9 +590,9 @@ def _mature_check(v: dict, category: str, key: str, thr: _Thresholds) -> tuple[b
     limit = thr(key, category)
     if mature is None:
         return None, "number of mature individuals unknown (give mature_individuals)"
-    if mature < limit:
-        return True, f"{_fmt(mature)} mature individuals < {_fmt(limit)}"
-    return False, f"{_fmt(mature)} mature individuals is not below {_fmt(limit)}"
+    if thr.below(mature, limit):
+        return True, f"{_fmt(mature)} mature individuals {thr.lt} {_fmt(limit)}"
+    return False, f"{_fmt(mature)} mature individuals is not {'within' if thr.relax else 'below'} {_fmt(limit)}"
 
 
 def _eval_c1(v: dict, category: str, thr: _Thresholds) -> _Check:
@@ -650,12 +665,13 @@ def _eval_d2(v: dict, category: str, thr: _Thresholds) -> _Check:
         return _Check("n/a", "D2 applies to VU only")
     aoo, locations = v.get("aoo_km2"), v.get("locations")
     aoo_limit, loc_limit = thr("D2_aoo_km2", "VU"), thr("D2_locations", "VU")
-    by_aoo = None if aoo is None else aoo < aoo_limit
+    by_aoo = None if aoo is None else thr.below(aoo, aoo_limit)
     by_locations = None if locations is None else locations <= loc_limit
     restricted = _or(by_aoo, by_locations)
     texts = []
     if aoo is not None:
-        texts.append(f"AOO {_fmt(aoo)} km² {'<' if by_aoo else '≥'} {_fmt(aoo_limit)} km²")
+        sign = thr.lt if by_aoo else (">" if thr.relax else "≥")
+        texts.append(f"AOO {_fmt(aoo)} km² {sign} {_fmt(aoo_limit)} km²")
     if locations is not None:
         texts.append(f"{_fmt(locations)} locations {'≤' if by_locations else '>'} {_fmt(loc_limit)}")
     if not texts:
@@ -899,8 +915,8 @@ def _assess(v: dict[str, Any]) -> _Scenario:
             for name, evaluate in _EVALUATORS.items():
                 check = evaluate(v, "VU", relaxed)
                 if check.state is True:
-                    near.append(f"{name}: would meet VU with limits {int(NEAR_THREATENED_MARGIN * 100)}% less "
-                                f"demanding — {check.detail}")
+                    near.append(f"{name}: would meet VU within a factor of {1 + NEAR_THREATENED_MARGIN:g} of its "
+                                f"limits — {check.detail}")
                 elif name in ("B1", "B2"):
                     single = _eval_b(v, "VU", name, _STRICT, needed=1)
                     if single.state is True:
@@ -963,9 +979,9 @@ def _notes(clean: dict[str, Any], best: dict[str, Any], scenario: _Scenario) -> 
         notes.append("D2 uses the typical values (AOO < 20 km² or ≤ 5 locations); the Guidelines treat them "
                      "as guidance: the plausible threat is what matters.")
     if scenario.category == "NT":
-        notes.append(f"NT is a judgement in the Guidelines; here it means a criterion is within "
-                     f"{int(NEAR_THREATENED_MARGIN * 100)}% of the VU limits, or B with one of a–c "
-                     "(a teaching approximation).")
+        notes.append(f"NT is a judgement in the Guidelines; here it means a criterion is within a factor of "
+                     f"{1 + NEAR_THREATENED_MARGIN:g} of the VU limits (as in the Guidelines' NT examples, e.g. "
+                     "about 1,500 mature individuals), or B with one of a–c (a teaching approximation).")
     if scenario.category in ("LC", "NT", "DD") or _RANK.get(scenario.highest_possible, 0) > _RANK.get(
             scenario.category, 0):
         unknown = []
