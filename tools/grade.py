@@ -118,8 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"grade: {error}", file=sys.stderr)
         return 2
-    for warning in warnings:
-        say(f"warning: {warning}")
+    for warning in warnings:  # files that are in no row of the CSV: always shown
+        print(f"warning: {warning}", file=sys.stderr)
     mode, reason = detect_sandbox(args.sandbox)
     if mode == "bwrap":
         say(f"sandbox: {mode} ({reason})")

@@ -6,8 +6,10 @@ SYNTHETIC demo course in fixtures/demo-course.
 
 from __future__ import annotations
 
+import io
 import json
 import sys
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -257,6 +259,79 @@ def test_flat_lms_zip(specs, release, tmp_path):
     assert found[("carol", "02-other")].files == {"other.ipynb": b""}
     assert warnings == ["skipped '../evil_demo.ipynb' in the zip: its path leaves the zip's folder",
                         "ignored readme.txt: not a notebook"]
+
+
+def zipped(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_layouts_of_lms_exports_and_the_nbgrader_exchange(specs, release, tmp_path):
+    """What instructors really receive: each file lands with the right learner, assignment and notebook."""
+    good = as_bytes(filled(release, CORRECT))
+    blank = as_bytes(release)
+    other = (COURSE / "solutions" / "02-other" / "other.ipynb").read_bytes()
+    # nbgrader: `collect` layout with its timestamp.txt, and the exchange's inbound folder (latest one graded)
+    write(tmp_path / "submitted" / "bo" / "01-demo" / "demo.ipynb", good)
+    write(tmp_path / "submitted" / "bo" / "01-demo" / "timestamp.txt", b"2026-11-20 10:00:00.000000 UTC")
+    write(tmp_path / "inbound" / "cy+01-demo+2026-11-20 10:00:00.000000 UTC+a1b2" / "demo.ipynb", good)
+    write(tmp_path / "inbound" / "cy+01-demo+2026-11-21 09:00:00.000000 UTC+c3d4" / "demo.ipynb", blank)
+    # Blackboard (two learners, one assignment title, with receipts), Moodle without folders, Canvas "LATE"
+    write(tmp_path / "Demo Week_bb1_attempt_2026-11-20-10-00-00_demo.ipynb", good)
+    write(tmp_path / "Demo Week_bb1_attempt_2026-11-20-10-00-00.txt", b"Name: B One")
+    write(tmp_path / "Demo Week_bb2_attempt_2026-11-21-09-00-00_demo.ipynb", good)
+    write(tmp_path / "Dee Doe_1234_assignsubmission_file_demo (1).ipynb", good)
+    write(tmp_path / "smithjo_LATE_123_456_Copy of demo.ipynb", good)
+    # learner ids in other alphabets (a macOS zip spells them decomposed), and a zip a learner uploaded
+    write(tmp_path / "李雷_1002_assignsubmission_file_" / "demo.ipynb", good)
+    write(tmp_path / unicodedata.normalize("NFD", "Zoë Öz_1005_assignsubmission_file_") / "demo.ipynb", good)
+    write(tmp_path / "Ann Lee_1004_assignsubmission_file_" / "my work.zip", zipped({"My Project/demo.ipynb": good}))
+    # a zip per learner in a wrapper folder; an LMS export zip put in a folder
+    write(tmp_path / "Course Export" / "erin.zip", zipped({"01-demo/demo.ipynb": good, "02-other/other.ipynb": other}))
+    write(tmp_path / "Course Export" / "frank.zip", zipped({"demo.ipynb": good}))
+    write(tmp_path / "downloads" / "export.zip", zipped({"gus_01-demo_demo.ipynb": good, "hal_demo.ipynb": good}))
+    # flat files in an assignment folder; an HTML export; editors' renamings; two copies; big outputs
+    write(tmp_path / "week 1" / "01-demo" / "ivy_demo.ipynb", good)
+    write(tmp_path / "jo" / "demo.html", b"<html></html>")
+    write(tmp_path / "kim" / "Demo-Copy1.ipynb", good)
+    write(tmp_path / "max" / "demo.ipynb", good)
+    write(tmp_path / "max" / "demo (1).ipynb", blank)  # written last: the newest, but nothing answered
+    big = filled(release, CORRECT)
+    for cell in big["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "x" * 4_000_000}]
+    write(tmp_path / "ned" / "demo.ipynb", as_bytes(big))
+
+    submissions, warnings = collect(tmp_path, specs)
+    found = {(s.learner, s.assignment): s for s in submissions}
+    assert sorted(found) == sorted([
+        ("bo", "01-demo"), ("cy", "01-demo"), ("bb1", "01-demo"), ("bb2", "01-demo"), ("Dee-Doe_1234", "01-demo"),
+        ("smithjo", "01-demo"), ("李雷_1002", "01-demo"), ("Zoë-Öz_1005", "01-demo"), ("Ann-Lee_1004", "01-demo"),
+        ("erin", "01-demo"), ("erin", "02-other"), ("frank", "01-demo"), ("gus", "01-demo"), ("hal", "01-demo"),
+        ("ivy", "01-demo"), ("jo", "01-demo"), ("kim", "01-demo"), ("max", "01-demo"), ("ned", "01-demo")])
+    assert warnings == []
+    for key, submission in found.items():
+        if key[0] not in ("cy", "jo", "max"):
+            assert submission.problems == [], key
+            if key[0] != "ned":
+                assert submission.files == ({"demo.ipynb": good} if key[1] == "01-demo" else {"other.ipynb": other})
+    assert found[("cy", "01-demo")].files == {"demo.ipynb": blank}
+    assert found[("cy", "01-demo")].problems == [
+        "2 files for demo.ipynb; graded inbound/cy+01-demo+2026-11-21 09:00:00.000000 UTC+c3d4/demo.ipynb (the "
+        "latest submission), not inbound/cy+01-demo+2026-11-20 10:00:00.000000 UTC+a1b2/demo.ipynb"]
+    assert found[("max", "01-demo")].files == {"demo.ipynb": good}
+    assert found[("max", "01-demo")].problems == [
+        "2 files for demo.ipynb; graded max/demo.ipynb (the most answered, then the newest), not max/demo (1).ipynb"]
+    assert found[("jo", "01-demo")].files == {"demo.ipynb": None}
+    assert found[("jo", "01-demo")].problems == ["not a notebook, ignored: demo.html (the learner should submit "
+                                                 "demo.ipynb)"]
+    huge = found[("ned", "01-demo")].files["demo.ipynb"]
+    assert len(huge) < 100_000  # the outputs went at once; the cells stay
+    assert check_notebook(huge, specs["01-demo"][0]).answered == {"q1_answer", "q2_answer", "q3_answer", "q4_written"}
+    assert parse_notebook(as_bytes(big), "demo.ipynb")[1] is None
 
 
 def test_pattern_option(specs, release, tmp_path):

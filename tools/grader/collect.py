@@ -246,8 +246,9 @@ def flat_name(stem: str, assignments: set[str]) -> Place:
 class Locator:
     """Finds each file's learner and assignment from its path (the rules in this module's docstring)."""
 
-    def __init__(self, entries: list[Entry], assignments: set[str]):
+    def __init__(self, entries: list[Entry], assignments: set[str], matcher: Matcher | None = None):
         self.assignments = assignments
+        self.matcher = matcher
         # a folder holding notebooks (or zips) of several learners named <learner>_..._<notebook> is flat
         by_dir: dict[tuple[str, ...], set[str]] = {}
         for entry in entries:
@@ -258,6 +259,13 @@ class Locator:
             if learner:
                 by_dir.setdefault(entry.parts[:-1], set()).add(learner)
         self.flat_dirs = {folder for folder, learners in by_dir.items() if not folder or len(learners) > 1}
+
+    def _flat_in_folder(self, stem: str) -> bool:
+        """Whether a file in an assignment folder is named ``<learner>_<notebook>`` (e.g. ``gina_roles``)."""
+        if self.matcher is None or "_" not in stem or self.matcher.notebook_from_name(stem, None)[1]:
+            return False
+        rest = stem.split("_", 1)[1]
+        return self.matcher.notebook_from_name(rest, None)[0] is not None
 
     def place(self, parts: tuple[str, ...]) -> Place:
         dirs, file_name = parts[:-1], parts[-1]
@@ -276,7 +284,7 @@ class Locator:
             index = len(dirs) - 1 - dirs[::-1].index(inner_assignment)
             if index + 1 < len(dirs):
                 return Place(dirs[index + 1], inner_assignment)      # <assignment>/<learner>/...
-            if index >= 1 and dirs[index - 1] not in self.assignments:
+            if index >= 1 and dirs[index - 1] not in self.assignments and not self._flat_in_folder(stem):
                 return Place(dirs[index - 1], inner_assignment)      # <learner>/<assignment>/...
         if dirs and dirs not in self.flat_dirs and dirs[-1] not in self.assignments:
             return Place(dirs[-1], inner_assignment)                 # <learner>/<notebook>
@@ -311,7 +319,7 @@ def _open_nested_zips(entries: list[Entry], matcher: Matcher) -> None:
                 groups.setdefault(e.parts[:index + 1], []).append(e)
         exports = []
         for outer, members in groups.items():
-            inner = Locator([Entry(e.parts[index + 1:], b"", 0) for e in members], assignments)
+            inner = Locator([Entry(e.parts[index + 1:], b"", 0) for e in members], assignments, matcher)
             learners = {inner.place(e.parts[index + 1:]).learner for e in members
                         if e.parts[-1].lower().endswith(".ipynb")} - {None}
             if len(learners) > 1:
@@ -364,10 +372,10 @@ def collect(path: Path, specs: dict[str, list[NotebookSpec]],
         raise ValueError("--pattern: the regular expression needs a named group (?P<learner>...)")
     if not regex:
         _open_nested_zips(entries, matcher)
-    locator = Locator(entries, assignments)
+    locator = Locator(entries, assignments, matcher)
 
     found: dict[tuple[str, str], Submission] = {}
-    candidates: dict[tuple[str, str, str], list[tuple[Entry, bool, str, float]]] = {}
+    candidates: dict[tuple[str, str, str], list[tuple[Entry, bool, str, float, bool]]] = {}
     for entry in entries:
         relative = entry.shown
         file_name = entry.parts[-1]
@@ -395,9 +403,13 @@ def collect(path: Path, specs: dict[str, list[NotebookSpec]],
             continue
         learner = clean_learner(place.learner or "")
         if not file_name.lower().endswith(".ipynb"):
+            # an HTML, PDF or .py export of a notebook still tells which assignment the learner meant
+            named = matcher.notebook_from_name(_stem(place.notebook or stem), assignment)[0]
+            assignment = assignment or (named.assignment if named else None)
             if assignment:
                 found.setdefault((learner, assignment), Submission(learner, assignment)).problems.append(
-                    f"not a notebook, ignored: {file_name}")
+                    f"not a notebook, ignored: {file_name}" + (f" (the learner should submit {named.file_name})"
+                                                               if named else ""))
             else:
                 warnings.append(f"ignored {relative}: not a notebook")
             continue
@@ -421,17 +433,18 @@ def collect(path: Path, specs: dict[str, list[NotebookSpec]],
         assignment = assignment or spec.assignment
         found.setdefault((learner, assignment), Submission(learner, assignment))
         when = place.when if place.when is not None else entry.mtime
-        candidates.setdefault((learner, assignment, spec.file_name), []).append((entry, by_name, relative, when))
+        candidates.setdefault((learner, assignment, spec.file_name), []).append(
+            (entry, by_name, relative, when, place.when is not None))
 
     for (learner, assignment, file_name), options in sorted(candidates.items()):
         submission = found[(learner, assignment)]
-        entry, by_name, relative, _ = _choose(options, specs, assignment, file_name)
+        entry, by_name, relative, _, _ = _choose(options, specs, assignment, file_name)
         submission.files[file_name] = entry.data
         submission.origins[file_name] = relative
         if len(options) > 1:
-            others = ", ".join(sorted(PurePosixPath(o[2]).name for o in options if o[0] is not entry))
-            submission.problems.append(f"{len(options)} files for {file_name}; graded "
-                                       f"{PurePosixPath(relative).name} (the most answered, then the newest), "
+            others = ", ".join(sorted(o[2] for o in options if o[0] is not entry))
+            rule = "the latest submission" if all(o[4] for o in options) else "the most answered, then the newest"
+            submission.problems.append(f"{len(options)} files for {file_name}; graded {relative} ({rule}), "
                                        f"not {others}")
         elif not by_name:
             submission.problems.append(f"{PurePosixPath(relative).name} was graded as {file_name}")
@@ -441,14 +454,17 @@ def collect(path: Path, specs: dict[str, list[NotebookSpec]],
     return sorted(found.values(), key=lambda s: (s.learner, s.assignment)), warnings
 
 
-def _choose(options: list[tuple[Entry, bool, str, float]], specs: dict[str, list[NotebookSpec]],
-            assignment: str, file_name: str) -> tuple[Entry, bool, str, float]:
-    """Of several files for one notebook: the one with the most answered exercises, then the newest."""
+def _choose(options: list[tuple[Entry, bool, str, float, bool]], specs: dict[str, list[NotebookSpec]],
+            assignment: str, file_name: str) -> tuple[Entry, bool, str, float, bool]:
+    """Of several files for one notebook: the latest when their names give submission times (nbgrader's
+    exchange, Blackboard), else the one with the most answered exercises, then the newest."""
     if len(options) == 1:
         return options[0]
+    if all(o[4] for o in options):
+        return max(options, key=lambda o: (o[3], o[2]))
     spec = next(s for s in specs[assignment] if s.file_name == file_name)
 
-    def answered(option: tuple[Entry, bool, str, float]) -> int:
+    def answered(option: tuple[Entry, bool, str, float, bool]) -> int:
         try:
             return len(check_notebook(option[0].data, spec).answered)
         except Exception:  # noqa: BLE001 — a damaged file has answered nothing
