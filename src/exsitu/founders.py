@@ -48,7 +48,7 @@ def _extended(ped: Pedigree) -> _Extended:
     owner_dam = np.flatnonzero((ped.dam < 0) & (ped.sire >= 0))
     owners = np.concatenate([owner_sire, owner_dam])
     is_sire = np.concatenate([np.ones(owner_sire.size, bool), np.zeros(owner_dam.size, bool)])
-    order = np.lexsort((~is_sire, owners))
+    order = np.lexsort((~is_sire, ped.source_row[owners]))  # listed in studbook row order of the offspring
     owners, is_sire = owners[order], is_sire[order]
     m = owners.size
     sire = np.concatenate([ped.sire, np.full(m, -1, dtype=np.int64)])

@@ -72,6 +72,9 @@ __all__ = [
 #: very high probability, all or nearly all alleles with frequency ≥ 0.05, for selfing or outcrossing species.
 LAWRENCE_1995_SAMPLE_SIZE = 172
 
+# Largest Ne/N accepted: equalising family sizes (Vk = 0) gives Ne ≈ 2N − 1 (Wright; domain file §2), so Ne/N < 2.
+_MAX_NE_TO_N = 2.0
+
 # Relative tolerance used when checking a rounded answer with the forward formula, so that floating-point
 # noise (e.g. 1/(2·0.05) = 10.000000000000002) does not push a whole-number answer up by one.
 _RTOL = 1e-12
@@ -230,13 +233,14 @@ def census_size(effective_size: float | np.ndarray, ne_to_n_ratio: float | np.nd
     Parameters
     ----------
     effective_size: Ne, individuals (> 0).
-    ne_to_n_ratio: Ne/N (0–1]; Frankham (1995): comprehensive wild estimates average 0.10–0.11.
+    ne_to_n_ratio: Ne/N (0–2]; Frankham (1995): comprehensive wild estimates average 0.10–0.11. Above 1 is
+        possible in a managed population: with equal family sizes (Vk = 0) Ne ≈ 2N − 1 (Wright; domain §2).
 
     Domain §3 and §5: Ne 100 at 0.1 → 1000; Ne 95.16 at 0.1 → 952; Ne 47.71 at 0.3 → 160.
     Returns an int for scalar inputs, otherwise an integer array.
     """
     ne = _numbers(effective_size, "effective_size", minimum=0, inclusive_minimum=False, unit="individuals")
-    ratio = _numbers(ne_to_n_ratio, "ne_to_n_ratio", minimum=0, maximum=1, inclusive_minimum=False)
+    ratio = _numbers(ne_to_n_ratio, "ne_to_n_ratio", minimum=0, maximum=_MAX_NE_TO_N, inclusive_minimum=False)
     raw = ne / ratio
     # Round up, but forgive floating-point noise (100 / 0.1 or 95.16 / 0.1 = 951.5999999999999).
     whole = np.ceil(raw * (1.0 - _RTOL))
@@ -475,7 +479,7 @@ def population_target(target_gene_diversity: float = 0.9, years: float = 100, ge
     target_gene_diversity: proportion of the wild population's gene diversity to keep (0–1), e.g. 0.9.
     years: planning horizon, years (> 0), e.g. 100.
     generation_time: mean generation time, years (> 0; required).
-    ne_to_n_ratio: Ne/N of the managed population (0–1]; 0.1 is Frankham's (1995) wild average — managed
+    ne_to_n_ratio: Ne/N of the managed population (0–2]; 0.1 is Frankham's (1995) wild average — managed
         zoo populations often achieve more (an unconfirmed 0.2–0.4 is often quoted; treat it as a choice).
     founders: number of unrelated founders (≥ 1), or None to ignore the founder deficit. With founders the
         goal stays a share of **wild** GD, starting from GD_0 = 1 − 1/(2·founders) (domain §5, T9).
@@ -500,7 +504,7 @@ def population_target(target_gene_diversity: float = 0.9, years: float = 100, ge
                 f"start from at least {_founders_above(target)} founders or lower the target")
     exact = required_effective_size_exact(target_gene_diversity, years, generation_time, gd0)
     whole = required_effective_size(target_gene_diversity, years, generation_time, gd0)
-    ratio = require_number(ne_to_n_ratio, "ne_to_n_ratio", minimum=0, maximum=1, inclusive_minimum=False)
+    ratio = require_number(ne_to_n_ratio, "ne_to_n_ratio", minimum=0, maximum=_MAX_NE_TO_N, inclusive_minimum=False)
     return PopulationTarget(
         target_gene_diversity=float(target_gene_diversity),
         years=float(years),

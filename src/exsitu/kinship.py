@@ -382,7 +382,12 @@ def gene_diversity(pedigree: Pedigree, living: Any = None, method: str = "auto")
 
 
 def founder_genome_equivalents(pedigree: Pedigree, living: Any = None, method: str = "auto") -> float:
-    """Founder genome equivalents FGE = 1 / (2 · MK), MK = mean of the living's mk (domain file §6)."""
+    """Founder genome equivalents FGE = 1 / (2 · MK), MK = mean of the living's mk (domain file §6).
+
+    This is the PMx definition (Ballou & Lacy 1995). Lacy's (1989) original estimate from a gene drop,
+    1 / Σ(p_f² / r_f) with r_f the founder's expected allele retention, can differ: for the 7-animal example of
+    Lacy (1989) it gives 2.18, while 1 / (2 · MK) = 16/9 ≈ 1.78 (tests/unit/test_pedigree_reference.py).
+    """
     ped = _as_pedigree(pedigree)
     values = _mean_kinship_values(ped, ped.living_positions(living), method)
     return float(1.0 / (2.0 * values.mean()))

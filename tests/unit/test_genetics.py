@@ -156,7 +156,8 @@ def test_census_size_rounds_up_to_whole_individuals():
     (lambda: harmonic_mean_effective_size([10, "x"]), "sizes"),
     (lambda: harmonic_mean_effective_size([]), "sizes"),
     (lambda: census_size(100, 0), "ne_to_n_ratio"),
-    (lambda: census_size(100, 1.5), "ne_to_n_ratio"),
+    (lambda: census_size(100, 2.5), "ne_to_n_ratio"),
+    (lambda: census_size(100, -0.1), "ne_to_n_ratio"),
     (lambda: census_size(-5, 0.1), "effective_size"),
 ])
 def test_effective_size_bad_input(call, field):
@@ -300,3 +301,12 @@ def test_zoo_goal_90_percent_for_100_years_by_brute_force_search():
 def test_founder_gene_diversity_formula():
     for n in (1, 2, 5, 10, 20, 25, 30, 50, 7.5):
         assert founder_gene_diversity(n) == pytest.approx(1 - 1 / (2 * n), rel=1e-15)
+
+
+def test_census_size_allows_ne_above_n_with_equalised_family_sizes():
+    # domain §2: Vk = 0 gives Ne ≈ 2N − 1, so Ne/N can exceed 1 (but not reach 2 for N ≥ 1)
+    n = 20
+    ratio = (2 * n - 1) / n
+    assert census_size(2 * n - 1, ratio) == n
+    assert census_size(100, 1.0) == 100
+    assert population_target(0.9, 100, 10, ne_to_n_ratio=1.5).census_size == 32  # 47.71 / 1.5 → 31.8 → 32
