@@ -25,7 +25,7 @@ from exsitu.validation import InvalidInputError, require_number
 
 __all__ = ["rank_pairings"]
 
-_COLUMNS = ["rank", "sire", "dam", "sire_mk", "dam_mk", "mean_mk", "mk_difference", "kinship",
+_COLUMNS = ["rank", "sire", "dam", "sire_mk", "dam_mk", "mean_mk", "offspring_mk", "mk_difference", "kinship",
             "offspring_inbreeding", "sire_location", "dam_location"]
 
 
@@ -35,7 +35,8 @@ def rank_pairings(pedigree: Any, living: Any = None, *, max_kinship: float | Non
     """Rank every possible pair of a living male (sire) and living female (dam), best first.
 
     Columns: ``rank`` (1 = best), ``sire``, ``dam``, ``sire_mk``, ``dam_mk`` (mean kinships among the living),
-    ``mean_mk``, ``mk_difference``, ``kinship`` (coancestry of the pair) and ``offspring_inbreeding`` (the
+    ``mean_mk`` and ``offspring_mk`` (the same number: the mean kinship of the pair's offspring with the living,
+    which the ranking minimises), ``mk_difference``, ``kinship`` (coancestry of the pair) and ``offspring_inbreeding`` (the
     same number: the F of their offspring), ``sire_location``, ``dam_location`` (empty text if the studbook
     has no location column). Ranking rule: see the module docstring (Ballou & Lacy 1995).
 
@@ -78,7 +79,8 @@ def rank_pairings(pedigree: Any, living: Any = None, *, max_kinship: float | Non
     return pd.DataFrame({
         "rank": np.arange(1, s.size + 1, dtype=np.int64),
         "sire": ids[s], "dam": ids[d],
-        "sire_mk": mk[s], "dam_mk": mk[d], "mean_mk": mean_mk[order], "mk_difference": difference[order],
+        "sire_mk": mk[s], "dam_mk": mk[d], "mean_mk": mean_mk[order], "offspring_mk": mean_mk[order].copy(),
+        "mk_difference": difference[order],
         "kinship": pair_kinship[order], "offspring_inbreeding": pair_kinship[order].copy(),
         "sire_location": location[s].astype(object), "dam_location": location[d].astype(object),
     }, columns=_COLUMNS)

@@ -417,6 +417,7 @@ def test_pairing_minimises_offspring_mk_and_reports_offspring_f_by_adding_the_of
         K = kinship_matrix(bigger)
         offspring_mk = K.loc["NEW", living].mean()  # mean kinship of the offspring with the living
         assert row.mean_mk == pytest.approx(offspring_mk, abs=TOL)
+        assert row.offspring_mk == row.mean_mk
         assert row.offspring_inbreeding == pytest.approx(inbreeding(bigger)["NEW"], abs=TOL)
         results.append(offspring_mk)
     assert results == sorted(results)  # ranked from the lowest offspring mk
