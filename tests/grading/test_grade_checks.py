@@ -334,6 +334,23 @@ def test_layouts_of_lms_exports_and_the_nbgrader_exchange(specs, release, tmp_pa
     assert parse_notebook(as_bytes(big), "demo.ipynb")[1] is None
 
 
+def test_zip_member_names_in_utf8_without_the_utf8_flag(specs, release, tmp_path):
+    """Zips made on macOS or Linux store UTF-8 names without the flag; Python reads them as cp437."""
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("José Müller_1001_assignsubmission_file_/demo.ipynb", as_bytes(release))
+    data = bytearray(archive.read_bytes())
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # clear bit 11 in every header
+        start = data.find(signature)
+        while start >= 0:
+            data[start + offset + 1] &= 0xF7  # bit 11 of the little-endian flags
+            start = data.find(signature, start + 4)
+    archive.write_bytes(bytes(data))
+    assert zipfile.ZipFile(archive).infolist()[0].filename.startswith("Jos├")
+    submissions, _ = collect(archive, specs)
+    assert [s.learner for s in submissions] == ["José-Müller_1001"]
+
+
 def test_pattern_option(specs, release, tmp_path):
     write(tmp_path / "week1" / "submission-zoe-demo.ipynb", as_bytes(release))
     submissions, _ = collect(tmp_path, specs, r"submission-(?P<learner>[a-z]+)-(?P<notebook>\w+)\.ipynb$")

@@ -109,7 +109,7 @@ def _read_zip(data: bytes | Path, prefix: tuple[str, ...], depth: int, zips: tup
         if len(entries) + len(infos) > MAX_ENTRIES:
             raise ValueError(f"SUBMISSIONS: {shown or 'the zip'} holds more than {MAX_ENTRIES} files")
         for info in sorted(infos, key=lambda i: i.filename):
-            name = PurePosixPath(info.filename.replace("\\", "/"))
+            name = PurePosixPath(_zip_name(info).replace("\\", "/"))
             label = f"{shown}/{info.filename}" if shown else info.filename
             if name.is_absolute() or ".." in name.parts:
                 warnings.append(f"skipped {label!r} in the zip: its path leaves the zip's folder")
@@ -125,6 +125,16 @@ def _read_zip(data: bytes | Path, prefix: tuple[str, ...], depth: int, zips: tup
             mtime = datetime(*info.date_time).timestamp() if info.date_time[0] >= 1980 else 0.0
             _add(entries, warnings, prefix + tuple(name.parts), content, mtime, depth, zips,
                  f"{shown}/{name.as_posix()}" if shown else name.as_posix())
+
+
+def _zip_name(info: zipfile.ZipInfo) -> str:
+    """A member's name: zips made on macOS and Linux hold UTF-8 names without saying so (Python reads cp437)."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return info.filename
 
 
 def _add(entries: list[Entry], warnings: list[str], parts: tuple[str, ...], data: bytes, mtime: float,
