@@ -228,7 +228,8 @@ def read_studbook(path_or_frame: Any, *, allow_selfing: bool = False) -> Pedigre
     Columns ``id, sire, dam, sex`` are required (any case); ``birth_date, death_date`` (ISO dates such as
     ``2019-04-30``; kept to the day), ``alive`` (yes/no, true/false, 1/0) and ``location`` are optional; other
     columns are kept in :attr:`Pedigree.extra`. If there is no ``alive`` column but a ``death_date`` column,
-    individuals without a death date are taken as alive. Lines at the top of a CSV starting with ``#`` are
+    individuals without a death date are taken as alive (likewise for a blank ``alive`` cell when both columns
+    exist); an ``alive`` value of yes/no always wins over a missing death date. Lines at the top of a CSV starting with ``#`` are
     comments. A text argument containing a line break is read as CSV text, otherwise as a file path.
 
     Raises :class:`InvalidInputError` naming the row for: a missing required column, an empty or reserved id,
@@ -560,8 +561,11 @@ def _alive(table: pd.DataFrame, death: np.ndarray | None, rows: np.ndarray, ids:
         word = value.upper()
         if word in _TRUE_WORDS:
             alive[k] = True
+        elif word == "" and death is not None:  # blank: alive unless a death date is recorded
+            alive[k] = bool(np.isnat(death[k]))
         elif word not in _FALSE_WORDS:
-            raise _row_error(rows, ids, k, f"alive {value!r} is not yes/no", "write yes or no (or true/false, 1/0)")
+            raise _row_error(rows, ids, k, f"alive {value!r} is not yes/no", "write yes or no (or true/false, 1/0)"
+                             + ("" if value else ", or add a death_date column"))
     if death is not None:
         contradiction = alive & ~np.isnat(death)
         if contradiction.any():

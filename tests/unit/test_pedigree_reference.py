@@ -338,6 +338,11 @@ def test_living_from_alive_column_or_death_date():
     assert list(mean_kinship(by_death).index) == ["B", "C"]
     by_alive = read_studbook("id,sire,dam,sex,alive,death_date\nA,,,M,no,2001-05-01\nB,,,F,no,\nC,A,B,M,yes,\n")
     assert list(mean_kinship(by_alive).index) == ["C"]  # the alive column wins (B left without a death date)
+    # a blank alive cell falls back on the death date; without a death_date column it is an error
+    mixed = read_studbook("id,sire,dam,sex,alive,death_date\nA,,,M,,2001-05-01\nB,,,F,,\nC,A,B,M,no,\n")
+    assert mixed.alive.tolist() == [False, True, False]
+    with pytest.raises(InvalidInputError, match=r"^studbook row 2 \(id 'B'\): alive '' is not yes/no"):
+        read_studbook("id,sire,dam,sex,alive\nA,,,M,yes\nB,,,F,\n")
     with pytest.raises(InvalidInputError, match=r"^studbook row 1 \(id 'A'\): is marked alive but has a death"):
         read_studbook("id,sire,dam,sex,alive,death_date\nA,,,M,yes,2001-05-01\n")
 
