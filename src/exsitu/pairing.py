@@ -36,8 +36,8 @@ def rank_pairings(pedigree: Any, living: Any = None, *, max_kinship: float | Non
 
     Columns: ``rank`` (1 = best), ``sire``, ``dam``, ``sire_mk``, ``dam_mk`` (mean kinships among the living),
     ``mean_mk`` and ``offspring_mk`` (the same number: the mean kinship of the pair's offspring with the living,
-    which the ranking minimises), ``mk_difference``, ``kinship`` (coancestry of the pair) and ``offspring_inbreeding`` (the
-    same number: the F of their offspring), ``sire_location``, ``dam_location`` (empty text if the studbook
+    which the ranking minimises), ``mk_difference``, ``kinship`` (coancestry of the pair) and
+    ``offspring_inbreeding`` (the same number: the F of their offspring), ``sire_location``, ``dam_location`` (empty text if the studbook
     has no location column). Ranking rule: see the module docstring (Ballou & Lacy 1995).
 
     ``max_kinship``: drop pairs whose kinship is above it (e.g. 0.0625, first cousins). ``same_location``:

@@ -229,8 +229,8 @@ def read_studbook(path_or_frame: Any, *, allow_selfing: bool = False) -> Pedigre
     ``2019-04-30``; kept to the day), ``alive`` (yes/no, true/false, 1/0) and ``location`` are optional; other
     columns are kept in :attr:`Pedigree.extra`. If there is no ``alive`` column but a ``death_date`` column,
     individuals without a death date are taken as alive (likewise for a blank ``alive`` cell when both columns
-    exist); an ``alive`` value of yes/no always wins over a missing death date. Lines at the top of a CSV starting with ``#`` are
-    comments. A text argument containing a line break is read as CSV text, otherwise as a file path.
+    exist); an ``alive`` value of yes/no always wins over a missing death date. Lines at the top of a CSV
+    starting with ``#`` are comments. A text argument containing a line break is read as CSV text, otherwise as a file path.
 
     Raises :class:`InvalidInputError` naming the row for: a missing required column, an empty or reserved id,
     duplicate ids, a parent not in the studbook, an individual that is its own ancestor (the ids in the cycle
