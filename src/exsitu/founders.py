@@ -27,7 +27,7 @@ from exsitu.studbook import Pedigree
 from exsitu.validation import InvalidInputError, require_number
 
 __all__ = ["founder_contributions", "founder_equivalents", "gene_drop", "founder_representation",
-           "GeneDropResult"]
+           "genome_uniqueness", "GeneDropResult"]
 
 _GENE_DROP_BYTES = 64e6  # working memory per chunk of iterations
 
@@ -243,3 +243,14 @@ def founder_representation(pedigree: Pedigree, living: Any = None, iterations: i
         "retention": np.asarray(drop.retention),
         "retention_se": np.asarray(drop.retention_se),
     }, index=pd.Index(ext.labels, dtype=object, name="founder"))
+
+
+def genome_uniqueness(pedigree: Pedigree, living: Any = None, iterations: int = 1000,
+                      seed: int | None = None) -> pd.DataFrame:
+    """Genome uniqueness of each living individual by gene drop, with its Monte Carlo standard error.
+
+    GU = mean share of the individual's two alleles that no other living individual carries (PMx's "genome
+    uniqueness"; MacCluer et al. 1986 gene drop). Index: id (studbook row order); columns
+    ``genome_uniqueness``, ``genome_uniqueness_se`` (proportions, 0–1). The same ``seed`` gives the same table.
+    """
+    return gene_drop(pedigree, living, iterations=iterations, seed=seed).uniqueness_table()

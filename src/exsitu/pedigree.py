@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from exsitu.founders import (GeneDropResult, _contributions, _extended, founder_contributions,
-                             founder_equivalents, founder_representation, gene_drop)
+                             founder_equivalents, founder_representation, gene_drop, genome_uniqueness)
 from exsitu.kinship import (AUTO_DENSE_LIMIT, _as_pedigree, _inbreeding_values, _mean_kinship_values,
                             founder_genome_equivalents, gene_diversity, inbreeding, kinship_among,
                             kinship_matrix, mean_kinship, relationship_product)
@@ -36,7 +36,8 @@ from exsitu.validation import InvalidInputError
 __all__ = [
     "Pedigree", "read_studbook", "kinship_matrix", "kinship_among", "inbreeding", "mean_kinship",
     "gene_diversity", "founder_genome_equivalents", "founder_equivalents", "founder_contributions",
-    "founder_representation", "gene_drop", "GeneDropResult", "rank_pairings", "relationship_product",
+    "founder_representation", "gene_drop", "genome_uniqueness", "GeneDropResult", "rank_pairings",
+    "relationship_product",
     "PedigreeSummary", "pedigree_summary", "synthetic_studbook", "AUTO_DENSE_LIMIT",
 ]
 

@@ -38,8 +38,8 @@ import pandas as pd
 import pytest
 
 from exsitu.pedigree import (founder_contributions, founder_equivalents, founder_genome_equivalents, gene_diversity,
-                             gene_drop, inbreeding, kinship_among, kinship_matrix, mean_kinship, pedigree_summary,
-                             rank_pairings, read_studbook)
+                             gene_drop, genome_uniqueness, inbreeding, kinship_among, kinship_matrix, mean_kinship,
+                             pedigree_summary, rank_pairings, read_studbook)
 from exsitu.validation import InvalidInputError
 
 TOL = 1e-12
@@ -407,6 +407,9 @@ def test_genome_uniqueness_of_full_sibs_is_one_half():
     assert lone.uniqueness == (1.0,)
     again = gene_drop(ped, iterations=20000, seed=5)
     assert again == gene_drop(ped, iterations=20000, seed=5)  # the seed makes it reproducible
+    gu = genome_uniqueness(ped, iterations=20000, seed=5)
+    pd.testing.assert_frame_equal(gu, table)
+    assert list(gu.columns) == ["genome_uniqueness", "genome_uniqueness_se"] and list(gu.index) == ["C", "D"]
 
 
 def test_pairing_minimises_offspring_mk_and_reports_offspring_f_by_adding_the_offspring():
