@@ -47,6 +47,7 @@ from tools.grader.checks import MAX_FILE_BYTES, NotebookSpec, check_notebook, pa
 MAX_ENTRIES = 20_000
 MAX_ZIP_DEPTH = 3  # zips inside zips opened, at most
 SKIPPED_PARTS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__"}
+COURSE_FOLDERS = {"exercises", "release", "submitted", "inbound", "autograded"}  # never a learner's name
 IGNORED_FILES = {"timestamp.txt", "thumbs.db", "desktop.ini"}  # nbgrader's submission time; OS clutter
 LMS_SUFFIX = re.compile(r"^(?P<base>.+?)(?:\s*\(\d+\)|[-_ ]\d{1,3}|[-_ ]?copy\d*|-checkpoint)$", re.I)
 COPY_PREFIX = re.compile(r"^(?:copy[ _]of[ _]|kopie[ _]von[ _]|copie[ _]de[ _])+", re.I)
@@ -277,6 +278,16 @@ class Locator:
         rest = stem.split("_", 1)[1]
         return self.matcher.notebook_from_name(rest, None)[0] is not None
 
+    def _learner_folder(self, dirs: tuple[str, ...]) -> str | None:
+        """The innermost folder that can be a learner's: not an assignment, a notebook or a course folder."""
+        for folder in reversed(dirs):
+            if folder in self.assignments or folder.lower() in COURSE_FOLDERS:
+                continue
+            if self.matcher is not None and self.matcher.notebook_from_name(folder, None)[1]:
+                continue
+            return folder
+        return None
+
     def place(self, parts: tuple[str, ...]) -> Place:
         dirs, file_name = parts[:-1], parts[-1]
         stem = _stem(file_name)
@@ -294,10 +305,13 @@ class Locator:
             index = len(dirs) - 1 - dirs[::-1].index(inner_assignment)
             if index + 1 < len(dirs):
                 return Place(dirs[index + 1], inner_assignment)      # <assignment>/<learner>/...
-            if index >= 1 and dirs[index - 1] not in self.assignments and not self._flat_in_folder(stem):
-                return Place(dirs[index - 1], inner_assignment)      # <learner>/<assignment>/...
+            learner = self._learner_folder(dirs[:index])
+            if learner is not None and not self._flat_in_folder(stem):
+                return Place(learner, inner_assignment)             # <learner>/<assignment>/...
         if dirs and dirs not in self.flat_dirs and dirs[-1] not in self.assignments:
-            return Place(dirs[-1], inner_assignment)                 # <learner>/<notebook>
+            learner = self._learner_folder(dirs)
+            if learner is not None:
+                return Place(learner, inner_assignment)             # <learner>/[<notebook name>/]<notebook>
         place = flat_name(stem, self.assignments)
         if BLACKBOARD_FILE.match(stem) and place.notebook is None:
             return Place(skip="a Blackboard receipt", quiet=True)
