@@ -40,7 +40,8 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 
 from exsitu.threats import ThreatImpact, threat_name, validate_threat_code
-from exsitu.validation import InvalidInputError, require_number, require_text, require_texts, slug
+from exsitu.validation import (InvalidInputError, field_prefix, require_number, require_text, require_texts,
+                               slug)
 
 __all__ = [
     "CATEGORIES", "CATALOGUE_SOURCE_NOTE", "DURATION_SCALES", "IMPACTS", "IMPACT_POINTS", "PURPOSE_GROUPS",
@@ -259,8 +260,10 @@ class Role:
             raise InvalidInputError("name", f"a role needs a name, got {self.name!r}",
                                     "give the role a short name, e.g. 'Fundraising for in situ work'")
         object.__setattr__(self, "name", self.name.strip())
-        role_id = self.id if isinstance(self.id, str) else ""
-        role_id = slug(role_id) if role_id.strip() else slug(self.name)
+        if not isinstance(self.id, str):
+            raise InvalidInputError("id", f"expected a text, got {self.id!r}",
+                                    "give an id of letters, digits and underscores, or leave it out")
+        role_id = slug(self.id) if self.id.strip() else slug(self.name)
         if not role_id:
             raise InvalidInputError("id", f"cannot make an id from {self.id!r} / {self.name!r}",
                                     "give an id of letters, digits and underscores")
@@ -456,6 +459,8 @@ class Reason:
             raise InvalidInputError("kind", f"{self.kind!r} is not a reason kind",
                                     f"use one of {', '.join(REASON_KINDS)}")
         require_number(self.points, "points", integer=True)
+        _require_str(self.trigger, "trigger")
+        _require_str(self.text, "text")
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, "trigger": self.trigger, "points": int(self.points), "text": self.text}
@@ -494,7 +499,18 @@ class RoleDecision:
         if self.strength not in _STRENGTHS:
             raise InvalidInputError("strength", f"{self.strength!r} is not a strength",
                                     f"use one of {', '.join(_STRENGTHS)}")
+        if not isinstance(self.role, Role):
+            raise InvalidInputError("role", f"expected a Role, got {self.role!r}", "use exsitu.roles.Role(name=...)")
+        require_number(self.score, "score", integer=True)
+        _require_str(self.rationale, "rationale")
+        if isinstance(self.reasons, (str, bytes, Mapping)) or not isinstance(self.reasons, Iterable):
+            raise InvalidInputError("reasons", f"expected a list of reasons, got {self.reasons!r}",
+                                    "give a list of Reason objects (or their to_dict())")
         object.__setattr__(self, "reasons", tuple(self.reasons))
+        for i, reason in enumerate(self.reasons):
+            if not isinstance(reason, Reason):
+                raise InvalidInputError(f"reasons[{i}]", f"expected a Reason, got {reason!r}",
+                                        "use exsitu.roles.Reason(kind, trigger, points, text)")
 
     @property
     def role_id(self) -> str:
@@ -509,8 +525,22 @@ class RoleDecision:
     def from_dict(cls, data: Mapping[str, Any]) -> "RoleDecision":
         _check_keys(data, cls, "decision")
         values = dict(data)
-        values["role"] = Role.from_dict(values["role"])
-        values["reasons"] = tuple(Reason.from_dict(r) for r in values.get("reasons", ()))
+        for name in ("role", "status"):
+            if name not in values:
+                raise InvalidInputError(name, "is missing", f"give the decision a {name!r} (see to_dict())")
+        _check_keys(values["role"], Role, "role")
+        with field_prefix("role"):
+            values["role"] = Role.from_dict(values["role"])
+        reasons = values.get("reasons", ())
+        if not isinstance(reasons, (list, tuple)):
+            raise InvalidInputError("reasons", f"expected a list of reasons, got {reasons!r}",
+                                    "give a list of {kind, trigger, points, text} entries")
+        parsed = []
+        for i, reason in enumerate(reasons):
+            _check_keys(reason, Reason, f"reasons[{i}]")
+            with field_prefix(f"reasons[{i}]"):
+                parsed.append(Reason.from_dict(reason))
+        values["reasons"] = tuple(parsed)
         return cls(**values)
 
 
@@ -534,6 +564,9 @@ class RoleSelection:
     basis: dict
     decisions: list[RoleDecision]
     log: list[dict] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        _require_str(self.taxon, "taxon")
 
     # -- look-up ---------------------------------------------------------------------------------
     def _index(self, role_id: str) -> int:
@@ -619,10 +652,66 @@ class RoleSelection:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "RoleSelection":
+        """Rebuild a selection from :meth:`to_dict`; a bad entry raises InvalidInputError naming its field
+        (e.g. ``taxon``, ``decisions[3].role.name``, ``log[0].why``)."""
         _check_keys(data, cls, "selection")
-        return cls(taxon=data.get("taxon", ""), basis=dict(data.get("basis", {})),
-                   decisions=[RoleDecision.from_dict(d) for d in data.get("decisions", [])],
-                   log=[dict(entry) for entry in data.get("log", [])])
+        taxon = _require_str(data.get("taxon", ""), "taxon")
+        basis = data.get("basis", {})
+        if not isinstance(basis, Mapping):
+            raise InvalidInputError("basis", f"expected an object of the Step 1 inputs, got {basis!r}",
+                                    "pass the 'basis' of to_dict() (or {})")
+        try:
+            basis = json.loads(json.dumps(basis))
+        except (TypeError, ValueError):
+            raise InvalidInputError("basis", "holds values that are not plain JSON data",
+                                    "keep texts, numbers, true/false, null, lists and objects only") from None
+        decisions = []
+        for i, item in enumerate(_require_list(data.get("decisions", []), "decisions")):
+            _check_keys(item, RoleDecision, f"decisions[{i}]")
+            with field_prefix(f"decisions[{i}]"):
+                decisions.append(RoleDecision.from_dict(item))
+        seen: set[str] = set()
+        for i, decision in enumerate(decisions):
+            if decision.role.id in seen:
+                raise InvalidInputError(f"decisions[{i}].role.id", f"role {decision.role.id!r} is listed twice",
+                                        "keep one decision per role")
+            seen.add(decision.role.id)
+        log = [_log_entry(entry, f"log[{i}]") for i, entry in enumerate(_require_list(data.get("log", []), "log"))]
+        return cls(taxon=taxon, basis=basis, decisions=decisions, log=log)
+
+
+def _require_str(value: Any, field_name: str) -> str:
+    """A text that may be empty (the Role's and Reason's optional texts)."""
+    if not isinstance(value, str):
+        raise InvalidInputError(field_name, f"expected a text, got {value!r}", "enter a text (may be empty)")
+    return value
+
+
+def _require_list(value: Any, field_name: str) -> list:
+    if not isinstance(value, (list, tuple)):
+        raise InvalidInputError(field_name, f"expected a list, got {value!r}", "give a list (see to_dict())")
+    return list(value)
+
+
+_LOG_KEYS = ("role_id", "status", "why")
+
+
+def _log_entry(entry: Any, field_name: str) -> dict:
+    """One log entry ``{role_id, status, why}`` (all texts; the status one of :data:`STATUSES`)."""
+    if not isinstance(entry, Mapping):
+        raise InvalidInputError(field_name, f"expected an object {{role_id, status, why}}, got {entry!r}",
+                                "pass the 'log' of to_dict()")
+    for key in entry:
+        if key not in _LOG_KEYS:
+            raise InvalidInputError(f"{field_name}.{key}", "is not a known field", f"use only {', '.join(_LOG_KEYS)}")
+    for key in _LOG_KEYS:
+        if key not in entry:
+            raise InvalidInputError(f"{field_name}.{key}", "is missing", "give role_id, status and why")
+        _require_str(entry[key], f"{field_name}.{key}")
+    if entry["status"] not in STATUSES:
+        raise InvalidInputError(f"{field_name}.status", f"{entry['status']!r} is not a status",
+                                f"use one of {', '.join(STATUSES)}")
+    return dict(entry)
 
 
 # -- reading the Step 1 result (duck-typed) -------------------------------------------------------

@@ -160,3 +160,43 @@ def test_a_step_can_be_edited_and_saved(workbench_server, browser_page):
     assert Assessment.load(path).steps_done()[4]
     assert _page_errors(page) == []
     assert server_problems(server.log_text()) == []
+
+
+def _without_dates(data: dict) -> dict:
+    return {key: value for key, value in data.items() if key not in ("created", "updated")}
+
+
+def test_visiting_and_saving_step2_of_a_case_keeps_its_roles(workbench_server, browser_page, tmp_path):
+    """Issue 7: opening Step 2 of a bundled case shows the saved roles; saving it unedited changes nothing."""
+    from exsitu.examples import example_assessment
+
+    server, storage = workbench_server
+    page = browser_page
+    _open(page, server)
+    _open_start_panel(page)
+    page.locator(".widget-dropdown", has_text="Bundled case").locator("select").select_option(
+        label="Lord howe island stick insect")
+    page.get_by_role("button", name="Open case").click()
+    page.get_by_text("Opened the bundled case Dryococelus australis").wait_for()
+    path = _saved_file(storage, _assessment_id(page))
+    _wait(path.exists, what="the case's autosave")
+    expected = _without_dates(json.loads(example_assessment("lord-howe-island-stick-insect").to_json()))
+
+    for tab in ("2 Roles", "3 Population", "4 Feasibility", "5 Decision", "1 Status review", "2 Roles"):
+        page.get_by_role("tab", name=re.compile(tab)).click()
+    page.get_by_text("These are the saved roles").wait_for()
+    rationale = example_assessment("lord-howe-island-stick-insect").roles.get("insurance").rationale
+    assert page.get_by_text(f"Rationale: {rationale}").first.is_visible()
+    assert not page.get_by_text("Unsaved changes").is_visible()  # a visit is not an edit
+
+    page.get_by_role("button", name="Save Step 2 to the assessment").click()
+    page.get_by_text("Step 2 saved to the assessment.").wait_for()
+    with page.expect_download() as download_info:
+        page.locator("a.wb-download").click()
+    downloaded = tmp_path / download_info.value.suggested_filename
+    download_info.value.save_as(downloaded)
+    assert _without_dates(json.loads(downloaded.read_text(encoding="utf-8"))) == expected
+    _wait(lambda: _without_dates(json.loads(path.read_text(encoding="utf-8"))) == expected,
+          what="the saved file equal to the case")
+    assert _page_errors(page) == []
+    assert server_problems(server.log_text()) == []

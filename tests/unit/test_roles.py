@@ -456,6 +456,93 @@ def test_role_and_parts_round_trip():
         RoleDecision(get_role("research"), "maybe")
 
 
+def _saved_selection() -> dict:
+    selection = suggest_roles(GOLDEN_FROG)
+    selection.accept("insurance", "buy time").reject("education", "not the main driver")
+    selection.add_custom(Role(name="Fundraising", bio_samples=True), "national symbol")
+    return json.loads(json.dumps(selection.to_dict()))
+
+
+def _edited(data: dict, path: tuple, value) -> dict:
+    """A copy of ``data`` with the entry at ``path`` (keys and indexes) set to ``value`` (or deleted: ...)."""
+    data = json.loads(json.dumps(data))
+    target = data
+    for key in path[:-1]:
+        target = target[key]
+    if value is ...:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return data
+
+
+@pytest.mark.parametrize("path, value, field", [
+    (("taxon",), 42, "taxon"),
+    (("taxon",), None, "taxon"),
+    (("taxon",), ["Atelopus zeteki"], "taxon"),
+    (("basis",), ["CR"], "basis"),
+    (("basis", "category"), {1, 2}, "basis"),  # not JSON data (set below, after the JSON copy)
+    (("decisions",), {"insurance": "accepted"}, "decisions"),
+    (("decisions", 0), "insurance", "decisions[0]"),
+    (("decisions", 0, "role"), ..., "decisions[0].role"),
+    (("decisions", 0, "status"), ..., "decisions[0].status"),
+    (("decisions", 0, "status"), "maybe", "decisions[0].status"),
+    (("decisions", 0, "score"), "nine", "decisions[0].score"),
+    (("decisions", 0, "score"), 2.5, "decisions[0].score"),
+    (("decisions", 0, "rationale"), 7, "decisions[0].rationale"),
+    (("decisions", 0, "reasons"), "Bd", "decisions[0].reasons"),
+    (("decisions", 0, "reasons", 0, "text"), None, "decisions[0].reasons[0].text"),
+    (("decisions", 0, "reasons", 0, "trigger"), 8.1, "decisions[0].reasons[0].trigger"),
+    (("decisions", 0, "role", "name"), 12, "decisions[0].role.name"),
+    (("decisions", 0, "role", "id"), 12, "decisions[0].role.id"),
+    (("decisions", 0, "role", "population", "size_scale"), "huge", "decisions[0].role.population.size_scale"),
+    (("decisions", 1, "role", "id"), "insurance", "decisions[1].role.id"),  # a role listed twice
+    (("decisions", 0, "colour"), "red", "decisions[0].colour"),
+    (("decisions", 0, "role"), "insurance", "decisions[0].role"),
+    (("decisions", 0, "role", "colour"), "red", "decisions[0].role.colour"),
+    (("decisions", 0, "reasons", 0), "Bd", "decisions[0].reasons[0]"),
+    (("decisions", 0, "reasons", 0, "colour"), "red", "decisions[0].reasons[0].colour"),
+    (("colour",), "red", "selection.colour"),
+    (("log",), "accepted insurance", "log"),
+    (("log", 0), ["insurance", "accepted"], "log[0]"),
+    (("log", 0, "why"), None, "log[0].why"),
+    (("log", 0, "why"), ..., "log[0].why"),
+    (("log", 0, "status"), "maybe", "log[0].status"),
+    (("log", 0, "mood"), "happy", "log[0].mood"),
+])
+def test_selection_from_dict_names_the_bad_field(path, value, field):
+    data = _edited(_saved_selection(), path, value)
+    if path == ("basis", "category"):
+        data["basis"]["category"] = {1, 2}
+    with pytest.raises(InvalidInputError) as info:
+        RoleSelection.from_dict(data)
+    assert info.value.field == field
+    assert str(info.value).startswith(field + ":")
+
+
+def test_selection_from_dict_accepts_what_to_dict_writes():
+    data = _saved_selection()
+    again = RoleSelection.from_dict(data)
+    assert again.to_dict() == data
+    assert RoleSelection.from_dict({"taxon": "", "basis": {}, "decisions": [], "log": []}).decisions == []
+    with pytest.raises(InvalidInputError, match="^taxon: "):
+        RoleSelection(taxon=None, basis={}, decisions=[])
+
+
+def test_role_and_decision_reject_non_text_parts():
+    with pytest.raises(InvalidInputError, match="^id: "):
+        Role(name="Fundraising", id=3)
+    assert Role(name="Fundraising", id="  ").id == "fundraising"  # a blank id is made from the name
+    with pytest.raises(InvalidInputError, match="^text: "):
+        Reason("threat", "8.1", 3, None)
+    with pytest.raises(InvalidInputError, match="^role: "):
+        RoleDecision("research", "accepted")
+    with pytest.raises(InvalidInputError, match=r"^reasons\[0\]: "):
+        RoleDecision(get_role("research"), "accepted", reasons=["Bd"])
+    with pytest.raises(InvalidInputError, match="^step3_tools"):
+        PopulationImplication.from_dict({"step3_tools": [1]})
+
+
 # --------------------------------------------------------------------------------------------- properties
 threat_strategy = st.fixed_dictionaries({
     "code": st.sampled_from(["1.1", "2.3", "5", "5.1", "5.3", "6.1", "7.1", "8", "8.1", "8.2", "8.3", "9.2",

@@ -175,3 +175,103 @@ def test_empty_explorer_and_helpers():
     assert codes == list(threat_classification(levels=3)["code"])
     html_text = ranking_html(suggest_roles(_review()))
     assert html_text.count("<tr style") == len(role_catalogue())
+
+
+# ---------------------------------------------------------------------------------------------- saved roles
+
+def _saved():
+    """A selection a workshop saved: two decisions, a custom role, declared situations (one without a default
+    checkbox: very_small_population), a controllable threat and a capacity gap."""
+    from exsitu.roles import Role
+
+    selection = suggest_roles(_review(), controllable_threats=["8.1.2"], capacity_gaps=["captive husbandry"],
+                              situations=["extirpated_locally", "very_small_population"])
+    selection.accept("insurance", "A single wild population on one sea stack")
+    selection.reject("biobank", "No cryopreservation method for this insect")
+    selection.add_custom(Role(name="Fundraising for rat eradication"), "Zoo visitors fund the eradication")
+    return selection
+
+
+def test_starts_from_saved_roles_exactly():
+    saved = _saved()
+    parts = roles_explorer(_review(), selection=saved).parts
+    assert parts.selection.to_dict() == saved.to_dict()
+    assert parts.selection is not saved and parts.base is not saved  # the caller's object is never changed
+    assert parts.ranking.value == ranking_html(saved)
+    assert "A single wild population on one sea stack" in parts.record.value
+    assert "saved roles" in parts.origin.value and parts.restore.layout.display == "none"
+    # the controls the Step 1 record does not set come from the saved basis
+    assert parts.threat_rows[0].controllable.value
+    assert parts.situations["extirpated_locally"].value and parts.situations["very_small_population"].value
+    assert parts.capacity_gaps.value == "captive husbandry"
+
+
+def test_a_decision_is_applied_to_the_saved_roles():
+    saved = _saved()
+    parts = roles_explorer(_review(), selection=saved).parts
+    parts.role.value = "education"
+    parts.rationale.value = "Visitors learn why rats were eradicated"
+    parts.accept.click()
+    after = parts.selection
+    assert after.get("education").status == "added"
+    assert [d.to_dict() for d in after.decisions if d.role.id != "education"] == \
+        [d.to_dict() for d in saved.decisions if d.role.id != "education"]
+    assert after.log == saved.log + [{"role_id": "education", "status": "added",
+                                      "why": "Visitors learn why rats were eradicated"}]
+    assert not parts.reranked and parts.restore.layout.display is None
+
+
+def test_changing_an_input_reranks_and_carries_the_saved_decisions():
+    saved = _saved()
+    parts = roles_explorer(_review(), selection=saved).parts
+    parts.category.value = "EN"
+    after = parts.selection
+    assert parts.reranked and after.basis["category"] == "EN"
+    assert after.get("insurance").score == saved.get("insurance").score - 1  # CR +2 → EN +1
+    for role_id in ("insurance", "biobank", "fundraising_for_rat_eradication"):
+        assert (after.get(role_id).status, after.get(role_id).rationale) == \
+            (saved.get(role_id).status, saved.get(role_id).rationale)
+    assert after.get("fundraising_for_rat_eradication").role.custom
+    assert after.log == saved.log  # replaying does not write the decisions twice
+    assert "Ranked again" in parts.origin.value
+
+
+def test_restore_puts_back_the_saved_roles_and_inputs():
+    saved = _saved()
+    parts = roles_explorer(_review(), selection=saved).parts
+    parts.category.value = "EN"
+    parts.threat_rows[0].severity.value = "Slow, significant declines"
+    parts.add_threat.click()
+    parts.rationale.value = "x"
+    parts.role.value = "education"
+    parts.accept.click()
+    parts.restore.click()
+    assert parts.selection.to_dict() == saved.to_dict()
+    assert parts.category.value == "CR" and len(parts.threat_rows) == 1
+    assert parts.threat_rows[0].severity.value == "Very rapid declines"
+    parts.rerank.click()  # the same inputs rank the roles as they were saved
+    assert [(d.role.id, d.score, d.status, d.rationale) for d in parts.selection.decisions] == \
+        [(d.role.id, d.score, d.status, d.rationale) for d in saved.decisions]
+    assert parts.selection.log == saved.log
+
+
+def test_saved_roles_without_a_status_review_use_their_basis():
+    saved = _saved()
+    parts = roles_explorer(selection=saved).parts
+    assert parts.selection.to_dict() == saved.to_dict()
+    assert parts.taxon.value == "Dryococelus australis" and parts.category.value == "CR"
+    assert parts.mature_individuals.value == "35"
+
+
+def test_saved_roles_must_be_a_role_selection():
+    with pytest.raises(InvalidInputError) as info:
+        roles_explorer(_review(), selection=_saved().to_dict())
+    assert info.value.field == "selection"
+
+
+def test_an_explorer_without_saved_roles_has_no_restore():
+    parts = roles_explorer(_review()).parts
+    assert parts.base is None and parts.origin.value == ""
+    assert parts.rerank.layout.display == "none" and parts.restore.layout.display == "none"
+    parts.restore_saved()  # nothing to restore: no change
+    assert parts.selection.to_dict() == suggest_roles(_review()).to_dict()

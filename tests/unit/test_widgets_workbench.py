@@ -324,6 +324,8 @@ def test_editing_a_step_shows_unsaved_changes_until_saved(bench):
     assert any(n.target is not None and n.target.years == 50 for n in Assessment.load(bench.path).population_needs)
     step4 = bench.open_step(4)
     step4["choice"].value = "__new__"
+    assert "Step 4" not in bench.status.value  # choosing what to edit is not an edit
+    step4["name"].value = "Insurance colony"
     assert "Step 4" in bench.status.value
     bench.start_case("canadian-snakes")  # a new assessment: nothing pending
     assert "Unsaved changes" not in bench.status.value
@@ -403,3 +405,201 @@ def test_file_name_and_data_uri():
     with pytest.raises(InvalidInputError) as caught:
         store.decode_data_uri("http://example.org")
     assert caught.value.field == "uri"
+
+
+# ---------------------------------------------------------------------------------------------- never lose work
+# Issue 7: visiting a step, re-opening it, switching cases, uploading or restarting must not change saved content.
+
+def _json_without_dates(assessment: Assessment) -> dict:
+    return _without_dates(json.loads(assessment.to_json()))
+
+
+def _visit_every_step(bench: Workbench) -> None:
+    for index in (1, 2, 3, 4, 0, 2, 1):  # through the tabs, as a person clicks them, and back
+        bench.steps.selected_index = index
+        assert index + 1 in bench.editors, bench.step_messages[index + 1].value
+
+
+@pytest.mark.parametrize("key", example_keys())
+def test_visiting_every_step_of_a_case_changes_nothing(tmp_path, key):
+    bench = workbench(tmp_path, case=key)
+    before = bench.assessment.to_json()
+    _visit_every_step(bench)
+    assert bench.assessment.to_json() == before
+    assert bench.assessment.to_json() == example_assessment(key).to_json()
+    assert bench.pending == set() and "Unsaved changes" not in bench.status.value
+    assert list(tmp_path.iterdir()) == []  # a visit writes nothing
+
+
+@pytest.mark.parametrize("key", example_keys())
+def test_saving_every_step_unedited_keeps_the_case(tmp_path, key):
+    bench = workbench(tmp_path, case=key)
+    expected = _json_without_dates(example_assessment(key))
+    for step in (1, 2, 3, 4, 5, 2, 3):  # Step 3 again after Step 2 rebuilt it
+        assert bench.save_step(step), bench.step_messages[step].value
+        assert _json_without_dates(bench.assessment) == expected, f"saving Step {step} changed the assessment"
+    assert _json_without_dates(Assessment.load(bench.path)) == expected
+
+
+@pytest.mark.parametrize("key", example_keys())
+def test_resumed_and_uploaded_cases_keep_their_steps(tmp_path, key):
+    first = workbench(tmp_path, case=key)
+    first.notes.value = "session 1"  # saved to the server
+    expected = _json_without_dates(first.assessment)
+    restarted = workbench(tmp_path)  # the server restarted: a fresh workbench on the same folder
+    assert restarted.resume_saved(first.assessment_id)
+    _visit_every_step(restarted)
+    for step in (1, 2, 3, 4, 5):
+        assert restarted.save_step(step), restarted.step_messages[step].value
+    assert _json_without_dates(restarted.assessment) == expected
+    uploaded = workbench(tmp_path / "other")
+    uploaded.steps.selected_index = 1  # an editor open while a file comes in
+    assert uploaded.load_json(first.assessment.to_json().encode("utf-8"), "case.json")
+    assert 2 in uploaded.editors  # rebuilt from the uploaded file
+    assert uploaded.editors[2]["parts"].selection.to_dict() == first.assessment.roles.to_dict()
+    _visit_every_step(uploaded)
+    for step in (5, 4, 3, 2, 1):
+        assert uploaded.save_step(step), uploaded.step_messages[step].value
+    assert _json_without_dates(uploaded.assessment) == expected
+
+
+@pytest.mark.parametrize("key", example_keys())
+def test_step2_shows_the_saved_roles_not_a_new_ranking(tmp_path, key):
+    from exsitu.widgets.roles import ranking_html
+
+    bench = workbench(tmp_path, case=key)
+    saved = example_assessment(key).roles
+    parts = bench.open_step(2)["parts"]
+    assert parts.selection.to_dict() == saved.to_dict()
+    assert parts.ranking.value == ranking_html(saved)
+    for decision in saved.decisions:
+        if decision.rationale:
+            assert html.escape(decision.rationale) in parts.ranking.value
+    assert "saved roles" in parts.origin.value
+
+
+def test_step2_decision_is_added_to_the_saved_roles(tmp_path):
+    bench = workbench(tmp_path, case="panamanian-golden-frog")
+    saved = bench.assessment.roles.to_dict()
+    parts = bench.open_step(2)["parts"]
+    parts.role.value = "education"
+    assert "Unsaved changes" not in bench.status.value  # choosing the role to decide on is not an edit
+    parts.rationale.value = "Golden frogs are a national symbol"
+    parts.accept.click()
+    assert bench.pending == {2}
+    assert bench.save_step(2)
+    after = bench.assessment.roles.to_dict()
+    changed = [i for i, (a, b) in enumerate(zip(saved["decisions"], after["decisions"])) if a != b]
+    assert [after["decisions"][i]["role"]["id"] for i in changed] == ["education"]
+    assert after["decisions"][changed[0]]["rationale"] == "Golden frogs are a national symbol"
+    assert after["log"] == saved["log"] + [{"role_id": "education", "status": after["decisions"][changed[0]]["status"],
+                                            "why": "Golden frogs are a national symbol"}]
+    assert after["basis"] == saved["basis"]
+
+
+def test_step2_rerank_only_on_request_keeps_decisions_and_can_be_undone(tmp_path):
+    bench = workbench(tmp_path, case="lord-howe-island-stick-insect")
+    saved = bench.assessment.roles
+    parts = bench.open_step(2)["parts"]
+    assert parts.restore.layout.display == "none"
+    parts.category.value = "EN"  # an edit: the roles are ranked again
+    assert parts.reranked and parts.selection.basis["category"] == "EN"
+    for decision in saved.decisions:
+        if decision.status in ("accepted", "added", "rejected"):
+            again = parts.selection.get(decision.role.id)
+            assert again.status == decision.status and again.rationale == decision.rationale
+    assert parts.selection.log == saved.log
+    assert bench.assessment.roles.to_dict() == saved.to_dict()  # nothing saved until the step is saved
+    parts.restore.click()
+    assert parts.selection.to_dict() == saved.to_dict()
+    parts.rerank.click()  # same inputs: the same ranking as saved
+    assert [(d.role.id, d.score, d.status) for d in parts.selection.decisions] == \
+        [(d.role.id, d.score, d.status) for d in saved.decisions]
+
+
+def test_step2_of_a_file_with_unreadable_roles_says_so_and_keeps_them(bench):
+    data = json.loads(example_assessment("panamanian-golden-frog").to_json())
+    data["roles"]["taxon"] = 42
+    assert bench.load_json(json.dumps(data).encode("utf-8"), "frog.json")
+    assert "roles.taxon" in bench.message.value
+    editor = bench.open_step(2)
+    assert "could not be read" in editor["widget"].children[0].value
+    bench.title.value = "kept"
+    assert json.loads(bench.path.read_text(encoding="utf-8"))["roles"] == data["roles"]
+
+
+def test_step1_saved_unedited_keeps_figures_stored_without_evidence(tmp_path):
+    from exsitu.status_review import StatusReview
+    from exsitu.threats import ThreatImpact
+
+    review = StatusReview(taxon="Exemplia nova", category="CR", criteria="B1ab(iii)", eoo_km2=80.0, aoo_km2=12.0,
+                          mature_individuals=35, threats=(ThreatImpact("7.1", "Ongoing", "Majority", "Slow"),))
+    bench = workbench(tmp_path, taxon="Exemplia nova")
+    bench.assessment.status_review = review
+    bench.changed()
+    expected = _json_without_dates(bench.assessment)
+    assert bench.save_step(1)
+    assert _json_without_dates(bench.assessment) == expected
+    bench.editors[1]["category"].value = "EN"  # an edit of the category only keeps the figures
+    assert bench.save_step(1)
+    kept = bench.assessment.status_review
+    assert kept.category == "EN" and (kept.eoo_km2, kept.aoo_km2, kept.mature_individuals) == (80.0, 12.0, 35)
+
+
+def test_step3_edit_of_one_field_keeps_the_rest_of_the_need(tmp_path):
+    bench = workbench(tmp_path, case="lord-howe-island-stick-insect")
+    needs = [n.to_dict() for n in bench.assessment.population_needs]
+    editor = bench.open_step(3)
+    assert editor["choice"].value == "0" and editor["role"].value == needs[0]["role_id"]
+    editor["notes"].value = "checked in the workshop"
+    assert bench.save_step(3)
+    after = [n.to_dict() for n in bench.assessment.population_needs]
+    assert after[0] == {**needs[0], "notes": "checked in the workshop"}  # target, founders, PVA figures kept
+    assert after[1:] == needs[1:]
+    if len(needs) > 1:
+        editor["choice"].value = "1"
+        assert bench.pending == set()  # choosing the need to edit is not an edit
+        assert editor["role"].value == needs[1]["role_id"] and editor["notes"].value == needs[1]["notes"]
+    editor["choice"].value = "0"
+    editor["parts"].years.value = 50  # a planner edit replaces the target of this need only
+    assert bench.save_step(3)
+    after = bench.assessment.population_needs
+    assert after[0].target.years == 50 and after[0].pva == needs[0]["pva"]
+    assert [n.to_dict() for n in after[1:]] == needs[1:]
+
+
+def test_step5_resaved_keeps_the_date_and_notes_of_the_record(tmp_path):
+    import dataclasses
+
+    bench = workbench(tmp_path, case="wood-decay-fungi")
+    bench.assessment.decision_record = dataclasses.replace(bench.assessment.decision_record,
+                                                           notes="kept from the first workshop")
+    record = bench.assessment.decision_record.to_dict()
+    assert bench.save_step(5)
+    assert bench.assessment.decision_record.to_dict() == record
+    bench.editors[5]["parts"].reasoning.value = "The group re-read the evidence"
+    assert bench.save_step(5)
+    again = bench.assessment.decision_record
+    assert again.reasoning == "The group re-read the evidence"
+    assert again.date == record["date"] and again.notes == "kept from the first workshop"
+
+
+def test_saving_step2_rebuilds_the_step3_editor_with_the_new_roles(tmp_path):
+    bench = workbench(tmp_path, taxon="Exemplia nova")
+    assert bench.open_step(3)["role"].options == ()
+    parts = bench.open_step(2)["parts"]
+    parts.role.value = "biobank"
+    parts.rationale.value = "seeds store well"
+    parts.accept.click()
+    assert bench.save_step(2)
+    assert 3 not in bench.editors
+    assert "biobank" in bench.open_step(3)["role"].options
+
+
+def test_switching_case_with_unsaved_edits_says_what_was_left_out(bench):
+    bench.title.value = "saved"
+    first_id = bench.assessment_id
+    bench.open_step(4)["name"].value = "unsaved option"
+    assert bench.start_case("canadian-snakes")
+    assert "left out" in bench.message.value and first_id in bench.message.value
+    assert Assessment.load(store.assessment_path(bench.storage_dir, first_id)).title == "saved"

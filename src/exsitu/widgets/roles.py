@@ -6,6 +6,12 @@ declared situations — and sees the ranked roles of :func:`exsitu.roles.suggest
 each score explained. Roles are accepted, rejected or added with a rationale; decisions are kept (replayed)
 when the inputs change, so the group can test "what if" without losing its record.
 
+Started from a saved :class:`~exsitu.roles.RoleSelection` (``roles_explorer(review, selection=saved)``), the
+explorer shows the saved roles exactly — ranking, decisions, rationales and log — and changes nothing until
+the group edits: a decision is applied on top of the saved roles; changing an input (or pressing *re-rank*)
+ranks the roles again with every saved decision and the log carried over, and *restore the saved roles*
+goes back to them.
+
 The widget computes nothing itself: impacts come from :class:`exsitu.threats.ThreatImpact`, the ranking
 from :func:`exsitu.roles.suggest_roles`, the record from :class:`exsitu.roles.RoleSelection`. A bad value
 (e.g. a non-numeric count, a decision without a rationale) is shown as a message, never a traceback.
@@ -155,6 +161,23 @@ class RolesExplorer:
     selection: RoleSelection | None = None
     status_review: StatusReview | None = None
     decisions: list[tuple[str, Any, str]] = field(default_factory=list)
+    base: RoleSelection | None = None
+    reranked: bool = False
+    origin: widgets.HTML = field(default_factory=widgets.HTML)
+    rerank: widgets.Button = field(default_factory=lambda: widgets.Button(
+        description="re-rank from the inputs", icon="refresh", layout=widgets.Layout(width="16em")))
+    restore: widgets.Button = field(default_factory=lambda: widgets.Button(
+        description="restore the saved roles", icon="undo", layout=widgets.Layout(width="16em")))
+    initial: dict[str, Any] = field(default_factory=dict)
+    _quiet: bool = False
+
+    def _snapshot(self) -> None:
+        """Remember the inputs as they are now (``restore_saved`` puts them back)."""
+        self.initial = {"values": {name: getattr(self, name).value for name in _INPUT_NAMES},
+                        "situations": {key: box.value for key, box in self.situations.items()},
+                        "threats": [(ThreatImpact(row.code.value, row.timing.value, row.scope.value,
+                                                  row.severity.value, row.notes.value), row.controllable.value)
+                                    for row in self.threat_rows]}
 
     # -- building the inputs -------------------------------------------------------------------
     def _status_review(self) -> StatusReview:
@@ -178,6 +201,24 @@ class RolesExplorer:
         return suggest_roles(review, can_hold_living=self.can_hold_living.value,
                              controllable_threats=controllable, capacity_gaps=capacity, situations=declared)
 
+    def _carry_saved(self, selection: RoleSelection) -> None:
+        """Replay the saved roles' decisions (status and rationale) on a new ranking and keep their log."""
+        assert self.base is not None
+        for decision in self.base.decisions:
+            if decision.status not in ("accepted", "added", "rejected"):
+                continue
+            why = decision.rationale.strip() or "(kept from the saved roles)"
+            known = any(d.role.id == decision.role.id for d in selection.decisions)
+            if not known:
+                selection.add_custom(decision.role, why)
+                if decision.status == "rejected":
+                    selection.reject(decision.role.id, why)
+            elif decision.status == "rejected":
+                selection.reject(decision.role.id, why)
+            else:
+                selection.accept(decision.role.id, why)
+        selection.log = copy.deepcopy(self.base.log)
+
     @staticmethod
     def _apply(selection: RoleSelection, action: str, subject: Any, why: str) -> None:
         if action == "accept":
@@ -199,7 +240,12 @@ class RolesExplorer:
                 row.impact.value = f"<span style='color:#d93025'>{html.escape(str(error))}</span>"
         try:
             review = self._status_review()
-            selection = self._suggest(review)
+            if self.base is not None and not self.reranked:
+                selection = copy.deepcopy(self.base)
+            else:
+                selection = self._suggest(review)
+                if self.base is not None:
+                    self._carry_saved(selection)
             for action, subject, why in self.decisions:
                 self._apply(selection, action, subject, why)
         except InvalidInputError as error:
@@ -208,12 +254,60 @@ class RolesExplorer:
             return
         self.status_review, self.selection = review, selection
         self.message.value = ""
+        self._show_origin()
         self.ranking.value = ranking_html(selection)
         current = self.role.value
         self.role.options = [(d.role.name, d.role.id) for d in selection.decisions]
         ids = [d.role.id for d in selection.decisions]
         self.role.value = current if current in ids else ids[0]
         self.record.value = _log_html(selection)
+
+    def _show_origin(self) -> None:
+        if self.base is None:
+            self.origin.value = ""
+            self.restore.layout.display = "none"
+            return
+        self.restore.layout.display = None if (self.reranked or self.decisions) else "none"
+        if not self.reranked:
+            self.origin.value = _note_html(
+                "These are the saved roles, as they were ranked and decided"
+                + (" (with the decisions made here added)" if self.decisions else "")
+                + ". Changing an input above, or pressing 're-rank from the inputs', ranks the roles again; "
+                "the saved decisions, rationales and log are kept.")
+        else:
+            self.origin.value = ("<div style='color:#5f4b00;padding:2px 8px'>Ranked again from the inputs above; "
+                                 "the saved decisions and their log were carried over. 'restore the saved roles' "
+                                 "goes back to the roles as saved.</div>")
+
+    def inputs_changed(self, _change: Any = None) -> None:
+        """An input changed: rank the roles again (saved decisions are carried over) and redraw."""
+        if self._quiet:
+            return
+        self.reranked = True
+        self.refresh()
+
+    def restore_saved(self) -> None:
+        """Go back to the saved roles and the inputs the explorer started with (drop the re-ranking and the
+        decisions made here); no-op without saved roles."""
+        if self.base is None:
+            return
+        self._quiet = True
+        try:
+            for name, value in self.initial.get("values", {}).items():
+                getattr(self, name).value = value
+            for key, value in self.initial.get("situations", {}).items():
+                self.situations[key].value = value
+            for row in list(self.threat_rows):
+                self.threat_rows.remove(row)
+            for threat, controllable in self.initial.get("threats", []):
+                self.add_threat_row(threat, controllable)
+            self.threats_box.children = [r.box for r in self.threat_rows]
+        finally:
+            self._quiet = False
+        self.reranked = False
+        self.decisions.clear()
+        self.refresh()
+        self.message.value = _note_html("Restored the saved roles.")
 
     def _decide(self, action: str) -> None:
         if self.selection is None:
@@ -252,7 +346,7 @@ class RolesExplorer:
         row = _threat_row(threat, controllable)
         row.remove.on_click(lambda _button, row=row: self.remove_threat_row(row))
         for control in (row.code, row.timing, row.scope, row.severity, row.controllable, row.notes):
-            control.observe(self.refresh, names="value")
+            control.observe(self.inputs_changed, names="value")
         self.threat_rows.append(row)
         self.threats_box.children = [r.box for r in self.threat_rows]
         return row
@@ -260,10 +354,31 @@ class RolesExplorer:
     def remove_threat_row(self, row: ThreatRow) -> None:
         self.threat_rows.remove(row)
         self.threats_box.children = [r.box for r in self.threat_rows]
-        self.refresh()
+        self.inputs_changed()
 
 
+_INPUT_NAMES = ("taxon", "taxon_group", "category", "mature_individuals", "can_hold_living", "knowledge_gaps",
+                "capacity_gaps")
 _CODE_OPTIONS: list[tuple[str, str]] | None = None
+
+
+def _texts(value: Any) -> list[str]:
+    """The texts in a saved basis entry (anything else is left out: the basis is only a preset)."""
+    if not isinstance(value, (list, tuple)):
+        return []
+    return [item.strip() for item in value if isinstance(item, str) and item.strip()]
+
+
+def _review_from_basis(selection: RoleSelection) -> StatusReview | None:
+    """A Step 1 record with the taxon, category, count and knowledge gaps of a saved basis (threats need
+    scope and severity, which the basis does not keep, so they are left out); None if the basis is unusable."""
+    basis = selection.basis if isinstance(selection.basis, dict) else {}
+    try:
+        return StatusReview(taxon=selection.taxon.strip() or "My species", category=basis.get("category") or "NE",
+                            mature_individuals=basis.get("mature_individuals"),
+                            knowledge_gaps=tuple(_texts(basis.get("knowledge_gaps"))))
+    except (InvalidInputError, TypeError):
+        return None
 
 
 def _threat_row(threat: ThreatImpact, controllable: bool) -> ThreatRow:
@@ -293,16 +408,25 @@ def _threat_row(threat: ThreatImpact, controllable: bool) -> ThreatRow:
 
 def roles_explorer(status_review: StatusReview | None = None, *, controllable_threats: Iterable[str] = (),
                    situations: Iterable[str] = (), can_hold_living: bool = True,
-                   capacity_gaps: Iterable[str] = ()) -> widgets.VBox:
+                   capacity_gaps: Iterable[str] = (), selection: RoleSelection | None = None) -> widgets.VBox:
     """An interactive Step 2 explorer, started from a Step 1 record (or an empty one).
 
     Returns the container (a ``VBox``); its ``parts`` attribute is the :class:`RolesExplorer` with every
     control, the current ``selection`` and ``status_review``. ``controllable_threats``, ``situations``,
     ``can_hold_living`` and ``capacity_gaps`` preset the controls with the same meaning as in
     :func:`exsitu.roles.suggest_roles`.
+
+    ``selection``: saved roles (a :class:`~exsitu.roles.RoleSelection`) to start from. They are shown as
+    saved (``parts.selection`` equals them) until the group edits; the controls not set by ``status_review``
+    (controllable threats, declared situations, can_hold_living, capacity gaps) are preset from their
+    ``basis``, so a re-ranking uses the same inputs.
     """
+    if selection is not None and not isinstance(selection, RoleSelection):
+        raise InvalidInputError("selection", f"expected a RoleSelection, got {type(selection).__name__}",
+                                "pass saved roles (exsitu.roles.RoleSelection), e.g. assessment.roles, or None")
     if status_review is None:
-        status_review = StatusReview(taxon="My species", category="NE")
+        status_review = _review_from_basis(selection) if selection is not None else None
+        status_review = status_review or StatusReview(taxon="My species", category="NE")
     if not isinstance(status_review, StatusReview):
         raise InvalidInputError("status_review", f"expected a StatusReview, got {type(status_review).__name__}",
                                 "build one with exsitu.status_review.StatusReview(...)")
@@ -311,6 +435,18 @@ def roles_explorer(status_review: StatusReview | None = None, *, controllable_th
         if key not in DECLARED_SITUATIONS:
             raise InvalidInputError(f"situations[{i}]", f"{key!r} is not a situation to declare here",
                                     f"use one of {', '.join(DECLARED_SITUATIONS)}")
+    extra_situations: list[str] = []
+    if selection is not None:
+        basis = selection.basis if isinstance(selection.basis, dict) else {}
+        saved_living = basis.get("can_hold_living")
+        can_hold_living = saved_living if isinstance(saved_living, bool) else can_hold_living
+        controllable_threats = [*controllable_threats, *_texts(basis.get("controllable_threats"))]
+        declarable = [key for key in _texts(basis.get("declared_situations"))
+                      if key in SITUATIONS and SITUATIONS[key].declarable]
+        situations += [key for key in declarable if key in DECLARED_SITUATIONS and key not in situations]
+        extra_situations = [key for key in dict.fromkeys(declarable) if key not in DECLARED_SITUATIONS]
+        saved_gaps = _texts(basis.get("capacity_gaps"))
+        capacity_gaps = list(dict.fromkeys([*capacity_gaps, *saved_gaps]))
     controllable = {str(code) for code in controllable_threats}
     wide = widgets.Layout(width="24em")
     taxon = widgets.Text(value=status_review.taxon, description="Taxon", layout=wide)
@@ -325,6 +461,9 @@ def roles_explorer(status_review: StatusReview | None = None, *, controllable_th
     situation_boxes = {key: widgets.Checkbox(value=key in situations, description=SITUATIONS[key].description,
                                              indent=False, layout=widgets.Layout(width="auto"))
                        for key in DECLARED_SITUATIONS}
+    for key in extra_situations:  # declared in the saved roles' basis, though not offered by default
+        situation_boxes[key] = widgets.Checkbox(value=True, description=f"{SITUATIONS[key].description} (declared)",
+                                                indent=False, layout=widgets.Layout(width="auto"))
     knowledge = widgets.Textarea(value="\n".join(status_review.knowledge_gaps), description="Knowledge gaps",
                                  placeholder="one per line", layout=widgets.Layout(width="30em", height="4.5em"))
     capacity = widgets.Textarea(value="\n".join(capacity_gaps), description="Capacity gaps",
@@ -348,9 +487,15 @@ def roles_explorer(status_review: StatusReview | None = None, *, controllable_th
     )
     for threat in status_review.threats:
         parts.add_threat_row(threat, controllable=threat.code in controllable)
-    parts.add_threat.on_click(lambda _button: (parts.add_threat_row(), parts.refresh()))
+    parts.base = copy.deepcopy(selection)
+    parts._snapshot()
+    parts.add_threat.on_click(lambda _button: (parts.add_threat_row(), parts.inputs_changed()))
     for control in (taxon, taxon_group, category, mature, living, knowledge, capacity, *situation_boxes.values()):
-        control.observe(parts.refresh, names="value")
+        control.observe(parts.inputs_changed, names="value")
+    parts.rerank.on_click(lambda _button: parts.inputs_changed())
+    parts.restore.on_click(lambda _button: parts.restore_saved())
+    if selection is None:
+        parts.rerank.layout.display = "none"
     parts.accept.on_click(lambda _button: parts._decide("accept"))
     parts.reject.on_click(lambda _button: parts._decide("reject"))
     parts.add_custom.on_click(lambda _button: parts._decide("add"))
@@ -366,6 +511,7 @@ def roles_explorer(status_review: StatusReview | None = None, *, controllable_th
         living, *situation_boxes.values(), knowledge, capacity,
         parts.message,
         heading("4. Suggested roles, ranked, with the reason for every point"),
+        parts.origin, widgets.HBox([parts.rerank, parts.restore]),
         parts.ranking,
         heading("5. The group's decisions"),
         parts.role, parts.rationale, widgets.HBox([parts.accept, parts.reject]),

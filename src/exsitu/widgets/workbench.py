@@ -57,6 +57,25 @@ def _case_label(key: str) -> str:
     return key.replace("-", " ").capitalize()
 
 
+def _evidence_or_none(explorer: Any) -> dict | None:
+    """The evidence typed in a Red List evidence explorer, or None while it cannot be read."""
+    try:
+        return explorer.evidence()
+    except (InvalidInputError, ValueError, TypeError):
+        return None
+
+
+def _without_summary(record: dict) -> dict:
+    return {key: value for key, value in record.items() if key != "summary"}
+
+
+def _navigation(control: widgets.Widget) -> widgets.Widget:
+    """Mark a control that only chooses what to edit (changing it is not an unsaved change)."""
+    control.add_class("wb-navigation")
+    control._wb_navigation = True
+    return control
+
+
 def _link(uri: str, filename: str, text: str, css_class: str) -> str:
     return (f"<a class='{css_class}' href='{html.escape(uri, quote=True)}' "
             f"download='{html.escape(filename, quote=True)}' target='_blank' "
@@ -86,6 +105,8 @@ class Workbench:
         self.problems: list = []
         self.editors: dict[int, Any] = {}
         self.pending: set[int] = set()  # steps whose editor has changes not yet saved to the assessment
+        self._presetting = False  # True while an editor fills its own controls (not a person's edit)
+        self._discarded = ""  # what the last switch of assessment left out (unsaved editor edits), for the message
         self._loading = False
 
         keys = example_keys()
@@ -210,6 +231,8 @@ class Workbench:
             self.status.value = _note(saved)
 
     def _editor_edited(self, step: int) -> None:
+        if self._presetting:
+            return
         if step not in self.pending:
             self.pending.add(step)
             self._show_saved()
@@ -232,6 +255,14 @@ class Workbench:
 
     # ------------------------------------------------------------------------------------- starting
     def _replace(self, assessment: Assessment, assessment_id: str, save: bool) -> None:
+        if self.pending:
+            steps = ", ".join(str(step) for step in sorted(self.pending))
+            kept = (f"; that assessment itself is saved (id <code>{html.escape(self.assessment_id)}</code>) and can "
+                    "be resumed" if self.saved_at is not None else "")
+            self._discarded = (f" The edits not saved in the Step {steps} editor of "
+                               f"<i>{html.escape(self.assessment.taxon)}</i> were left out{kept}.")
+        else:
+            self._discarded = ""
         self.assessment = assessment
         self.assessment_id = assessment_id
         self.saved_at = None
@@ -268,7 +299,7 @@ class Workbench:
             return False
         self.problems = []
         self._replace(assessment, store.new_assessment_id(), save)
-        self.message.value = _note(f"Opened the bundled case <b>{html.escape(assessment.taxon)}</b>.")
+        self.message.value = _note(f"Opened the bundled case <b>{html.escape(assessment.taxon)}</b>.{self._discarded}")
         return True
 
     def start_blank_species(self, taxon: str, save: bool = True) -> bool:
@@ -281,7 +312,8 @@ class Workbench:
             return False
         self.problems = []
         self._replace(assessment, store.new_assessment_id(), save)
-        self.message.value = _note(f"Started a blank assessment for <b>{html.escape(assessment.taxon)}</b>.")
+        self.message.value = _note(f"Started a blank assessment for <b>{html.escape(assessment.taxon)}</b>."
+                                   f"{self._discarded}")
         return True
 
     def resume_saved(self, assessment_id: str | None) -> bool:
@@ -305,7 +337,8 @@ class Workbench:
         self.saved_at = path.stat().st_mtime
         stamp = _dt.datetime.fromtimestamp(self.saved_at).strftime("%H:%M:%S")
         self.status.value = _note(f"<b class='wb-saved'>Saved {stamp}</b> (resumed)")
-        self.message.value = self._loaded_message(f"Resumed <b>{html.escape(assessment.taxon)}</b>.", problems)
+        self.message.value = self._loaded_message(f"Resumed <b>{html.escape(assessment.taxon)}</b>.{self._discarded}",
+                                                  problems)
         return True
 
     def load_json(self, content: bytes | str, name: str = "the file") -> bool:
@@ -329,7 +362,7 @@ class Workbench:
         self.problems = problems
         self._replace(assessment, store.new_assessment_id(), save=True)
         self.message.value = self._loaded_message(f"Loaded <b>{html.escape(name)}</b>: "
-                                                  f"{html.escape(assessment.taxon)}.", problems)
+                                                  f"{html.escape(assessment.taxon)}.{self._discarded}", problems)
         return True
 
     @staticmethod
@@ -450,7 +483,7 @@ class Workbench:
             if id(item) in seen:
                 continue
             seen.add(id(item))
-            if isinstance(item, controls):
+            if isinstance(item, controls) and not getattr(item, "_wb_navigation", False):
                 item.observe(lambda _change, step=step: self._editor_edited(step), names="value")
             stack.extend(child for child in getattr(item, "children", ()) if isinstance(child, widgets.Widget))
 
@@ -466,6 +499,12 @@ class Workbench:
             return False
         self.step_messages[step].value = _note(f"Step {step} saved to the assessment.")
         self.pending.discard(step)
+        # Other steps' editors were built from the assessment before this save: rebuild them when next viewed
+        # (e.g. Step 3's roles after Step 2), unless they hold unsaved edits.
+        for other in [s for s in self.editors if s != step and s not in self.pending]:
+            del self.editors[other]
+            self.editor_slots[other].children = ()
+            self.open_buttons[other].layout.display = None
         self.changed()
         return True
 
@@ -489,17 +528,30 @@ class Workbench:
                                 description="Knowledge gaps", placeholder="one per line",
                                 layout=widgets.Layout(width="40em", height="4em"), style={"description_width": "7em"})
 
+        initial_evidence = _evidence_or_none(explorer)
+        initial_category = category.value
+
         def save() -> None:
+            base = review if review is not None else StatusReview(taxon=self.assessment.taxon)
+            chosen = None if category.value == _FROM_EVIDENCE else category.value
+            gap_lines = tuple(line.strip() for line in gaps.value.splitlines() if line.strip())
+            common = dict(taxon=self.assessment.taxon, taxon_group=self.assessment.taxon_group or base.taxon_group,
+                          threats=tuple(threats.threats), knowledge_gaps=gap_lines)
+            if review is not None and _evidence_or_none(explorer) == initial_evidence:
+                # The evidence was not edited: keep the saved Red List result and the figures stored with it
+                # (a review saved without evidence keeps its EOO, AOO and count instead of losing them).
+                if category.value == initial_category:
+                    self.assessment.status_review = dataclasses.replace(base, **common)
+                else:
+                    self.assessment.status_review = dataclasses.replace(base, category=chosen, criteria=None,
+                                                                        **common)
+                return
             if explorer.result is None:
                 from exsitu.redlist import categorize
                 categorize(**explorer.evidence())  # raises the problem shown in the explorer
-            base = review if review is not None else StatusReview(taxon=self.assessment.taxon)
-            chosen = None if category.value == _FROM_EVIDENCE else category.value
             self.assessment.status_review = dataclasses.replace(
-                base, taxon=self.assessment.taxon, taxon_group=self.assessment.taxon_group or base.taxon_group,
-                redlist=explorer.result, category=chosen, criteria=None, threats=tuple(threats.threats),
-                eoo_km2=None, aoo_km2=None, mature_individuals=None,
-                knowledge_gaps=tuple(line.strip() for line in gaps.value.splitlines() if line.strip()))
+                base, redlist=explorer.result, category=chosen, criteria=None, eoo_km2=None, aoo_km2=None,
+                mature_individuals=None, **common)
 
         box = widgets.VBox([
             widgets.HTML("<small>The evidence for the Red List criteria and the threats. To work from occurrence "
@@ -517,8 +569,13 @@ class Workbench:
         if review is None:
             from exsitu.status_review import StatusReview
             review = StatusReview(taxon=self.assessment.taxon, taxon_group=self.assessment.taxon_group)
-        container = roles_explorer(review)
+        saved = self.assessment.roles
+        container = roles_explorer(review, selection=saved)
         parts = container.parts
+        _navigation(parts.role)  # choosing the role to decide on is not an edit
+        # threat rows added (or put back by 'restore the saved roles') are watched for edits too
+        parts.threats_box.observe(lambda _change: self._watch(parts.threats_box, 2) if 2 in self.editors else None,
+                                  names="children")
 
         def save() -> None:
             if parts.selection is None:
@@ -526,8 +583,19 @@ class Workbench:
                                         "fix the message shown above, then save again")
             self.assessment.roles = copy.deepcopy(parts.selection)
 
-        note = ("<small>The explorer starts from the Step 1 record and ranks the roles again; saving replaces the "
-                "roles now in the assessment with the decisions made here.</small>")
+        unreadable = [p for p in self.problems if str(p.field).split(".")[0].split("[")[0] == "roles"]
+        if saved is None and unreadable:
+            note = ("<small><b>The roles in the file could not be read</b> (see the message at the top); they are kept "
+                    "unchanged in the file until you save this step, which replaces them. The explorer ranks the "
+                    "roles from the Step 1 record.</small>")
+        elif saved is None:
+            note = ("<small>The explorer ranks the roles from the Step 1 record; accept, reject or add roles, then "
+                    "save.</small>")
+        else:
+            note = ("<small>The explorer shows the roles saved in the assessment. Decisions made here are added "
+                    "to them; changing an input or pressing <i>re-rank from the inputs</i> (they start from the "
+                    "Step 1 record) ranks them again, keeping every saved decision and the log. Nothing changes "
+                    "in the assessment until you save this step.</small>")
         return {"widget": widgets.VBox([widgets.HTML(note), container]), "parts": parts, "save": save}
 
     def _role_options(self) -> list[tuple[str, str]]:
@@ -539,19 +607,17 @@ class Workbench:
     def _step3_editor(self) -> dict:
         from exsitu.widgets.population import population_planner
 
-        needs = self.assessment.population_needs
-        first = next((n.target for n in needs if n.target is not None), None)
-        settings: dict[str, Any] = {}
-        if first is not None:
-            settings = dict(generation_time=min(max(first.generation_time, 0.1), 50),
-                            ne_to_n_ratio=min(max(first.ne_to_n_ratio, 0.01), 1),
-                            target_gene_diversity=min(max(first.target_gene_diversity, 0.5), 0.99),
-                            years=int(min(max(first.years, 5), 500)))
-        try:
-            container = population_planner(**settings)
-        except InvalidInputError:
-            container = population_planner()
-        parts = container.parts
+        new = "__new__"
+        planner_controls = ("generation_time", "ne_to_n_ratio", "target_gene_diversity", "years", "use_founders",
+                            "founders", "founding_goal")
+
+        def need_options() -> list[tuple[str, str]]:
+            return ([(f"{n.role_id} ({n.form})", str(i)) for i, n in enumerate(self.assessment.population_needs)]
+                    + [("+ a new need", new)])
+
+        choice = _navigation(widgets.Dropdown(options=need_options(), description="Need",
+                                              layout=widgets.Layout(width="30em"), style={"description_width": "7em"}))
+        choice.value = "0" if self.assessment.population_needs else new
         role_ids = [role_id for _, role_id in self._role_options()]
         role = widgets.Combobox(options=role_ids, description="Role", placeholder="role id, e.g. insurance",
                                 value=role_ids[0] if role_ids else "", ensure_option=False,
@@ -564,8 +630,49 @@ class Workbench:
                              style={"description_width": "7em"})
         replace = widgets.Checkbox(value=True, indent=False,
                                    description="replace the need already recorded for this role")
+        slot = widgets.VBox()
+        state: dict[str, Any] = {}
+
+        def show(_change: Any = None) -> None:
+            """Build the planner and preset the fields from the chosen need (or the first target, for a new one)."""
+            needs = self.assessment.population_needs
+            need = needs[int(choice.value)] if choice.value != new else None
+            source = need.target if need is not None else next((n.target for n in needs if n.target is not None),
+                                                               None)
+            settings: dict[str, Any] = {}
+            if source is not None:
+                settings = dict(generation_time=min(max(source.generation_time, 0.1), 50),
+                                ne_to_n_ratio=min(max(source.ne_to_n_ratio, 0.01), 1),
+                                target_gene_diversity=min(max(source.target_gene_diversity, 0.5), 0.99),
+                                years=int(min(max(source.years, 5), 500)))
+            if need is not None:
+                founders = need.founders_available
+                settings["founders"] = founders if founders is not None and 1 <= founders <= 200 else None
+            try:
+                container = population_planner(**settings)
+            except InvalidInputError:
+                container = population_planner()
+            state["container"], state["parts"] = container, container.parts
+            state["preset"] = {name: getattr(container.parts, name).value for name in planner_controls}
+            self._presetting = True
+            try:
+                if need is not None:
+                    role.value, form.value, notes.value = need.role_id, need.form, need.notes
+                    samples.value = "" if need.samples is None else str(need.samples)
+                    replace.layout.display = "none"
+                else:
+                    role.value, form.value = (role_ids[0] if role_ids else ""), "living"
+                    notes.value, samples.value = "", ""
+                    replace.layout.display = None
+            finally:
+                self._presetting = False
+            state["fields"] = (role.value, form.value, samples.value, notes.value)
+            slot.children = (container,)
+            if 3 in self.editors:
+                self._watch(container, 3)
 
         def save() -> None:
+            parts = state["parts"]
             role_id = role.value.strip()
             count = None
             if samples.value.strip():
@@ -574,19 +681,56 @@ class Workbench:
                 except ValueError:
                     raise InvalidInputError("Samples", f"{samples.value!r} is not a whole number",
                                             "type the number of individuals to sample, or leave it blank") from None
-            if form.value != "bio-samples" and parts.target is None:
-                raise InvalidInputError("planner", "the planner's inputs are not valid",
-                                        "fix the message shown in the planner, then save again")
-            need = PopulationNeed(
-                role_id=role_id, form=form.value,
-                target=parts.target if form.value != "bio-samples" else None,
-                founders_available=parts.founders.value if parts.use_founders.value else None,
-                samples=count, notes=notes.value)
-            kept = [n for n in self.assessment.population_needs if not (replace.value and n.role_id == need.role_id)]
-            self.assessment.population_needs = kept + [need]
+            planner_edited = any(getattr(parts, name).value != value for name, value in state["preset"].items())
+            needs = list(self.assessment.population_needs)
+            if choice.value != new:
+                # Update only what was edited here; the rest of the saved need (target, founders, PVA figures,
+                # duration) is kept as saved.
+                index = int(choice.value)
+                old = needs[index]
+                changes: dict[str, Any] = {}
+                if (role.value, form.value, samples.value, notes.value) != state["fields"]:
+                    changes.update(role_id=role_id, form=form.value, samples=count, notes=notes.value)
+                if planner_edited or form.value != old.form:
+                    if form.value != "bio-samples" and parts.target is None:
+                        raise InvalidInputError("planner", "the planner's inputs are not valid",
+                                                "fix the message shown in the planner, then save again")
+                    changes.update(target=parts.target if form.value != "bio-samples" else None,
+                                   founders_available=parts.founders.value if parts.use_founders.value else None)
+                if not changes:
+                    return
+                needs[index] = dataclasses.replace(old, **changes)
+                self.assessment.population_needs = needs
+            else:
+                if form.value != "bio-samples" and parts.target is None:
+                    raise InvalidInputError("planner", "the planner's inputs are not valid",
+                                            "fix the message shown in the planner, then save again")
+                need = PopulationNeed(
+                    role_id=role_id, form=form.value,
+                    target=parts.target if form.value != "bio-samples" else None,
+                    founders_available=parts.founders.value if parts.use_founders.value else None,
+                    samples=count, notes=notes.value)
+                index = next((i for i, n in enumerate(needs) if replace.value and n.role_id == need.role_id), None)
+                if index is None:
+                    index = len(needs)
+                    needs.append(need)
+                else:
+                    needs[index] = need
+                self.assessment.population_needs = needs
+            # The need saved is now the one edited (saving again updates it in place).
+            choice.unobserve(show, names="value")
+            choice.options = need_options()
+            choice.value = str(index)
+            choice.observe(show, names="value")
+            state["preset"] = {name: getattr(parts, name).value for name in planner_controls}
+            state["fields"] = (role.value, form.value, samples.value, notes.value)
+            replace.layout.display = "none"
 
-        box = widgets.VBox([container, _heading("This need"), role, form, samples, notes, replace])
-        return {"widget": box, "parts": parts, "role": role, "form": form, "samples": samples, "save": save}
+        choice.observe(show, names="value")
+        show()
+        box = widgets.VBox([choice, slot, _heading("This need"), role, form, samples, notes, replace])
+        return {"widget": box, "parts": state["parts"], "state": state, "choice": choice, "role": role,
+                "form": form, "samples": samples, "notes": notes, "save": save}
 
     def _step4_editor(self) -> dict:
         from exsitu.feasibility import FeasibilityAssessment
@@ -594,10 +738,10 @@ class Workbench:
 
         items = self.assessment.feasibility
         new = "__new__"
-        choice = widgets.Dropdown(options=[(f.option, str(i)) for i, f in enumerate(items)]
-                                  + [("+ a new option from the roles retained", new)],
-                                  description="Option", layout=widgets.Layout(width="40em"),
-                                  style={"description_width": "7em"})
+        choice = _navigation(widgets.Dropdown(options=[(f.option, str(i)) for i, f in enumerate(items)]
+                                              + [("+ a new option from the roles retained", new)],
+                                              description="Option", layout=widgets.Layout(width="40em"),
+                                              style={"description_width": "7em"}))
         name = widgets.Text(description="New option", placeholder="name of the option",
                             layout=widgets.Layout(width="40em"), style={"description_width": "7em"})
         slot = widgets.VBox()
@@ -647,6 +791,7 @@ class Workbench:
                                 options=tuple(options_from_roles(self.assessment.roles)))
         container = decision_explorer(decision)
         parts = container.parts
+        _navigation(parts.sensitivity_criterion)  # which criterion's sensitivity to show is not an edit
         record = self.assessment.decision_record
         if record is not None:
             parts.reasoning.value = record.reasoning
@@ -654,12 +799,18 @@ class Workbench:
             parts.participants.value = "\n".join(record.participants)
             ids = [option_id for _, option_id in parts.chosen.options]
             parts.chosen.value = tuple(i for i in record.chosen_option_ids if i in ids)
+            parts.date.value = record.date
 
         def save() -> None:
             taken = parts.take_record()
             if taken is None:
                 raise InvalidInputError("Record", "the decision cannot be recorded yet",
                                         "see the message in the Record tab, then save again")
+            if record is not None:
+                if not taken.notes:
+                    taken = dataclasses.replace(taken, notes=record.notes)  # the editor has no notes field
+                if _without_summary(taken.to_dict()) == _without_summary(record.to_dict()):
+                    taken = record  # nothing edited: keep the record as written on its day
             self.assessment.decision = parts.decision
             self.assessment.decision_record = taken
 
