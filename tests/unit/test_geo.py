@@ -338,7 +338,8 @@ def test_eoo_of_a_one_degree_square_matches_the_analytic_ellipsoid_area():
     ([-5.0, 35.0, 10.0], [-20.0, 10.0, 60.0]),                  # large: planar lon/lat hulls fail here
 ])
 def test_eoo_matches_densified_equal_area_reference(lats, lons):
-    assert geo.extent_of_occurrence(lats, lons) == pytest.approx(densified_area_km2(lats, lons), rel=2e-5)
+    assert geo.extent_of_occurrence(lats, lons, at_least_aoo=False) == pytest.approx(
+        densified_area_km2(lats, lons), rel=2e-5)
 
 
 def test_eoo_near_the_north_pole_matches_the_polar_cap_area():
@@ -419,10 +420,10 @@ def test_three_points_on_a_parallel_form_a_thin_polygon_and_at_least_aoo_applies
     species_2 = read_conr("species_2")
     lat, lon = species_2["decimalLatitude"], species_2["decimalLongitude"]
     # a parallel is not a geodesic: the three points enclose a sliver of about 1 km²
-    sliver = geo.extent_of_occurrence(lat, lon)
+    sliver = geo.extent_of_occurrence(lat, lon, at_least_aoo=False)
     assert sliver == pytest.approx(densified_area_km2(lat, lon, spacing_m=50.0), rel=1e-3)
     assert 0.5 < sliver < 2.0
-    assert geo.extent_of_occurrence(lat, lon, at_least_aoo=True) == 12.0
+    assert geo.extent_of_occurrence(lat, lon) == geo.extent_of_occurrence(lat, lon, at_least_aoo=True) == 12.0
 
 
 def test_eoo_of_conr_example_matches_conr_published_value_and_a_brute_force_hull():
@@ -784,3 +785,20 @@ def test_shifted_grids_also_put_records_on_their_grid_lines_east_and_north():
     assert geo.area_of_occupancy(lat, lon, origin=(1000.0, 1000.0)) == 40.0
     cells = geo.occupied_cells(lat, lon, origin=(1000.0, 1000.0))
     assert sorted(cells["cell_x"]) == (2 * k).tolist()
+
+
+def test_eoo_smaller_than_aoo_is_set_to_aoo_by_default():
+    # RLG §4.9: "if EOO is smaller than AOO, set EOO equal to AOO" — a small triangle of records in three
+    # cells (polygon about 2 km²) has EOO 12 km², the same as range_summary gives for B1.
+    lat, lon = zip(*(point_in_cell(ix, iy, fx=0.9 if ix == 40 else 0.1, fy=0.5) for ix, iy in
+                     ((40, 10), (41, 10), (41, 11))))
+    polygon = geo.extent_of_occurrence(lat, lon, at_least_aoo=False)
+    assert polygon < 12.0
+    assert geo.extent_of_occurrence(lat, lon) == geo.area_of_occupancy(lat, lon) == 12.0
+    frame = pd.DataFrame({"decimalLatitude": lat, "decimalLongitude": lon})
+    summary = geo.range_summary(frame)
+    assert summary.eoo_km2 == 12.0 and summary.polygon_area_km2 == pytest.approx(polygon, rel=1e-12)
+    # a polygon larger than AOO is returned as it is
+    big_lat, big_lon = [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]
+    assert geo.extent_of_occurrence(big_lat, big_lon) == geo.extent_of_occurrence(big_lat, big_lon,
+                                                                                  at_least_aoo=False)
