@@ -36,6 +36,8 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from exsitu.pedigree import (founder_contributions, founder_equivalents, founder_genome_equivalents, gene_diversity,
                              gene_drop, genome_uniqueness, inbreeding, kinship_among, kinship_matrix, mean_kinship,
@@ -430,3 +432,34 @@ def test_pairing_minimises_offspring_mk_and_reports_offspring_f_by_adding_the_of
         results.append(offspring_mk)
     assert results == sorted(results)  # ranked from the lowest offspring mk
     assert set(zip(pairs["sire"], pairs["dam"])) == {(s, d) for s in ("C", "G") for d in ("D", "H", "J")}
+
+
+@st.composite
+def small_pedigrees(draw):
+    """Random loopy pedigrees of up to 10 individuals, rows shuffled, parents of sex M/U and F/U."""
+    n = draw(st.integers(min_value=1, max_value=10))
+    sexes = draw(st.lists(st.sampled_from("MFU"), min_size=n, max_size=n))
+    rows = []
+    for i in range(n):
+        males = [j for j in range(i) if sexes[j] in "MU"]
+        females = [j for j in range(i) if sexes[j] in "FU"]
+        sire = draw(st.one_of(st.none(), st.sampled_from(males))) if males else None
+        dams = [j for j in females if j != sire]
+        dam = draw(st.one_of(st.none(), st.sampled_from(dams))) if dams else None
+        rows.append(f"i{i},{'' if sire is None else f'i{sire}'},{'UNK' if dam is None else f'i{dam}'},{sexes[i]}")
+    return "id,sire,dam,sex\n" + "\n".join(draw(st.permutations(rows))) + "\n"
+
+
+@settings(max_examples=40, deadline=None)
+@given(small_pedigrees())
+def test_random_pedigrees_match_path_counting(text):
+    ids, reference = wright_matrix(text)
+    ped = read_studbook(text)
+    K = kinship_matrix(ped)
+    assert list(K.index) == ids
+    np.testing.assert_allclose(K.to_numpy(), reference, rtol=0, atol=TOL)
+    for method in ("pruned", "meuwissen_luo"):
+        np.testing.assert_allclose(inbreeding(ped, method=method).to_numpy(), 2 * np.diag(reference) - 1,
+                                   rtol=0, atol=TOL)
+    np.testing.assert_allclose(mean_kinship(ped, ids, method="colleau").to_numpy(), reference.mean(axis=1),
+                               rtol=0, atol=TOL)
