@@ -7,6 +7,8 @@
 * :func:`area_of_occupancy` (AOO, criterion B2) is the number of occupied grid cells × the cell area, on a
   2 × 2 km grid by default (IUCN Red List Guidelines v15.1 §4.10).
 * :func:`range_summary` puts the three together for a lesson or an app.
+* :func:`select_records` leaves out usable records by an assessor's choice (old records, a locality, records
+  too uncertain), counting each reason, before EOO and AOO are computed.
 
 Definitions and thresholds: IUCN Red List Categories and Criteria v3.1 and the Guidelines (RLG v15.1), as
 summarised with sources in the course's domain notes (``redlist-threats.md`` §2 B).
@@ -18,11 +20,12 @@ import csv
 import io
 import math
 import os
+import re
 import threading
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -37,17 +40,21 @@ __all__ = [
     "EOO_RULES",
     "EXCLUSION_REASONS",
     "KEPT_COLUMNS",
+    "LEAVE_OUT_REASONS",
     "OccurrenceCleaning",
     "RangeSummary",
+    "RecordSelection",
     "aoo_by_origin",
     "area_of_occupancy",
     "clean_occurrences",
+    "event_years",
     "extent_of_occurrence",
     "minimum_convex_polygon",
     "occupied_cells",
     "polygon_area_km2",
     "range_summary",
     "read_occurrences",
+    "select_records",
 ]
 
 #: Equal-area projection of the default AOO grid: WGS 84 / NSIDC EASE-Grid 2.0 Global.
@@ -850,3 +857,127 @@ def range_summary(
         grid=grid,
         notes=notes,
     )
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Which records to keep (an assessor's choice)
+# --------------------------------------------------------------------------------------------------------------
+
+#: Why a usable record was left out by a person's choice (see :func:`select_records`), in the order checked.
+LEAVE_OUT_REASONS: Mapping[str, str] = {
+    "group": "in a group (e.g. locality) chosen to be left out",
+    "before_year": "collected before the chosen year",
+    "uncertainty": "coordinate uncertainty above the chosen limit",
+}
+
+_YEAR = re.compile(r"^\s*(\d{4})")
+
+
+@dataclass(frozen=True)
+class RecordSelection:
+    """The records a person chose to keep, from records with usable coordinates (see :func:`select_records`).
+
+    ``kept`` keeps the input's index. ``left_out`` counts records per key of :data:`LEAVE_OUT_REASONS`
+    (each record under the first reason that applies, zero included). ``undated`` and
+    ``uncertainty_unknown`` count records *kept* although the year or the uncertainty test could not be
+    applied to them (no readable year in ``eventDate``; no ``coordinateUncertaintyInMeters``).
+    """
+
+    kept: pd.DataFrame
+    left_out: dict[str, int]
+    undated: int = 0
+    uncertainty_unknown: int = 0
+    choices: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_kept(self) -> int:
+        return len(self.kept)
+
+    @property
+    def n_left_out(self) -> int:
+        return int(sum(self.left_out.values()))
+
+    def table(self) -> pd.DataFrame:
+        """One row per reason: ``reason``, ``description``, ``records``."""
+        return pd.DataFrame({"reason": list(LEAVE_OUT_REASONS), "description": list(LEAVE_OUT_REASONS.values()),
+                             "records": [self.left_out[key] for key in LEAVE_OUT_REASONS]})
+
+
+def event_years(frame: pd.DataFrame) -> pd.Series:
+    """Year of each record from the first four digits of ``eventDate`` (ISO 8601, as Darwin Core asks), or NaN."""
+    text = frame["eventDate"].astype("string").fillna("")
+    return pd.to_numeric(text.str.extract(_YEAR, expand=False), errors="coerce")
+
+
+def select_records(
+    occurrences: pd.DataFrame,
+    *,
+    before_year: int | None = None,
+    leave_out_groups: Iterable[str] = (),
+    group_column: str = "locality",
+    max_uncertainty_m: float | None = None,
+) -> RecordSelection:
+    """Leave out usable records by a person's choice, counting each reason; nothing else is dropped.
+
+    ``before_year``: leave out records whose ``eventDate`` year is earlier (records without a readable year
+    are kept and counted in ``undated``). ``leave_out_groups``: values of ``group_column`` (e.g. localities)
+    whose records are left out. ``max_uncertainty_m``: leave out records with ``coordinateUncertaintyInMeters``
+    above it, metres (records without a value are kept and counted). Reasons are checked in the order of
+    :data:`LEAVE_OUT_REASONS`. Whether old records still count is the assessor's judgement (EOO is defined on
+    the known, inferred or projected sites of present occurrence, IUCN 2012); this function only applies it.
+    """
+    if not isinstance(occurrences, pd.DataFrame):
+        raise InvalidInputError("occurrences", f"expected a pandas DataFrame, got {type(occurrences).__name__}",
+                                "read the file with exsitu.geo.read_occurrences")
+    n = len(occurrences)
+    reason = np.full(n, "", dtype=object)
+    choices: dict[str, Any] = {}
+
+    groups = [leave_out_groups] if isinstance(leave_out_groups, str) else list(leave_out_groups)
+    if groups:
+        if group_column not in occurrences.columns:
+            raise InvalidInputError("group_column", f"no column {group_column!r} in the records",
+                                    "read the file with read_occurrences(..., extra_columns=['locality']) "
+                                    "or choose another column")
+        values = occurrences[group_column].astype("string").fillna("")
+        present = set(values)
+        for name in groups:
+            if name not in present:
+                shown = ", ".join(sorted(repr(v) for v in present if v))
+                raise InvalidInputError("leave_out_groups", f"no record has {group_column} {name!r}",
+                                        f"choose from {shown}")
+        hit = values.isin(groups).to_numpy() & (reason == "")
+        reason[hit] = "group"
+        choices["leave_out_groups"] = sorted(groups)
+
+    undated = 0
+    if before_year is not None:
+        year = int(require_number(before_year, "before_year", minimum=1000, maximum=3000, integer=True))
+        if "eventDate" not in occurrences.columns:
+            raise InvalidInputError("before_year", "the records have no eventDate column",
+                                    "leave before_year out, or read a file with eventDate")
+        years = event_years(occurrences).to_numpy(dtype=float)
+        undated = int(np.count_nonzero(np.isnan(years) & (reason == "")))
+        with np.errstate(invalid="ignore"):
+            hit = (years < year) & (reason == "")
+        reason[hit] = "before_year"
+        choices["before_year"] = year
+
+    uncertainty_unknown = 0
+    if max_uncertainty_m is not None:
+        limit = require_number(max_uncertainty_m, "max_uncertainty_m", minimum=0, unit="m")
+        column = "coordinateUncertaintyInMeters"
+        if column not in occurrences.columns:
+            raise InvalidInputError("max_uncertainty_m", f"the records have no {column} column",
+                                    "leave max_uncertainty_m out, or read a file with that column")
+        uncertainty = pd.to_numeric(occurrences[column], errors="coerce").to_numpy(dtype=float)
+        uncertainty_unknown = int(np.count_nonzero(np.isnan(uncertainty) & (reason == "")))
+        with np.errstate(invalid="ignore"):
+            hit = (uncertainty > limit) & (reason == "")
+        reason[hit] = "uncertainty"
+        choices["max_uncertainty_m"] = limit
+
+    keep = reason == ""
+    left_out = {key: int(np.count_nonzero(reason == key)) for key in LEAVE_OUT_REASONS}
+    return RecordSelection(kept=occurrences.loc[keep], left_out=left_out, undated=undated,
+                           uncertainty_unknown=uncertainty_unknown, choices=choices)

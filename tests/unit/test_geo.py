@@ -787,6 +787,128 @@ def test_shifted_grids_also_put_records_on_their_grid_lines_east_and_north():
     assert sorted(cells["cell_x"]) == (2 * k).tolist()
 
 
+# ---------------------------------------------------------------------------------- select_records and years
+# (moved here from tests/unit/test_widgets_status_review.py with select_records itself)
+
+SHRUB = "occurrences/synthetic_montane_shrub.csv"
+
+
+@pytest.fixture(scope="module")
+def shrub() -> pd.DataFrame:
+    from exsitu.datasets import data_path
+
+    return geo.read_occurrences(data_path(SHRUB), extra_columns=["locality"])
+
+
+def slow_year(text) -> float:
+    """Slow reference: the year from the first four characters of an ISO date, NaN when they are not digits."""
+    text = "" if text is None or (isinstance(text, float) and math.isnan(text)) else str(text).strip()
+    return float(text[:4]) if len(text) >= 4 and text[:4].isdigit() else math.nan
+
+
+def reference_selection(frame, before_year=None, groups=(), max_uncertainty=None):
+    """Pure-Python reference for select_records: (kept index, counts per reason)."""
+    counts = {"group": 0, "before_year": 0, "uncertainty": 0}
+    kept = []
+    for index, row in frame.iterrows():
+        if groups and row["locality"] in groups:
+            counts["group"] += 1
+            continue
+        if before_year is not None and slow_year(row["eventDate"]) < before_year:
+            counts["before_year"] += 1
+            continue
+        u = row.get("coordinateUncertaintyInMeters")
+        if max_uncertainty is not None and u is not None and not pd.isna(u) and float(u) > max_uncertainty:
+            counts["uncertainty"] += 1
+            continue
+        kept.append(index)
+    return kept, counts
+
+
+def test_event_years_reads_the_first_four_digits_and_gives_nan_otherwise(shrub):
+    frame = pd.DataFrame({"eventDate": ["1980-01-02", " 2001-05", "", None, "2010-01-01/2010-02-01", "c. 1999",
+                                        "1875"]})
+    years = geo.event_years(frame)
+    assert years.iloc[[0, 1, 4, 6]].tolist() == [1980, 2001, 2010, 1875]
+    assert years.iloc[[2, 3, 5]].isna().all()
+    expected = [slow_year(text) for text in shrub["eventDate"]]
+    np.testing.assert_array_equal(geo.event_years(shrub).to_numpy(dtype=float), np.array(expected, dtype=float))
+
+
+def test_select_records_counts_each_record_under_its_first_reason():
+    frame = pd.DataFrame({
+        "decimalLatitude": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        "decimalLongitude": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        "eventDate": ["1980-01-02", "2001-05", "", "1975", "2010-01-01/2010-02-01", "1999"],
+        "coordinateUncertaintyInMeters": [10.0, 5000.0, 20000.0, 5000.0, np.nan, 30.0],
+        "locality": ["A", "B", "B", "A", "C", "C"],
+    })
+    selection = geo.select_records(frame, before_year=1990, leave_out_groups=["A"], max_uncertainty_m=1000)
+    # rows 0 and 3 are in A (and old: counted once, as "group"); row 1 is too uncertain; row 2 is undated and too
+    # uncertain; row 4 has no uncertainty (kept); row 5 is kept.
+    assert selection.left_out == {"group": 2, "before_year": 0, "uncertainty": 2}
+    assert list(selection.kept.index) == [4, 5]
+    assert selection.undated == 1 and selection.uncertainty_unknown == 1
+    assert selection.n_kept + selection.n_left_out == len(frame)
+    assert list(selection.table()["records"]) == [2, 0, 2]
+    assert list(selection.table()["reason"]) == list(geo.LEAVE_OUT_REASONS)
+    assert selection.choices == {"leave_out_groups": ["A"], "before_year": 1990, "max_uncertainty_m": 1000}
+
+    only_old = geo.select_records(frame, before_year=1990)
+    assert only_old.left_out == {"group": 0, "before_year": 2, "uncertainty": 0}
+    assert list(only_old.kept.index) == [1, 2, 4, 5]
+    one_group = geo.select_records(frame, leave_out_groups="C")  # a single name, not its letters
+    assert list(one_group.kept.index) == [0, 1, 2, 3] and one_group.left_out["group"] == 2
+
+
+@pytest.mark.parametrize("choices", [
+    dict(before_year=1993),
+    dict(groups=("East spur",)),
+    dict(max_uncertainty=100),
+    dict(before_year=2000, groups=("North ridge", "South plateau"), max_uncertainty=30),
+])
+def test_select_records_matches_a_pure_python_reference(shrub, choices):
+    kept, counts = reference_selection(shrub, **choices)
+    selection = geo.select_records(shrub, before_year=choices.get("before_year"),
+                                   leave_out_groups=choices.get("groups", ()),
+                                   max_uncertainty_m=choices.get("max_uncertainty"))
+    assert list(selection.kept.index) == kept
+    assert selection.left_out == counts
+
+
+def test_the_east_spur_has_only_records_older_than_1993(shrub):
+    spur = shrub[shrub["locality"] == "East spur"]
+    assert len(spur) == 10
+    assert max(slow_year(d) for d in spur["eventDate"]) < 1993
+    by_year = geo.select_records(shrub, before_year=1993)
+    assert not (by_year.kept["locality"] == "East spur").any()
+
+
+@pytest.mark.parametrize("kwargs, field", [
+    (dict(leave_out_groups=["West spur"]), "leave_out_groups"),
+    (dict(leave_out_groups=["East spur"], group_column="site"), "group_column"),
+    (dict(before_year="last year"), "before_year"),
+    (dict(before_year=1990.5), "before_year"),
+    (dict(max_uncertainty_m=-5), "max_uncertainty_m"),
+])
+def test_select_records_bad_input_names_the_field(shrub, kwargs, field):
+    with pytest.raises(InvalidInputError) as info:
+        geo.select_records(shrub, **kwargs)
+    assert info.value.field == field
+    assert str(info.value).startswith(field)
+
+
+def test_select_records_needs_the_columns_it_filters_on():
+    frame = pd.DataFrame({"decimalLatitude": [1.0], "decimalLongitude": [2.0]})
+    with pytest.raises(InvalidInputError, match="^before_year: .*eventDate"):
+        geo.select_records(frame, before_year=1990)
+    with pytest.raises(InvalidInputError, match="^max_uncertainty_m: .*coordinateUncertaintyInMeters"):
+        geo.select_records(frame, max_uncertainty_m=100)
+    with pytest.raises(InvalidInputError, match="^occurrences: "):
+        geo.select_records([1, 2, 3])
+    assert geo.select_records(frame).n_kept == 1
+
+
 def test_eoo_smaller_than_aoo_is_set_to_aoo_by_default():
     # RLG §4.9: "if EOO is smaller than AOO, set EOO equal to AOO" — a small triangle of records in three
     # cells (polygon about 2 km²) has EOO 12 km², the same as range_summary gives for B1.

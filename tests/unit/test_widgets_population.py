@@ -41,6 +41,57 @@ def test_planner_matches_the_worked_examples_and_updates():
     assert parts.target.census_size == population_target(0.9, 100, 10, 0.3, founders=20).census_size
 
 
+def _fresh_chart_png(target) -> bytes:
+    """The planner's chart drawn from scratch (independent of the widget's cache and kept Figure)."""
+    import io
+
+    from matplotlib.figure import Figure
+
+    from exsitu.genetics_plots import plot_gene_diversity
+
+    sizes = sorted({max(1, target.effective_size // 2), target.effective_size, 2 * target.effective_size})
+    figure = Figure(figsize=(8, 4.2), layout="constrained")
+    plot_gene_diversity(sizes, years=target.years, generation_time=target.generation_time,
+                        initial_gene_diversity=target.initial_gene_diversity,
+                        target_gene_diversity=target.target_gene_diversity, ax=figure.subplots())
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=90)
+    return buffer.getvalue()
+
+
+def test_planner_shows_the_answer_before_the_chart_and_reuses_charts_already_drawn():
+    parts = population_planner(founders=20).parts
+    order = []
+    parts.result.observe(lambda change: order.append("answer"), names="value")
+    parts.chart.observe(lambda change: order.append("chart"), names="value")
+    with_founders = parts.chart.value
+    assert with_founders == _fresh_chart_png(parts.target)
+    parts.use_founders.value = False
+    assert order == ["answer", "chart"]
+    assert parts.chart.value == _fresh_chart_png(parts.target) != with_founders
+    drawn = parts._charts.misses
+    parts.use_founders.value = True
+    assert parts.chart.value == with_founders and parts._charts.misses == drawn   # reused, not redrawn
+    parts.use_founders.value = False
+    assert parts.chart.value == _fresh_chart_png(parts.target) and parts._charts.misses == drawn
+    parts.years.value = 50                                                           # new inputs: drawn
+    assert parts._charts.misses == drawn + 1 and parts.chart.value == _fresh_chart_png(parts.target)
+
+
+def test_planner_in_the_background_shows_the_newest_chart_after_the_answer():
+    parts = population_planner(founders=20, draw_in_background=True).parts
+    first = parts.chart.value
+    assert first == _fresh_chart_png(parts.target)                  # the first chart is drawn at once
+    parts.years.value = 50                                          # a chart to draw on the drawing thread ...
+    parts.use_founders.value = False                                # ... superseded by another change
+    assert "founder deficit ignored" in parts.result.value         # the answer is there already
+    parts.wait_for_chart()
+    assert parts.chart.value == _fresh_chart_png(parts.target)
+    parts.years.value = 100
+    parts.use_founders.value = True                                 # seen before: shown at once
+    assert parts.chart.value == first
+
+
 def test_planner_founders_needed_follows_the_founding_goal():
     parts = population_planner(founding_goal=0.975).parts
     assert parts.founders_for_goal == 20                                                 # domain §4
@@ -196,6 +247,33 @@ def test_an_impossible_ev_shows_a_message(comparison):
     parts.survival_sd.value = 0.05
     assert parts.message.value == "" and parts.results is not None
     parts.adult_survival.value = WILD_PVA_PARAMETERS.adult_survival
+
+
+def test_pva_runs_once_per_setting_and_shows_the_same_result_going_back(monkeypatch):
+    from exsitu.widgets import population
+
+    calls = []
+    real = population.run_scenarios
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(population, "run_scenarios", counting)
+    parts = pva_comparison(years=20, replicates=50, seed=5).parts
+    order = []
+    parts.summary.observe(lambda change: order.append("table"), names="value")
+    parts.fan_chart.observe(lambda change: order.append("fan"), names="value")
+    parts.extinction_chart.observe(lambda change: order.append("extinction"), names="value")
+    first = (parts.summary.value, parts.fan_chart.value, parts.extinction_chart.value, parts.table)
+    parts.releases_per_year.value = 12
+    assert order == ["table", "fan", "extinction"]
+    assert parts.table.equals(compare_scenarios(parts.scenarios, replicates=50, years=20, seed=5))
+    assert len(calls) == 2
+    parts.releases_per_year.value = 6
+    assert len(calls) == 2                                          # the first setting again: not run again
+    assert (parts.summary.value, parts.fan_chart.value, parts.extinction_chart.value) == first[:3]
+    assert parts.table.equals(first[3])
 
 
 def test_pva_parameters_builds_the_two_scenarios():

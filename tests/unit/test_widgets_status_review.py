@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -21,7 +20,6 @@ from exsitu.widgets.status_review import (
     evidence_explorer,
     parse_quantity,
     range_explorer,
-    select_records,
     status_review_explorer,
     threat_editor,
 )
@@ -61,77 +59,16 @@ def _reference_selection(frame, before_year=None, groups=(), max_uncertainty=Non
 
 
 # ----------------------------------------------------------------------------------------------------------
-# select_records and parse_quantity
+# select_records (tested in tests/unit/test_geo.py) and parse_quantity
 # ----------------------------------------------------------------------------------------------------------
 
-def test_select_records_counts_each_record_under_its_first_reason():
-    frame = pd.DataFrame({
-        "decimalLatitude": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
-        "decimalLongitude": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
-        "eventDate": ["1980-01-02", "2001-05", "", "1975", "2010-01-01/2010-02-01", "1999"],
-        "coordinateUncertaintyInMeters": [10.0, 5000.0, 20000.0, 5000.0, np.nan, 30.0],
-        "locality": ["A", "B", "B", "A", "C", "C"],
-    })
-    selection = select_records(frame, before_year=1990, leave_out_groups=["A"], max_uncertainty_m=1000)
-    # rows 0 and 3 are in A (and old: counted once, as "group"); row 1 is too uncertain; row 2 is undated and too
-    # uncertain; row 4 has no uncertainty (kept); row 5 is kept.
-    assert selection.left_out == {"group": 2, "before_year": 0, "uncertainty": 2}
-    assert list(selection.kept.index) == [4, 5]
-    assert selection.undated == 1 and selection.uncertainty_unknown == 1
-    assert selection.n_kept + selection.n_left_out == len(frame)
-    assert list(selection.table()["records"]) == [2, 0, 2]
+def test_select_records_is_still_importable_from_the_widget_module():
+    from exsitu.widgets import status_review
 
-    only_old = select_records(frame, before_year=1990)
-    assert only_old.left_out == {"group": 0, "before_year": 2, "uncertainty": 0}
-    assert list(only_old.kept.index) == [1, 2, 4, 5]
-
-
-@pytest.mark.parametrize("choices", [
-    dict(before_year=1993),
-    dict(groups=("East spur",)),
-    dict(max_uncertainty=100),
-    dict(before_year=2000, groups=("North ridge", "South plateau"), max_uncertainty=30),
-])
-def test_select_records_matches_a_pure_python_reference(shrub, choices):
-    kept, counts = _reference_selection(shrub, **choices)
-    selection = select_records(shrub, before_year=choices.get("before_year"),
-                               leave_out_groups=choices.get("groups", ()),
-                               max_uncertainty_m=choices.get("max_uncertainty"))
-    assert list(selection.kept.index) == kept
-    assert selection.left_out == counts
-
-
-def test_the_east_spur_has_only_records_older_than_1993(shrub):
-    spur = shrub[shrub["locality"] == "East spur"]
-    assert len(spur) == 10
-    assert max(_year(d) for d in spur["eventDate"]) < 1993
-    by_year = select_records(shrub, before_year=1993)
-    assert not (by_year.kept["locality"] == "East spur").any()
-
-
-@pytest.mark.parametrize("kwargs, field", [
-    (dict(leave_out_groups=["West spur"]), "leave_out_groups"),
-    (dict(leave_out_groups=["East spur"], group_column="site"), "group_column"),
-    (dict(before_year="last year"), "before_year"),
-    (dict(before_year=1990.5), "before_year"),
-    (dict(max_uncertainty_m=-5), "max_uncertainty_m"),
-])
-def test_select_records_bad_input_names_the_field(shrub, kwargs, field):
-    with pytest.raises(InvalidInputError) as info:
-        select_records(shrub, **kwargs)
-    assert info.value.field == field
-    assert str(info.value).startswith(field)
-
-
-def test_select_records_needs_the_columns_it_filters_on():
-    frame = pd.DataFrame({"decimalLatitude": [1.0], "decimalLongitude": [2.0]})
-    with pytest.raises(InvalidInputError, match="^before_year: .*eventDate"):
-        select_records(frame, before_year=1990)
-    with pytest.raises(InvalidInputError, match="^max_uncertainty_m: .*coordinateUncertaintyInMeters"):
-        select_records(frame, max_uncertainty_m=100)
-    with pytest.raises(InvalidInputError, match="^occurrences: "):
-        select_records([1, 2, 3])
-    assert select_records(frame).n_kept == 1
+    assert status_review.select_records is geo.select_records
+    assert status_review.RecordSelection is geo.RecordSelection
+    assert status_review.LEAVE_OUT_REASONS is geo.LEAVE_OUT_REASONS
+    assert "select_records" in status_review.__all__
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -209,6 +146,71 @@ def test_leaving_out_every_record_shows_a_message_not_a_traceback(shrub):
     assert bytes(explorer.map_image.value) == b""
     explorer.group_toggles["North ridge"].value = False
     assert explorer.summary is not None and explorer.message.value == ""
+
+
+def _fresh_map_png(explorer: RangeExplorer) -> bytes:
+    """The map drawn from scratch by plot_range, as the explorer first drew it (independent of its cache)."""
+    import io
+
+    from exsitu.geo_plots import plot_range
+
+    kept = explorer.selection.kept
+    figure = plot_range(kept["decimalLatitude"].to_numpy(float), kept["decimalLongitude"].to_numpy(float),
+                        cell_size_km=explorer.cell_size_km)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def test_a_change_shows_the_numbers_before_the_map_and_the_same_map_as_a_fresh_drawing(shrub):
+    explorer = RangeExplorer(shrub)
+    linked = EvidenceExplorer(CASE_EVIDENCE, range_explorer=explorer)
+    order = []
+    explorer.summary_html.observe(lambda change: order.append("numbers"), names="value")
+    linked.explanations_html.observe(lambda change: order.append("reasons"), names="value")
+    explorer.map_image.observe(lambda change: order.append("map"), names="value")
+    explorer.group_toggles["East spur"].value = True
+    assert order == ["numbers", "reasons", "map"]
+    assert bytes(explorer.map_image.value) == _fresh_map_png(explorer)  # the reused Figure draws the same image
+
+
+def test_going_back_to_a_setting_reuses_its_result_and_map(shrub):
+    explorer = RangeExplorer(shrub)
+    first_png, first_summary = bytes(explorer.map_image.value), explorer.summary
+    first_html = explorer.summary_html.value
+    explorer.leave_out_old.value = True
+    old_png, old_summary = bytes(explorer.map_image.value), explorer.summary
+    assert old_png != first_png and old_summary.aoo_km2 < first_summary.aoo_km2
+    drawn = explorer._maps.misses
+    explorer.leave_out_old.value = False
+    assert explorer._maps.misses == drawn and explorer._maps.hits >= 1      # not drawn again
+    assert bytes(explorer.map_image.value) == first_png and explorer.summary == first_summary
+    assert explorer.summary_html.value == first_html
+    assert explorer.summary == geo.range_summary(explorer.occurrences)       # the same as computed afresh
+    explorer.leave_out_old.value = True
+    assert bytes(explorer.map_image.value) == old_png == _fresh_map_png(explorer)
+    assert explorer._maps.misses == drawn
+    # other settings are new inputs: computed and drawn
+    explorer.before_year.value = explorer.before_year.value + 1
+    assert explorer._maps.misses == drawn + 1
+    # replacing the records forgets everything made from the old ones
+    explorer.occurrences = shrub[shrub["locality"] != "East spur"]
+    explorer.leave_out_old.value = False
+    assert explorer.summary == geo.range_summary(explorer.occurrences)
+
+
+def test_in_the_background_the_numbers_come_at_once_and_the_newest_map_after(shrub):
+    explorer = RangeExplorer(shrub, draw_in_background=True)
+    first_png = bytes(explorer.map_image.value)
+    assert first_png == _fresh_map_png(explorer)                    # the first map is drawn at once
+    explorer.group_toggles["East spur"].value = True               # a map to draw on the drawing thread ...
+    explorer.leave_out_old.value = True                            # ... superseded at once by another change
+    assert "collected before" in explorer.summary_html.value        # the numbers are there already
+    explorer.wait_for_map()
+    assert bytes(explorer.map_image.value) == _fresh_map_png(explorer)  # the newest setting's map, not the other
+    explorer.group_toggles["East spur"].value = False
+    explorer.leave_out_old.value = False                           # seen before: shown at once, no waiting
+    assert bytes(explorer.map_image.value) == first_png
 
 
 def test_range_explorer_reads_a_path_and_a_table_without_groups():

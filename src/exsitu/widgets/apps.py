@@ -2,7 +2,8 @@
 
 * :func:`redlist_calculator` — Red List and range calculator: pick a bundled occurrence file or upload one
   (Darwin Core CSV or a GBIF download), see the map, EOO, AOO and the records excluded and why
-  (:class:`~exsitu.widgets.status_review.RangeExplorer`), and the category with its reasons from the
+  (:class:`~exsitu.widgets.status_review.RangeExplorer`, its map drawn after the numbers, on a thread of its
+  own), and the category with its reasons from the
   evidence form (:class:`~exsitu.widgets.status_review.EvidenceExplorer`, EOO and AOO linked to the records).
 * :func:`population_planner_app` — genetic targets (:func:`~exsitu.widgets.population.population_planner`)
   and the PVA comparison (:func:`~exsitu.widgets.population.pva_comparison`) in two tabs.
@@ -133,7 +134,8 @@ class RedListCalculator:
         from exsitu.widgets.status_review import RangeExplorer
 
         try:
-            explorer = RangeExplorer(source, group_column=self.group_column, cell_size_km=self.cell_size_km)
+            explorer = RangeExplorer(source, group_column=self.group_column, cell_size_km=self.cell_size_km,
+                                     draw_in_background=True)
         except InvalidInputError as error:
             kept = f" Still showing {html.escape(self.source_name)}." if self.range is not None else ""
             self.message.value = _error_html(error, name) + kept
@@ -266,12 +268,13 @@ def population_planner_app(*, planner: Mapping[str, Any] | None = None,
 
     ``planner`` and ``pva``: keyword arguments of :func:`~exsitu.widgets.population.population_planner` and
     :func:`~exsitu.widgets.population.pva_comparison`. The PVA (500 replicates per scenario) runs when its tab
-    is first opened, so that the app opens at once; ``build_pva=True`` builds it now.
+    is first opened, so that the app opens at once; ``build_pva=True`` builds it now. The planner's chart is
+    drawn after its answer, on a thread of its own (``draw_in_background``), unless ``planner`` says otherwise.
     Returns a ``VBox``; its ``parts`` is the :class:`PopulationPlannerApp`.
     """
     from exsitu.widgets.population import population_planner
 
-    planner_box = population_planner(**dict(planner or {}))
+    planner_box = population_planner(**{"draw_in_background": True, **dict(planner or {})})
     placeholder = widgets.HTML("<p>Running the PVA (a few seconds)…</p>")
     tabs = widgets.Tab(children=[planner_box, placeholder],
                        titles=("Genetic targets", "PVA: management options"))

@@ -15,7 +15,10 @@
 
 The widgets compute nothing themselves: they read the controls, call :mod:`exsitu` and show what it returns.
 Each builder returns a ``VBox`` whose ``parts`` attribute holds every control and output, for tests and apps.
-Figures are shown as PNG images (:class:`ipywidgets.Image`) so they work the same in JupyterLab and Voilà.
+Figures are shown as PNG images (:class:`ipywidgets.Image`) so they work the same in JupyterLab and Voilà. On a
+change the text and tables are updated first and the figures after them; results and figures of settings
+already seen are reused (kept per widget, keyed by every input they depend on), and each figure is redrawn
+into one Figure kept for it.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import io
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +43,7 @@ from exsitu.pedigree_plots import plot_founder_representation, plot_mean_kinship
 from exsitu.pva import Catastrophe, PVAParameters, PVAResult, compare_scenarios, run_scenarios
 from exsitu.pva_plots import plot_extinction_probability, plot_pva_fan
 from exsitu.validation import InvalidInputError
+from exsitu.widgets._cache import ResultCache, draw_later
 
 __all__ = [
     "DEFAULT_STUDBOOK", "PVAComparison", "PopulationPlanner", "StudbookAnalyser", "WILD_PVA_PARAMETERS",
@@ -78,6 +83,17 @@ def _png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=_PNG_DPI)
     return buffer.getvalue()
+
+
+def _redraw(figures: dict[str, Figure], name: str, size: tuple[float, float], draw: Any) -> bytes:
+    """``draw(ax)`` into the Figure kept under ``name`` in ``figures`` (made at ``size`` inches, constrained
+    layout, the first time; cleared after), as PNG."""
+    figure = figures.get(name)
+    if figure is None:
+        figure = figures[name] = Figure(figsize=size, layout="constrained")
+    figure.clear()
+    draw(figure.subplots())
+    return _png(figure)
 
 
 def _image() -> widgets.Image:
@@ -141,7 +157,9 @@ class PopulationPlanner:
 
     ``target`` is the current :class:`~exsitu.genetics.PopulationTarget` (None while the inputs are invalid);
     ``founders_for_goal`` the founders needed for ``founding_goal``; ``chart`` shows GD over time for the Ne
-    needed and for half and twice that Ne.
+    needed and for half and twice that Ne. ``draw_in_background=True`` (the app) draws a changed chart on a
+    thread of its own after the answer is shown (:meth:`wait_for_chart` waits for it); otherwise every
+    output is up to date when a change returns.
     """
 
     generation_time: widgets.FloatSlider
@@ -157,6 +175,16 @@ class PopulationPlanner:
     container: widgets.VBox | None = None
     target: PopulationTarget | None = None
     founders_for_goal: int | None = None
+    draw_in_background: bool = False
+    _charts: ResultCache = dataclasses.field(default_factory=ResultCache, repr=False)
+    _figures: dict[str, Figure] = dataclasses.field(default_factory=dict, repr=False)
+    _wanted_chart: tuple | None = dataclasses.field(default=None, repr=False)
+    _drawing: Future | None = dataclasses.field(default=None, repr=False)
+
+    def wait_for_chart(self, timeout: float | None = 60.0) -> None:
+        """Wait until a chart being drawn on the drawing thread (``draw_in_background``) is shown."""
+        if self._drawing is not None:
+            self._drawing.result(timeout)
 
     def refresh(self, _change: Any = None) -> None:
         """Recompute the target and redraw."""
@@ -170,23 +198,46 @@ class PopulationPlanner:
         except InvalidInputError as error:
             self.target = None
             self.founders_for_goal = None
+            self._wanted_chart = None
             self.message.value = _error_html(error)
             self.result.value = ""
             return
         self.target, self.founders_for_goal = target, goal
         self.message.value = ""
         self.result.value = planner_html(target, goal, self.founding_goal.value)
-        sizes = sorted({max(1, target.effective_size // 2), target.effective_size, 2 * target.effective_size})
-        figure = Figure(figsize=(8, 4.2), layout="constrained")
-        plot_gene_diversity(sizes, years=target.years, generation_time=target.generation_time,
-                            initial_gene_diversity=target.initial_gene_diversity,
-                            target_gene_diversity=target.target_gene_diversity, ax=figure.subplots())
-        self.chart.value = _png(figure)
+        sizes = tuple(sorted({max(1, target.effective_size // 2), target.effective_size, 2 * target.effective_size}))
+        key = (sizes, target.years, target.generation_time, target.initial_gene_diversity,
+               target.target_gene_diversity)
+        self._wanted_chart = key
+
+        def draw() -> bytes:
+            return _redraw(self._figures, "chart", (8, 4.2), lambda ax: plot_gene_diversity(
+                list(sizes), years=target.years, generation_time=target.generation_time,
+                initial_gene_diversity=target.initial_gene_diversity,
+                target_gene_diversity=target.target_gene_diversity, ax=ax))
+
+        if not self.draw_in_background or key in self._charts or not self.chart.value:
+            if key not in self._charts:
+                self.wait_for_chart()  # never draw into the kept Figure while the drawing thread does
+            self.chart.value = self._charts.get(key, draw)
+            return
+
+        def job() -> None:
+            if self._wanted_chart != key:  # superseded by a later change before it was drawn
+                return
+            try:
+                image = self._charts.get(key, draw)
+            except Exception:  # noqa: BLE001 - an app must never show a traceback; the answer is shown
+                image = b""
+            if self._wanted_chart == key:
+                self.chart.value = image
+
+        self._drawing = draw_later(job)
 
 
 def population_planner(generation_time: float = 10.0, ne_to_n_ratio: float = 0.1,
                        target_gene_diversity: float = 0.9, years: int = 100, founders: int | None = 20,
-                       founding_goal: float = 0.975) -> widgets.VBox:
+                       founding_goal: float = 0.975, *, draw_in_background: bool = False) -> widgets.VBox:
     """An interactive planner: what Ne, census N and founders does a gene diversity goal need?
 
     Parameters (the starting values of the controls)
@@ -197,6 +248,7 @@ def population_planner(generation_time: float = 10.0, ne_to_n_ratio: float = 0.1
     years: planning horizon, years (5–500).
     founders: unrelated founders (1–200), or None to ignore the founder deficit.
     founding_goal: share of wild gene diversity the founders should capture (0.5–0.995), e.g. 0.975 (20 founders).
+    draw_in_background: draw a changed chart after the answer, on a thread of its own (for the app).
 
     Returns a ``VBox``; its ``parts`` is the :class:`PopulationPlanner`.
     """
@@ -232,7 +284,7 @@ def population_planner(generation_time: float = 10.0, ne_to_n_ratio: float = 0.1
         founders=slider(widgets.IntSlider, founders or 20, 1, 200, 1, "Founders"),
         founding_goal=slider(widgets.FloatSlider, founding_goal, 0.5, 0.995, 0.005,
                              "Founding gene diversity goal", ".3f"),
-        message=widgets.HTML(), result=widgets.HTML(), chart=_image(),
+        message=widgets.HTML(), result=widgets.HTML(), chart=_image(), draw_in_background=bool(draw_in_background),
     )
     for control in (parts.generation_time, parts.ne_to_n_ratio, parts.target_gene_diversity, parts.years,
                     parts.use_founders, parts.founders, parts.founding_goal):
@@ -495,6 +547,8 @@ class PVAComparison:
     scenarios: dict[str, PVAParameters] | None = None
     results: dict[str, PVAResult] | None = None
     table: pd.DataFrame | None = None
+    _runs: ResultCache = dataclasses.field(default_factory=ResultCache, repr=False)
+    _figures: dict[str, Figure] = dataclasses.field(default_factory=dict, repr=False)
 
     def refresh(self, _change: Any = None) -> None:
         """Rebuild both scenarios, run them and redraw."""
@@ -506,22 +560,25 @@ class PVAComparison:
                 catastrophe_probability=self.catastrophe_probability.value,
                 catastrophe_severity=self.catastrophe_severity.value,
                 releases_per_year=self.releases_per_year.value, release_years=self.release_years.value)
-            results = run_scenarios(scenarios, replicates=self.replicates, years=self.years, seed=self.seed)
+            key = (tuple(scenarios.items()), self.replicates, self.years, self.seed)
+            results, table = self._runs.get(key, lambda: self._run(scenarios))
         except InvalidInputError as error:
             self.scenarios = self.results = self.table = None
             self.message.value = _error_html(error)
             self.summary.value = ""
             return
-        self.scenarios, self.results = scenarios, results
-        self.table = compare_scenarios(results)
+        self.scenarios, self.results, self.table = scenarios, results, table
         self.message.value = ""
         self.summary.value = pva_summary_html(self.table, self.years, self.replicates, self.seed)
-        figure = Figure(figsize=(8, 4.2), layout="constrained")
-        plot_pva_fan(results, ax=figure.subplots())
-        self.fan_chart.value = _png(figure)
-        figure = Figure(figsize=(8, 3.8), layout="constrained")
-        plot_extinction_probability(results, ax=figure.subplots())
-        self.extinction_chart.value = _png(figure)
+        fan, extinction = self._runs.get(("figures", key), lambda: (
+            _redraw(self._figures, "fan", (8, 4.2), lambda ax: plot_pva_fan(results, ax=ax)),
+            _redraw(self._figures, "extinction", (8, 3.8), lambda ax: plot_extinction_probability(results, ax=ax))))
+        self.fan_chart.value = fan
+        self.extinction_chart.value = extinction
+
+    def _run(self, scenarios: dict[str, PVAParameters]) -> tuple[dict[str, PVAResult], pd.DataFrame]:
+        results = run_scenarios(scenarios, replicates=self.replicates, years=self.years, seed=self.seed)
+        return results, compare_scenarios(results)
 
 
 def pva_comparison(base: PVAParameters | None = None, releases_per_year: int = 6, release_years: int = 10,

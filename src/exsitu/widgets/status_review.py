@@ -28,15 +28,18 @@ from __future__ import annotations
 import html
 import io
 import re
+from concurrent.futures import Future
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import ipywidgets as widgets
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from exsitu import geo
+from exsitu.geo import LEAVE_OUT_REASONS, RecordSelection, select_records  # noqa: F401 - re-exported
 from exsitu.geo_plots import plot_range
 from exsitu.redlist import RedListResult, categorize
 from exsitu.status_review import StatusReview
@@ -50,6 +53,7 @@ from exsitu.threats import (
     threats_table,
 )
 from exsitu.validation import InvalidInputError, require_number
+from exsitu.widgets._cache import ResultCache, draw_later
 
 __all__ = [
     "CATEGORY_COLOURS",
@@ -72,17 +76,11 @@ __all__ = [
 CATEGORY_COLOURS: Mapping[str, str] = {
     "CR": "#d81e05", "EN": "#fc7f3f", "VU": "#f9e814", "NT": "#cce226", "LC": "#60c659", "DD": "#d1d1c6",
 }
-#: Why a usable record was left out by a person's choice (see :func:`select_records`), in the order checked.
-LEAVE_OUT_REASONS: Mapping[str, str] = {
-    "group": "in a group (e.g. locality) chosen to be left out",
-    "before_year": "collected before the chosen year",
-    "uncertainty": "coordinate uncertainty above the chosen limit",
-}
 #: Choices offered for the coordinate-uncertainty limit, metres.
 UNCERTAINTY_STEPS_M: tuple[int, ...] = (10, 30, 100, 300, 1_000, 2_000, 5_000, 10_000)
 
-_YEAR = re.compile(r"^\s*(\d{4})")
 _WIDE = widgets.Layout(width="auto")
+_MAP_SIZE = (7, 6.5)  # inches, the size plot_range gives a map of its own
 _DESCRIPTION = {"description_width": "initial"}
 
 
@@ -98,120 +96,6 @@ def _km2(value: float) -> str:
 
 
 # ----------------------------------------------------------------------------------------------------------
-# Which records to keep
-# ----------------------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class RecordSelection:
-    """The records a person chose to keep, from records with usable coordinates (see :func:`select_records`).
-
-    ``kept`` keeps the input's index. ``left_out`` counts records per key of :data:`LEAVE_OUT_REASONS`
-    (each record under the first reason that applies, zero included). ``undated`` and
-    ``uncertainty_unknown`` count records *kept* although the year or the uncertainty test could not be
-    applied to them (no readable year in ``eventDate``; no ``coordinateUncertaintyInMeters``).
-    """
-
-    kept: pd.DataFrame
-    left_out: dict[str, int]
-    undated: int = 0
-    uncertainty_unknown: int = 0
-    choices: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def n_kept(self) -> int:
-        return len(self.kept)
-
-    @property
-    def n_left_out(self) -> int:
-        return int(sum(self.left_out.values()))
-
-    def table(self) -> pd.DataFrame:
-        """One row per reason: ``reason``, ``description``, ``records``."""
-        return pd.DataFrame({"reason": list(LEAVE_OUT_REASONS), "description": list(LEAVE_OUT_REASONS.values()),
-                             "records": [self.left_out[key] for key in LEAVE_OUT_REASONS]})
-
-
-def _years(frame: pd.DataFrame) -> pd.Series:
-    """Year of each record from the first four digits of ``eventDate`` (ISO 8601, as Darwin Core asks), or NaN."""
-    text = frame["eventDate"].astype("string").fillna("")
-    return pd.to_numeric(text.str.extract(_YEAR, expand=False), errors="coerce")
-
-
-def select_records(
-    occurrences: pd.DataFrame,
-    *,
-    before_year: int | None = None,
-    leave_out_groups: Iterable[str] = (),
-    group_column: str = "locality",
-    max_uncertainty_m: float | None = None,
-) -> RecordSelection:
-    """Leave out usable records by a person's choice, counting each reason; nothing else is dropped.
-
-    ``before_year``: leave out records whose ``eventDate`` year is earlier (records without a readable year
-    are kept and counted in ``undated``). ``leave_out_groups``: values of ``group_column`` (e.g. localities)
-    whose records are left out. ``max_uncertainty_m``: leave out records with ``coordinateUncertaintyInMeters``
-    above it (records without a value are kept and counted). Reasons are checked in the order of
-    :data:`LEAVE_OUT_REASONS`. Whether old records still count is the assessor's judgement (EOO is defined on
-    the known, inferred or projected sites of present occurrence, IUCN 2012); this function only applies it.
-    """
-    if not isinstance(occurrences, pd.DataFrame):
-        raise InvalidInputError("occurrences", f"expected a pandas DataFrame, got {type(occurrences).__name__}",
-                                "read the file with exsitu.geo.read_occurrences")
-    n = len(occurrences)
-    reason = np.full(n, "", dtype=object)
-    choices: dict[str, Any] = {}
-
-    groups = [leave_out_groups] if isinstance(leave_out_groups, str) else list(leave_out_groups)
-    if groups:
-        if group_column not in occurrences.columns:
-            raise InvalidInputError("group_column", f"no column {group_column!r} in the records",
-                                    "read the file with read_occurrences(..., extra_columns=['locality']) "
-                                    "or choose another column")
-        values = occurrences[group_column].astype("string").fillna("")
-        present = set(values)
-        for name in groups:
-            if name not in present:
-                shown = ", ".join(sorted(repr(v) for v in present if v))
-                raise InvalidInputError("leave_out_groups", f"no record has {group_column} {name!r}",
-                                        f"choose from {shown}")
-        hit = values.isin(groups).to_numpy() & (reason == "")
-        reason[hit] = "group"
-        choices["leave_out_groups"] = sorted(groups)
-
-    undated = 0
-    if before_year is not None:
-        year = int(require_number(before_year, "before_year", minimum=1000, maximum=3000, integer=True))
-        if "eventDate" not in occurrences.columns:
-            raise InvalidInputError("before_year", "the records have no eventDate column",
-                                    "leave before_year out, or read a file with eventDate")
-        years = _years(occurrences).to_numpy(dtype=float)
-        undated = int(np.count_nonzero(np.isnan(years) & (reason == "")))
-        with np.errstate(invalid="ignore"):
-            hit = (years < year) & (reason == "")
-        reason[hit] = "before_year"
-        choices["before_year"] = year
-
-    uncertainty_unknown = 0
-    if max_uncertainty_m is not None:
-        limit = require_number(max_uncertainty_m, "max_uncertainty_m", minimum=0, unit="m")
-        column = "coordinateUncertaintyInMeters"
-        if column not in occurrences.columns:
-            raise InvalidInputError("max_uncertainty_m", f"the records have no {column} column",
-                                    "leave max_uncertainty_m out, or read a file with that column")
-        uncertainty = pd.to_numeric(occurrences[column], errors="coerce").to_numpy(dtype=float)
-        uncertainty_unknown = int(np.count_nonzero(np.isnan(uncertainty) & (reason == "")))
-        with np.errstate(invalid="ignore"):
-            hit = (uncertainty > limit) & (reason == "")
-        reason[hit] = "uncertainty"
-        choices["max_uncertainty_m"] = limit
-
-    keep = reason == ""
-    left_out = {key: int(np.count_nonzero(reason == key)) for key in LEAVE_OUT_REASONS}
-    return RecordSelection(kept=occurrences.loc[keep], left_out=left_out, undated=undated,
-                           uncertainty_unknown=uncertainty_unknown, choices=choices)
-
-
-# ----------------------------------------------------------------------------------------------------------
 # Range explorer
 # ----------------------------------------------------------------------------------------------------------
 
@@ -224,10 +108,12 @@ class RangeExplorer:
     4 × 4 grid positions). Outputs: ``map_image`` (Image, PNG), ``summary_html`` (HTML), ``message``
     (HTML, empty unless something is wrong). State: ``selection`` (:class:`RecordSelection`) and ``summary``
     (:class:`exsitu.geo.RangeSummary`, None when no record is kept); ``widget`` is the whole explorer.
+    ``draw_in_background=True`` (the apps) draws a changed map on a thread of its own after the numbers are
+    shown (:meth:`wait_for_map` waits for it); otherwise every output is up to date when a change returns.
     """
 
     def __init__(self, occurrences: Any, *, group_column: str = "locality", cell_size_km: float = 2.0,
-                 title: str | None = None) -> None:
+                 title: str | None = None, draw_in_background: bool = False) -> None:
         frame = _read(occurrences, group_column)
         cleaning = geo.clean_occurrences(frame)
         previous = frame.attrs.get("excluded") if isinstance(frame.attrs.get("excluded"), dict) else {}
@@ -242,9 +128,19 @@ class RangeExplorer:
         self.selection: RecordSelection | None = None
         self.summary: geo.RangeSummary | None = None
         self._listeners: list[Callable[["RangeExplorer"], None]] = []
+        # results and map images already made, keyed by every input they depend on (see _key)
+        self._results = ResultCache()
+        self._maps = ResultCache()
+        self._figure: Figure | None = None
+        self._cached_for: pd.DataFrame | None = None
+        #: Draw a new map on the drawing thread (the apps), so the next change need not wait for it; the
+        #: first map, and maps of settings seen before, are shown at once.
+        self.draw_in_background = bool(draw_in_background)
+        self._wanted_map: tuple | None = None
+        self._drawing: Future | None = None
 
-        years = _years(self.occurrences) if "eventDate" in self.occurrences.columns else pd.Series(dtype=float)
-        years = years.dropna()
+        has_dates = "eventDate" in self.occurrences.columns
+        years = (geo.event_years(self.occurrences) if has_dates else pd.Series(dtype=float)).dropna()
         first, last = (int(years.min()), int(years.max())) if len(years) else (1900, 2030)
         self.leave_out_old = widgets.Checkbox(value=False, description="Leave out records collected before",
                                               indent=False, layout=_WIDE)
@@ -306,37 +202,92 @@ class RangeExplorer:
         self._listeners.append(callback)
 
     def update(self, _change: Any = None) -> None:
-        """Recompute from the controls and refresh the outputs (called by every control)."""
+        """Recompute from the controls and refresh the outputs (called by every control).
+
+        The text (counts, EOO, AOO) and the linked explorers are updated first, the map after it, so that the
+        numbers change at once while the map is drawn. Results and maps of settings already seen are reused
+        (they depend only on the records and the settings, see :meth:`_key`).
+        """
         self.before_year.disabled = not self.leave_out_old.value or self.leave_out_old.disabled
         self.max_uncertainty_m.disabled = not self.leave_out_uncertain.value or self.leave_out_uncertain.disabled
+        if self._cached_for is not self.occurrences:  # other records: nothing made so far applies
+            self._results.clear()
+            self._maps.clear()
+            self._cached_for = self.occurrences
+        key = self._key()
         try:
-            self.selection = select_records(self.occurrences, **self.choices())
-            self.summary = geo.range_summary(self.selection.kept, cell_size_km=self.cell_size_km,
-                                             minimise_over_origins=bool(self.minimise_grid.value))
+            self.selection = self._results.get(("selection", key), lambda: select_records(self.occurrences,
+                                                                                          **self.choices()))
+            self.summary = self._results.get(("summary", key), lambda: geo.range_summary(
+                self.selection.kept, cell_size_km=self.cell_size_km,
+                minimise_over_origins=bool(self.minimise_grid.value)))
         except InvalidInputError as error:
             self.summary = None
             self.message.value = _error_html(error)
-            self.map_image.value = b""
             self.summary_html.value = self._summary_table()
+            self.map_image.value = b""
+            failed = True
         else:
             self.message.value = ""
-            self.map_image.value = self._map_png()
             self.summary_html.value = self._summary_table()
+            failed = False
         for listener in self._listeners:
             listener(self)
+        if not failed:
+            self._show_map(key)
+        else:
+            self._wanted_map = None
 
-    # -- outputs -----------------------------------------------------------------------------------------
-    def _map_png(self) -> bytes:
+    def _show_map(self, key: tuple) -> None:
+        self._wanted_map = key
         kept = self.selection.kept
         lat = kept["decimalLatitude"].to_numpy(float)
         lon = kept["decimalLongitude"].to_numpy(float)
+        minimise = bool(self.minimise_grid.value)
+        draw = lambda: self._map_png(lat, lon, minimise)  # noqa: E731 - the inputs of now, not of later
+        if not self.draw_in_background or key in self._maps or not self.map_image.value:
+            if key not in self._maps:
+                self.wait_for_map()  # never draw into the kept Figure while the drawing thread does
+            self.map_image.value = self._maps.get(key, draw)
+            return
+
+        def job() -> None:
+            if self._wanted_map != key:  # superseded by a later change before it was drawn
+                return
+            try:
+                image = self._maps.get(key, draw)
+            except Exception:  # noqa: BLE001 - an app must never show a traceback; the numbers are shown
+                image = b""
+            if self._wanted_map == key:
+                self.map_image.value = image
+
+        self._drawing = draw_later(job)
+
+    def wait_for_map(self, timeout: float | None = 60.0) -> None:
+        """Wait until a map being drawn on the drawing thread (``draw_in_background``) is shown."""
+        if self._drawing is not None:
+            self._drawing.result(timeout)
+
+    def _key(self) -> tuple:
+        """Everything the selection, the summary and the map depend on, besides the records (hashable)."""
+        choices = self.choices()
+        return (choices["before_year"], tuple(choices["leave_out_groups"]), choices["group_column"],
+                choices["max_uncertainty_m"], bool(self.minimise_grid.value), float(self.cell_size_km), self.title)
+
+    # -- outputs -----------------------------------------------------------------------------------------
+    def _map_png(self, lat: np.ndarray, lon: np.ndarray, minimise: bool) -> bytes:
+        """The map of these records, as PNG (drawn into one Figure kept for this explorer)."""
         origin = (0.0, 0.0)
-        if self.minimise_grid.value:
+        if minimise:
             best = geo.aoo_by_origin(lat, lon, self.cell_size_km).iloc[0]
             origin = (float(best["origin_x_m"]), float(best["origin_y_m"]))
-        figure = plot_range(lat, lon, cell_size_km=self.cell_size_km, origin=origin, title=self.title)
+        if self._figure is None:
+            self._figure = Figure(figsize=_MAP_SIZE, layout="constrained")  # as plot_range makes it
+        self._figure.clear()
+        plot_range(lat, lon, cell_size_km=self.cell_size_km, origin=origin, title=self.title,
+                   ax=self._figure.add_subplot())
         buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+        self._figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
         return buffer.getvalue()
 
     def _summary_table(self) -> str:

@@ -1,0 +1,78 @@
+"""A small least-recently-used cache for the widgets: results and figures keyed by the inputs that made them.
+
+A widget recomputes and redraws on every change of a control; a person often goes back to a setting seen a
+moment ago (ticks a box, unticks it). Keeping the last few results and PNG images, keyed by every input they
+depend on, makes going back instant and shows exactly what was shown before. Only the widgets use it.
+
+:func:`draw_later` draws a figure on a thread of its own, for the apps, so that a change's text output never
+waits for the previous change's figure.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Callable, Hashable, TypeVar
+
+T = TypeVar("T")
+
+#: Entries kept per cache (a PNG of a figure is about 20–60 kB).
+CACHE_SIZE = 32
+
+
+class ResultCache:
+    """``get(key, compute)``: the value stored for ``key``, else ``compute()`` stored under it (errors are not
+    stored). Keeps the ``size`` most recently used entries; ``hits`` and ``misses`` count the look-ups."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = int(size)
+        self._items: OrderedDict[Hashable, object] = OrderedDict()
+        self._lock = threading.Lock()  # a figure may be drawn on the drawing thread (see draw_later)
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return self._items[key]  # type: ignore[return-value]
+        value = compute()  # outside the lock: another thread may look up other keys meanwhile
+        with self._lock:
+            self.misses += 1
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._items
+
+
+# ------------------------------------------------------------------------------------ drawing off the main thread
+_DRAWER: ThreadPoolExecutor | None = None
+_DRAWER_LOCK = threading.Lock()
+
+
+def draw_later(job: Callable[[], None]) -> Future:
+    """Run ``job`` on the widgets' one drawing thread (jobs run one at a time, in order); returns its Future.
+
+    The kernel's main thread is then free to answer the next change while a figure is drawn, so text outputs
+    never wait for a figure. ``job`` runs in a copy of the caller's context (so that widget messages it sends
+    keep the kernel's parent message). Matplotlib is used there only through ``Figure`` objects, never pyplot.
+    """
+    global _DRAWER
+    with _DRAWER_LOCK:
+        if _DRAWER is None:
+            _DRAWER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="exsitu-draw")
+    context = contextvars.copy_context()
+    return _DRAWER.submit(context.run, job)
