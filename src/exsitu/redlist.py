@@ -7,6 +7,10 @@ Sources
   the course's domain notes ``redlist-threats.md`` §2, checked against the ConR package defaults.
 * "If EOO is smaller than AOO, set EOO equal to AOO": IUCN Standards and Petitions Committee, *Guidelines
   for Using the IUCN Red List Categories and Criteria* (v15.1, 2022), §4.9.
+* Notation of the criteria met (``criteria``): IUCN (2012), Annex 2 (citation of the categories and criteria):
+  numbers within a criterion joined by "+", letters without punctuation, roman numerals in parentheses
+  separated by commas, criteria separated by semicolons — e.g. "EN A1c; B1ab(iii); C2a(i)", "VU D1+2".
+  The examples are checked in the tests, as in the IUCN SIS criteria code's own tests (CriteriaLevelTest).
 * Ranges (low, best, high): evaluated at the best estimates and at the bounds that give the least and the
   most threat, as RAMAS Red List does (Akçakaya, H.R. et al. 2000, Making consistent IUCN classifications
   under uncertainty, *Conservation Biology* 14:1001–1013). Every criterion is monotone in every quantity,
