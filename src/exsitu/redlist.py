@@ -7,7 +7,7 @@ Sources
   the course's domain notes ``redlist-threats.md`` §2, checked against the ConR package defaults.
 * "If EOO is smaller than AOO, set EOO equal to AOO": IUCN Standards and Petitions Committee, *Guidelines
   for Using the IUCN Red List Categories and Criteria* (v15.1, 2022), §4.9.
-* Notation of the criteria met (``criteria``): IUCN (2012), Annex 2 (citation of the categories and criteria):
+* Notation of the criteria met (``criteria``): IUCN (2012), the annex on citing the criteria ("Under Section V ..."):
   numbers within a criterion joined by "+", letters without punctuation, roman numerals in parentheses
   separated by commas, criteria separated by semicolons — e.g. "EN A1c; B1ab(iii); C2a(i)", "VU D1+2".
   The examples are checked in the tests, as in the IUCN SIS criteria code's own tests (CriteriaLevelTest).

@@ -655,7 +655,8 @@ def test_explanations_table_has_a_reason_per_row():
 
 # ---------------------------------------------------------------------------------------------------
 # Reference cases (audit, 2026-11-25)
-# Notation: IUCN (2012) Categories and Criteria v3.1, Annex 2 (citation examples), as reproduced in the
+# Notation: IUCN (2012) Categories and Criteria v3.1, annex on citing the criteria ("Under Section V there is a
+# hierarchical alphanumeric numbering system ...", quoted in public parsing code), and its examples as in the
 # IUCN SIS criteria code's unit tests (CriteriaLevelTest: "A1cd", "EN A2c; D", "D1+2", "B2b(iii)c(ii)",
 # "A1c; B1ab(iii); C2a(i)", "C1+2a(i,ii)b; D", ...): numbers within a criterion joined by '+', letters
 # without punctuation, roman numerals in parentheses separated by commas, criteria separated by '; '.
