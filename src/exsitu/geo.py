@@ -506,7 +506,7 @@ def extent_of_occurrence(
     latitude: Any,
     longitude: Any,
     *,
-    at_least_aoo: bool = True,
+    at_least_aoo: bool = False,
     aoo_cell_size_km: float = 2.0,
 ) -> float:
     """Extent of occurrence (EOO), km²: area of the minimum convex polygon around the records.
@@ -516,13 +516,13 @@ def extent_of_occurrence(
     (``pyproj.Geod.polygon_area_perimeter``), exact for the geodesic polygon to far better than 0.5 %.
     Duplicate points and points inside the polygon do not change the result.
 
-    The Red List Guidelines §4.9 rule "if EOO is smaller than AOO, set EOO equal to AOO" (domain notes
-    ``redlist-threats.md`` §2 B) is applied by default (``at_least_aoo=True``): EOO = max(polygon area, AOO),
-    AOO on the default grid (2 × 2 km cells of EPSG:6933 unless ``aoo_cell_size_km`` says otherwise). This is
-    the value to compare with the B1 thresholds, as :func:`range_summary` and ConR's criterion B do. With
-    ``at_least_aoo=False`` the polygon's own area is returned. Fewer than three distinct points, or all
-    points on one geodesic (no polygon): EOO is AOO either way (ConR's practice for fewer than three unique
-    points, justified by the same rule).
+    By default the polygon's own area is returned — the minimum convex polygon, as its definition says.
+    Fewer than three distinct points, or all points on one geodesic (no polygon, zero area): EOO is set
+    equal to AOO on the default grid (2 × 2 km cells of EPSG:6933 unless ``aoo_cell_size_km`` says
+    otherwise), ConR's practice for fewer than three unique points, justified by the Red List Guidelines
+    §4.9 rule "if EOO is smaller than AOO, set EOO equal to AOO" (domain notes ``redlist-threats.md`` §2 B).
+    With ``at_least_aoo=True`` that rule is applied to every case (EOO = max(polygon area, AOO)): the value
+    to compare with the B1 thresholds, as :func:`range_summary` and ConR's criterion B use it.
 
     Raises :class:`InvalidInputError` for empty, non-numeric, out-of-range or unequal-length input, and
     when the points do not fit within one hemisphere.

@@ -423,7 +423,8 @@ def test_three_points_on_a_parallel_form_a_thin_polygon_and_at_least_aoo_applies
     sliver = geo.extent_of_occurrence(lat, lon, at_least_aoo=False)
     assert sliver == pytest.approx(densified_area_km2(lat, lon, spacing_m=50.0), rel=1e-3)
     assert 0.5 < sliver < 2.0
-    assert geo.extent_of_occurrence(lat, lon) == geo.extent_of_occurrence(lat, lon, at_least_aoo=True) == 12.0
+    assert geo.extent_of_occurrence(lat, lon) == sliver
+    assert geo.extent_of_occurrence(lat, lon, at_least_aoo=True) == 12.0
 
 
 def test_eoo_of_conr_example_matches_conr_published_value_and_a_brute_force_hull():
@@ -909,18 +910,19 @@ def test_select_records_needs_the_columns_it_filters_on():
     assert geo.select_records(frame).n_kept == 1
 
 
-def test_eoo_smaller_than_aoo_is_set_to_aoo_by_default():
+def test_eoo_smaller_than_aoo_is_set_to_aoo_for_criterion_b_but_the_polygon_is_the_default():
     # RLG §4.9: "if EOO is smaller than AOO, set EOO equal to AOO" — a small triangle of records in three
-    # cells (polygon about 2 km²) has EOO 12 km², the same as range_summary gives for B1.
+    # cells (polygon about 2 km²) has EOO 12 km² for B1 (at_least_aoo=True, as range_summary gives); the
+    # function's default is the minimum convex polygon's own area.
     lat, lon = zip(*(point_in_cell(ix, iy, fx=0.9 if ix == 40 else 0.1, fy=0.5) for ix, iy in
                      ((40, 10), (41, 10), (41, 11))))
     polygon = geo.extent_of_occurrence(lat, lon, at_least_aoo=False)
-    assert polygon < 12.0
-    assert geo.extent_of_occurrence(lat, lon) == geo.area_of_occupancy(lat, lon) == 12.0
+    assert polygon < 12.0 and geo.extent_of_occurrence(lat, lon) == polygon
+    assert geo.extent_of_occurrence(lat, lon, at_least_aoo=True) == geo.area_of_occupancy(lat, lon) == 12.0
     frame = pd.DataFrame({"decimalLatitude": lat, "decimalLongitude": lon})
     summary = geo.range_summary(frame)
     assert summary.eoo_km2 == 12.0 and summary.polygon_area_km2 == pytest.approx(polygon, rel=1e-12)
     # a polygon larger than AOO is returned as it is
     big_lat, big_lon = [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]
-    assert geo.extent_of_occurrence(big_lat, big_lon) == geo.extent_of_occurrence(big_lat, big_lon,
-                                                                                  at_least_aoo=False)
+    assert geo.extent_of_occurrence(big_lat, big_lon, at_least_aoo=True) == geo.extent_of_occurrence(big_lat,
+                                                                                                     big_lon)
