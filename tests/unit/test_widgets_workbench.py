@@ -603,3 +603,28 @@ def test_switching_case_with_unsaved_edits_says_what_was_left_out(bench):
     assert bench.start_case("canadian-snakes")
     assert "left out" in bench.message.value and first_id in bench.message.value
     assert Assessment.load(store.assessment_path(bench.storage_dir, first_id)).title == "saved"
+
+
+def test_step2_restore_after_a_save_goes_back_to_what_was_saved(tmp_path):
+    bench = workbench(tmp_path, taxon="Exemplia nova")
+    parts = bench.open_step(2)["parts"]
+    assert parts.base is None
+    parts.role.value = "biobank"
+    parts.rationale.value = "seeds store well"
+    parts.accept.click()
+    assert bench.save_step(2)
+    saved = bench.assessment.roles.to_dict()
+    parts.category.value = "CR"
+    parts.restore.click()
+    assert parts.selection.to_dict() == saved and parts.category.value == "NE"
+    assert bench.save_step(2) and bench.assessment.roles.to_dict() == saved
+
+
+def test_step2_of_roles_without_a_status_review_starts_from_their_basis(bench):
+    data = json.loads(example_assessment("wood-decay-fungi").to_json())
+    data["status_review"] = None
+    assert bench.load_json(json.dumps(data).encode("utf-8"), "fungi.json")
+    parts = bench.open_step(2)["parts"]
+    saved = example_assessment("wood-decay-fungi").roles
+    assert parts.selection.to_dict() == saved.to_dict()
+    assert parts.category.value == saved.basis["category"] and not parts.can_hold_living.value

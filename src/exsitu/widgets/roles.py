@@ -309,6 +309,17 @@ class RolesExplorer:
         self.refresh()
         self.message.value = _note_html("Restored the saved roles.")
 
+    def mark_saved(self) -> None:
+        """Take the current selection and inputs as the saved ones (after the caller stored the selection)."""
+        if self.selection is None:
+            return
+        self.base = copy.deepcopy(self.selection)
+        self.decisions.clear()
+        self.reranked = False
+        self._snapshot()
+        self.rerank.layout.display = None
+        self._show_origin()
+
     def _decide(self, action: str) -> None:
         if self.selection is None:
             self.message.value = _error_html(InvalidInputError(

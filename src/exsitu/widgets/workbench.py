@@ -566,11 +566,11 @@ class Workbench:
         from exsitu.widgets.roles import roles_explorer
 
         review = self.assessment.status_review
-        if review is None:
+        saved = self.assessment.roles
+        if review is None and saved is None:
             from exsitu.status_review import StatusReview
             review = StatusReview(taxon=self.assessment.taxon, taxon_group=self.assessment.taxon_group)
-        saved = self.assessment.roles
-        container = roles_explorer(review, selection=saved)
+        container = roles_explorer(review, selection=saved)  # no Step 1 record: the saved roles' basis
         parts = container.parts
         _navigation(parts.role)  # choosing the role to decide on is not an edit
         # threat rows added (or put back by 'restore the saved roles') are watched for edits too
@@ -582,6 +582,7 @@ class Workbench:
                 raise InvalidInputError("Step 2", "the roles cannot be ranked with the inputs above",
                                         "fix the message shown above, then save again")
             self.assessment.roles = copy.deepcopy(parts.selection)
+            parts.mark_saved()  # 'restore the saved roles' now goes back to what was just saved
 
         unreadable = [p for p in self.problems if str(p.field).split(".")[0].split("[")[0] == "roles"]
         if saved is None and unreadable:
