@@ -193,6 +193,44 @@ def test_cells_stripped_of_metadata_are_matched_by_content(specs, release):
     assert check_notebook(as_bytes(other), spec, specs["02-other"]).fatal.startswith("wrong assignment")
 
 
+def _saved_by(editor: str, notebook: dict) -> bytes:
+    """The same answers as other Jupyter versions and editors save them."""
+    notebook = json.loads(json.dumps(notebook))
+    if editor == "old jupyter (4.4, no cell ids)":
+        notebook["nbformat_minor"] = 4
+        for cell in notebook["cells"]:
+            cell.pop("id", None)
+    elif editor == "colab":
+        notebook["metadata"] = {"colab": {"provenance": []}, "kernelspec": {"name": "python3"}, "accelerator": "GPU"}
+        for cell in notebook["cells"]:
+            cell["metadata"]["colab"] = {"base_uri": "https://localhost:8080/"}
+            cell["source"] = cell["source"].splitlines(True) if isinstance(cell["source"], str) else cell["source"]
+    elif editor == "vscode, run":
+        notebook["metadata"]["vscode"] = {"interpreter": {"hash": "abc"}}
+        for number, cell in enumerate(notebook["cells"]):
+            if cell["cell_type"] == "code":
+                cell["execution_count"] = number
+                cell["outputs"] = [{"output_type": "execute_result", "execution_count": number, "metadata": {},
+                                    "data": {"text/plain": "42"}}]
+    elif editor == "nbformat 3":
+        return nbformat.writes(nbformat.convert(nbformat.reads(json.dumps(notebook), as_version=4), 3)).encode()
+    data = json.dumps(notebook, indent=1).encode()
+    if editor == "windows (CRLF, BOM)":
+        data = b"\xef\xbb\xbf" + data.replace(b"\n", b"\r\n")
+    return data
+
+
+@pytest.mark.parametrize("editor", ["old jupyter (4.4, no cell ids)", "colab", "vscode, run", "nbformat 3",
+                                    "windows (CRLF, BOM)"])
+def test_notebooks_saved_by_other_editors_are_read_whole(specs, release, editor):
+    spec = specs["01-demo"][0]
+    result = check_notebook(_saved_by(editor, filled(release, CORRECT)), spec, specs["02-other"])
+    assert result.fatal is None and result.problems == []
+    assert ids_of(result) == [c.grade_id for c in spec.cells]
+    assert result.answered == {"q1_answer", "q2_answer", "q3_answer", "q4_written"}
+    assert all(not cell.get("outputs") for cell in result.notebook.cells)
+
+
 def test_deleted_answer_cell_is_not_put_back(specs, release):
     notebook = filled(release, CORRECT)
     answer = cell_of(notebook, "q2_answer")

@@ -73,6 +73,9 @@ def test_class_is_graded_exactly(tmp_path, capsys):
     correct = (output / "feedback" / "correct" / "01-demo.html").read_text()
     assert "waiting for a grader" in correct and "Score: <strong>6 / 8</strong>" in correct
     assert "test cell q2_tests was deleted" in (output / "feedback" / "deleted-test" / "01-demo.html").read_text()
+    exception = (output / "feedback" / "exception" / "01-demo.html").read_text()  # q3 needs q1's function
+    assert ("NameError: name &#x27;percent_decline&#x27; is not defined — it may come from an earlier exercise that "
+            "is blank or stopped with an error: answer cell q1_answer") in exception
     assert (output / "course" / "autograded" / "correct" / "01-demo" / "demo.ipynb").exists()
 
     # the same submissions again: nothing is graded, the CSV is byte-identical

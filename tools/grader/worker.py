@@ -73,10 +73,11 @@ def _stderr(cell: nbformat.NotebookNode) -> str | None:
 
 
 def feedback_for_test(cell: nbformat.NotebookNode | None, passed: bool, replacements: dict[str, str],
-                      timeout: int, unanswered: str | None = None) -> str:
+                      timeout: int, unanswered: str | None = None, earlier: list[str] | None = None) -> str:
     """What the learner is told about one test cell: the assertion's message, never the hidden test's code.
 
-    ``unanswered``: the answer cell just above the test, when it is still the blank exercise.
+    ``unanswered``: the answer cell just above the test, when it is still the blank exercise; ``earlier``: the
+    answer cells above it that are blank or stopped with an error (a name a test needs may come from them).
     """
     if cell is None:
         return "not graded: the notebook could not be graded"
@@ -102,6 +103,9 @@ def feedback_for_test(cell: nbformat.NotebookNode | None, passed: bool, replacem
         return f"the test ran past the {timeout} s time limit"
     if ename == "NotImplementedError":
         return "not answered yet: the answer cell still raises NotImplementedError"
+    if ename == "NameError" and earlier:
+        return (f"{ename}: {evalue} — it may come from an earlier exercise that is blank or stopped with an error: "
+                f"{', '.join(earlier)}")
     if ename == "NameError":
         return f"{ename}: {evalue} — run the answer cell above (and every cell before it) without errors"
     return f"{ename}: {evalue}"
@@ -233,6 +237,8 @@ class Grader:
                    scores: dict[str, dict[str, Any]], replacements: dict[str, str],
                    fatal: str | None, answered: set[str] = frozenset()) -> list[dict[str, Any]]:
         cells, unanswered, last_answer = {}, {}, None
+        broken: list[str] = []  # answer cells so far that are blank or stopped with an error
+        earlier: dict[str, list[str]] = {}
         if executed is not None:
             for cell, origin in zip(executed.cells, origins):
                 if origin is None:
@@ -240,10 +246,13 @@ class Grader:
                 cells[origin] = cell
                 kind = spec.cell(origin).kind
                 if kind == "answer":
+                    if origin not in answered or _first_error(cell) is not None:
+                        broken.append(f"answer cell {origin}")
                     last_answer = origin
                 elif kind == "test":
                     if last_answer is not None and last_answer not in answered:
                         unanswered[origin] = f"answer cell {last_answer}"
+                    earlier[origin] = list(broken)
                     last_answer = None
         questions = []
         for release in spec.questions:
@@ -256,7 +265,8 @@ class Grader:
                 passed = value == release.points
                 status = "passed" if passed else ("partial" if value else "failed")
                 message = feedback_for_test(cells.get(release.grade_id), passed, replacements,
-                                            self.settings.cell_timeout, unanswered.get(release.grade_id))
+                                            self.settings.cell_timeout, unanswered.get(release.grade_id),
+                                            earlier.get(release.grade_id))
             elif pending:
                 status, message = "waiting for a grader", "graded by hand: waiting for a grader"
             else:
