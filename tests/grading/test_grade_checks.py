@@ -323,6 +323,8 @@ def test_layouts_of_lms_exports_and_the_nbgrader_exchange(specs, release, tmp_pa
     write(tmp_path / "Demo Week_bb2_attempt_2026-11-21-09-00-00_demo.ipynb", good)
     write(tmp_path / "Dee Doe_1234_assignsubmission_file_demo (1).ipynb", good)
     write(tmp_path / "smithjo_LATE_123_456_Copy of demo.ipynb", good)
+    write(tmp_path / "lee_201_1_demo.ipynb", good)   # two learners named Lee: Canvas's user ids tell them apart
+    write(tmp_path / "lee_202_2_demo.ipynb", good)
     # learner ids in other alphabets (a macOS zip spells them decomposed), and a zip a learner uploaded
     write(tmp_path / "李雷_1002_assignsubmission_file_" / "demo.ipynb", good)
     write(tmp_path / unicodedata.normalize("NFD", "Zoë Öz_1005_assignsubmission_file_") / "demo.ipynb", good)
@@ -352,7 +354,7 @@ def test_layouts_of_lms_exports_and_the_nbgrader_exchange(specs, release, tmp_pa
         ("smithjo", "01-demo"), ("李雷_1002", "01-demo"), ("Zoë-Öz_1005", "01-demo"), ("Ann-Lee_1004", "01-demo"),
         ("erin", "01-demo"), ("erin", "02-other"), ("frank", "01-demo"), ("gus", "01-demo"), ("hal", "01-demo"),
         ("ivy", "01-demo"), ("jo", "01-demo"), ("kim", "01-demo"), ("max", "01-demo"), ("ned", "01-demo"),
-        ("pat", "01-demo"), ("quinn", "01-demo")])
+        ("pat", "01-demo"), ("quinn", "01-demo"), ("lee_201", "01-demo"), ("lee_202", "01-demo")])
     assert warnings == []
     for key, submission in found.items():
         if key[0] not in ("cy", "jo", "max"):
@@ -405,6 +407,10 @@ def test_not_a_folder_or_zip(specs, tmp_path):
     path.write_text("a,b")
     with pytest.raises(ValueError, match="neither a folder nor a zip"):
         collect(path, specs)
+    damaged = tmp_path / "export.zip"
+    damaged.write_bytes(zipped({"alice_demo.ipynb": b"{}" * 1000})[:500])  # a download that stopped
+    with pytest.raises(ValueError, match="not a readable zip"):
+        collect(damaged, specs)
 
 
 @pytest.mark.parametrize("raw, clean", [("alice", "alice"), ("Ann Lee", "Ann-Lee"), ("../../etc", "etc"),

@@ -53,7 +53,7 @@ LMS_SUFFIX = re.compile(r"^(?P<base>.+?)(?:\s*\(\d+\)|[-_ ]\d{1,3}|[-_ ]?copy\d*
 COPY_PREFIX = re.compile(r"^(?:copy[ _]of[ _]|kopie[ _]von[ _]|copie[ _]de[ _])+", re.I)
 MOODLE = re.compile(r"^(?P<learner>.+?)_(?:assignsubmission|onlinetext)_\w*?_?$")
 MOODLE_FILE = re.compile(r"^(?P<learner>.+?_\d+)_assignsubmission_(?:file|onlinetext)_(?P<rest>.*)$")
-CANVAS_FILE = re.compile(r"^(?P<learner>[^_]+)(?:_late)?_\d+_\d+_(?P<rest>.+)$", re.I)
+CANVAS_FILE = re.compile(r"^(?P<learner>[^_]+)(?:_late)?_(?P<uid>\d+)_\d+_(?P<rest>.+)$", re.I)
 BLACKBOARD_FILE = re.compile(r"^(?P<title>.*?)_(?P<learner>[^_]+)_attempt_"
                              r"(?P<when>\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})(?:_(?P<rest>.+))?$")
 EXCHANGE_FOLDER = re.compile(r"^(?P<learner>[^+]+)\+(?P<assignment>[^+]+)\+(?P<when>[^+]+?)(?:\+[0-9A-Za-z]+)?$")
@@ -171,9 +171,15 @@ def read_entries(path: Path) -> tuple[list[Entry], list[str]]:
                 raise ValueError(f"SUBMISSIONS: {path} holds more than {MAX_ENTRIES} files")
         return entries, warnings
     if not zipfile.is_zipfile(path):
+        if path.suffix.lower() == ".zip":
+            raise ValueError(f"SUBMISSIONS: {path} is not a readable zip (damaged, or the download did not "
+                             "finish); download it again")
         raise ValueError(f"SUBMISSIONS: {path} is neither a folder nor a zip file; give the folder of "
                          "learners' submissions or the zip your learning platform exported")
-    _read_zip(path, (), 0, (), entries, warnings, "")
+    try:
+        _read_zip(path, (), 0, (), entries, warnings, "")
+    except (zipfile.BadZipFile, OSError) as error:
+        raise ValueError(f"SUBMISSIONS: {path} could not be read as a zip ({error}); download it again") from error
     return entries, warnings
 
 
@@ -225,6 +231,7 @@ class Place:
     notebook: str | None = None
     when: float | None = None  # submission time given by the name (nbgrader, Blackboard)
     skip: str | None = None     # a reason to skip it (None: keep)
+    uid: str | None = None      # Canvas's user id (tells apart two learners with the same name)
     quiet: bool = False         # skip without a warning (receipts)
 
 
@@ -247,7 +254,7 @@ def flat_name(stem: str, assignments: set[str]) -> Place:
         return Place(moodle.group("learner"), notebook=moodle.group("rest") or None)
     canvas = CANVAS_FILE.match(stem)
     if canvas:
-        return Place(canvas.group("learner"), notebook=canvas.group("rest"))
+        return Place(canvas.group("learner"), notebook=canvas.group("rest"), uid=canvas.group("uid"))
     if "_" in stem:
         assignment = next((a for a in sorted(assignments, key=len, reverse=True) if f"_{a}_" in f"_{stem}_"), None)
         return Place(stem.split("_", 1)[0], assignment)
@@ -398,6 +405,12 @@ def collect(path: Path, specs: dict[str, list[NotebookSpec]],
         _open_nested_zips(entries, matcher)
     locator = Locator(entries, assignments, matcher)
 
+    places = {} if regex else {id(entry): locator.place(entry.parts) for entry in entries}
+    canvas_ids: dict[str, set[str]] = {}
+    for place in places.values():
+        if place.uid and place.learner:
+            canvas_ids.setdefault(place.learner, set()).add(place.uid)
+
     found: dict[tuple[str, str], Submission] = {}
     candidates: dict[tuple[str, str, str], list[tuple[Entry, bool, str, float, bool]]] = {}
     for entry in entries:
@@ -412,7 +425,9 @@ def collect(path: Path, specs: dict[str, list[NotebookSpec]],
             groups = match.groupdict()
             place = Place(groups["learner"], groups.get("assignment"), groups.get("notebook"))
         else:
-            place = locator.place(entry.parts)
+            place = places[id(entry)]
+            if place.uid and len(canvas_ids.get(place.learner or "", ())) > 1:
+                place.learner = f"{place.learner}_{place.uid}"  # two learners of the same name: add Canvas's id
             if entry.learner is not None:
                 place.learner = entry.learner
                 place.skip = None if place.skip != "ignored" else place.skip
