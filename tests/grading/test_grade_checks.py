@@ -339,6 +339,8 @@ def test_layouts_of_lms_exports_and_the_nbgrader_exchange(specs, release, tmp_pa
     write(tmp_path / "kim" / "Demo-Copy1.ipynb", good)
     write(tmp_path / "pat" / "demo" / "demo.ipynb", good)                      # a folder named after the notebook
     write(tmp_path / "quinn" / "exercises" / "01-demo" / "demo.ipynb", good)   # the course's own folders
+    write(tmp_path / "rae" / "my_demo.ipynb", good)       # a learner's own names with "_" are not an LMS export
+    write(tmp_path / "rae" / "final_other.ipynb", other)
     write(tmp_path / "max" / "demo.ipynb", good)
     write(tmp_path / "max" / "demo (1).ipynb", blank)  # written last: the newest, but nothing answered
     big = filled(release, CORRECT)
@@ -354,7 +356,8 @@ def test_layouts_of_lms_exports_and_the_nbgrader_exchange(specs, release, tmp_pa
         ("smithjo", "01-demo"), ("李雷_1002", "01-demo"), ("Zoë-Öz_1005", "01-demo"), ("Ann-Lee_1004", "01-demo"),
         ("erin", "01-demo"), ("erin", "02-other"), ("frank", "01-demo"), ("gus", "01-demo"), ("hal", "01-demo"),
         ("ivy", "01-demo"), ("jo", "01-demo"), ("kim", "01-demo"), ("max", "01-demo"), ("ned", "01-demo"),
-        ("pat", "01-demo"), ("quinn", "01-demo"), ("lee_201", "01-demo"), ("lee_202", "01-demo")])
+        ("pat", "01-demo"), ("quinn", "01-demo"), ("lee_201", "01-demo"), ("lee_202", "01-demo"),
+        ("rae", "01-demo"), ("rae", "02-other")])
     assert warnings == []
     for key, submission in found.items():
         if key[0] not in ("cy", "jo", "max"):

@@ -9,7 +9,7 @@ that applies gives the learner id:
 4. A folder named like an assignment: ``<learner>/<assignment>/<notebook>.ipynb`` (nbgrader's ``submitted/``;
    a ``timestamp.txt`` next to it is ignored) or ``<assignment>/<learner>/<notebook>.ipynb``.
 5. ``<learner>/<notebook>.ipynb``: the folder holding the notebook (the assignment is found from the notebook).
-6. Flat file names (at the top, or in a folder holding several learners' files): Canvas
+6. Flat file names (at the top, or in a folder where several learners' files of one notebook sit): Canvas
    ``<learner>_[LATE_]<id>_<id>_<notebook>.ipynb``, Moodle ``<Full Name>_<id>_assignsubmission_file_<notebook>``,
    Blackboard ``<assignment title>_<learner>_attempt_<date>_<notebook>.ipynb`` (its ``.txt`` receipts are
    ignored), else ``<learner>_<anything>.ipynb`` (the text before the first ``_``).
@@ -267,16 +267,23 @@ class Locator:
     def __init__(self, entries: list[Entry], assignments: set[str], matcher: Matcher | None = None):
         self.assignments = assignments
         self.matcher = matcher
-        # a folder holding notebooks (or zips) of several learners named <learner>_..._<notebook> is flat
-        by_dir: dict[tuple[str, ...], set[str]] = {}
+        # a folder is flat (an LMS export) when it holds one notebook under several <learner>_ prefixes, e.g.
+        # alice_..._roles.ipynb and bob_..._roles.ipynb; a learner's folder of my_roles.ipynb and final_decision.ipynb
+        # is not. The top of the submissions is always flat.
+        by_dir: dict[tuple[str, ...], dict[str, set[str]]] = {}
         for entry in entries:
             file_name = entry.parts[-1]
             if not (file_name.lower().endswith(".ipynb") or _is_zip_name(file_name)):
                 continue
-            learner = flat_name(_stem(file_name), assignments).learner
-            if learner:
-                by_dir.setdefault(entry.parts[:-1], set()).add(learner)
-        self.flat_dirs = {folder for folder, learners in by_dir.items() if not folder or len(learners) > 1}
+            stem = _stem(file_name)
+            place = flat_name(stem, assignments)
+            if place.learner:
+                rest = place.notebook or stem.split("_", 1)[1]
+                spec = matcher.notebook_from_name(rest, None)[0] if matcher else None
+                key = spec.file_name if spec else rest
+                by_dir.setdefault(entry.parts[:-1], {}).setdefault(key, set()).add(place.learner)
+        self.flat_dirs = {folder for folder, notebooks in by_dir.items()
+                          if not folder or any(len(learners) > 1 for learners in notebooks.values())}
 
     def _flat_in_folder(self, stem: str) -> bool:
         """Whether a file in an assignment folder is named ``<learner>_<notebook>`` (e.g. ``gina_roles``)."""
