@@ -23,6 +23,7 @@ import os
 import re
 import threading
 import warnings
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -144,6 +145,9 @@ def read_occurrences(
     (tab-separated, fields not quoted, so a field may hold a stray quote mark; it is read with quoting
     switched off, as GBIF users do, e.g. ``quote = ""`` in R). A tab-separated file whose header is quoted is
     read with ordinary quoting. The delimiter (comma, tab or semicolon) is guessed from the header unless given.
+    Also read as they come: GBIF's download zips (the Darwin Core Archive's ``occurrence.txt``, or the one
+    table of a "simple" download zip), UTF-16 text with a byte-order mark (spreadsheets' "Unicode text"), and
+    coordinates written with a decimal comma (``-6,95``, as spreadsheets in many countries save them).
 
     Columns ``decimalLatitude`` and ``decimalLongitude`` (WGS84 decimal degrees) are required (names are
     matched ignoring case and a ``dwc:`` prefix); :data:`KEPT_COLUMNS` and ``extra_columns`` are kept when
@@ -267,6 +271,15 @@ def _read_table(source: Any, delimiter: str | None) -> pd.DataFrame:
     else:
         raise InvalidInputError("path", f"expected a file path, bytes, a file object or a DataFrame, "
                                         f"got {type(source).__name__}", "pass the path of a CSV or GBIF file")
+    if isinstance(data, bytes) and data[:4] == b"PK\x03\x04":
+        data = _occurrence_file_in_zip(data)
+    if isinstance(data, bytes) and data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        # spreadsheets' "Unicode text" export: UTF-16 with a byte-order mark (tab-separated)
+        try:
+            data = data.decode("utf-16")
+        except UnicodeDecodeError as error:
+            raise InvalidInputError("path", f"the file starts like UTF-16 text but is not (byte {error.start})",
+                                    "save it as 'CSV UTF-8'") from None
     if isinstance(data, bytes):
         try:
             text = data.decode("utf-8-sig")
@@ -295,6 +308,49 @@ def _read_table(source: Any, delimiter: str | None) -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.ParserWarning, csv.Error) as error:
         raise InvalidInputError("path", f"the table could not be read: {error}",
                                 "check that every line has as many fields as the header") from None
+
+
+#: Largest uncompressed occurrence file read from a zip, bytes (a GBIF download of a million records is ~500 MB).
+MAX_UNZIPPED_BYTES = 2 * 1024**3
+#: Files of a GBIF Darwin Core Archive that are not the occurrence table.
+_NOT_OCCURRENCE_TABLES = {"verbatim.txt", "multimedia.txt", "citations.txt", "rights.txt", "meta.xml",
+                          "metadata.xml", "eml.xml"}
+
+
+def _occurrence_file_in_zip(data: bytes) -> bytes:
+    """The occurrence table inside a zip: GBIF's Darwin Core Archive (``occurrence.txt``) or a zip holding one
+    CSV/TSV/TXT file (GBIF's "simple" download). Other zips get a message listing what is inside."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = [m for m in archive.infolist() if not m.is_dir()]
+    except (zipfile.BadZipFile, OSError) as error:
+        raise InvalidInputError("path", f"the zip file could not be opened ({error})",
+                                "download it again, or unzip it and choose the CSV file inside") from None
+    names = {Path(m.filename).name.lower(): m for m in members}
+    if "occurrence.txt" in names:
+        chosen = names["occurrence.txt"]
+    else:
+        tables = [m for m in members if Path(m.filename).suffix.lower() in (".csv", ".tsv", ".txt")
+                  and Path(m.filename).name.lower() not in _NOT_OCCURRENCE_TABLES
+                  and not Path(m.filename).name.startswith(".")]
+        if len(tables) != 1:
+            shown = ", ".join(m.filename for m in members[:10]) or "nothing"
+            raise InvalidInputError("path", f"the zip holds {len(tables)} tables of records ({shown})",
+                                    "use a GBIF download zip, or a zip with exactly one CSV file in it")
+        chosen = tables[0]
+    if chosen.file_size > MAX_UNZIPPED_BYTES:
+        raise InvalidInputError("path", f"{chosen.filename} in the zip is {chosen.file_size / 2**20:,.0f} MB",
+                                f"use a file under {MAX_UNZIPPED_BYTES // 2**20:,} MB (fewer records)")
+    try:
+        with archive.open(chosen) as handle:
+            content = handle.read(MAX_UNZIPPED_BYTES + 1)
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as error:
+        raise InvalidInputError("path", f"{chosen.filename} in the zip could not be read ({error})",
+                                "download it again, or unzip it and choose the CSV file inside") from None
+    if len(content) > MAX_UNZIPPED_BYTES:
+        raise InvalidInputError("path", f"{chosen.filename} in the zip is larger than it says",
+                                "unzip it and check the file")
+    return content
 
 
 def _standard_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -326,8 +382,16 @@ def _to_float(values: pd.Series) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(values):
         return values.to_numpy(dtype=float, na_value=np.nan)
     text = values.astype("string").str.strip()
-    numbers = pd.to_numeric(text, errors="coerce")
-    return pd.Series(numbers).to_numpy(dtype=float, na_value=np.nan)
+    numbers = pd.Series(pd.to_numeric(text, errors="coerce")).to_numpy(dtype=float, na_value=np.nan)
+    failed = np.isnan(numbers) & text.fillna("").ne("").to_numpy(dtype=bool)
+    if failed.any():
+        # a decimal comma, as spreadsheets in many countries write it ("-6,95" in a semicolon-separated file)
+        fixed = text[failed].str.replace(_DECIMAL_COMMA, r"\1.\2", regex=True)
+        numbers[failed] = pd.Series(pd.to_numeric(fixed, errors="coerce")).to_numpy(dtype=float, na_value=np.nan)
+    return numbers
+
+
+_DECIMAL_COMMA = re.compile(r"^([+-]?\d+),(\d+)$")
 
 
 def _texts(values: pd.Series) -> list[str]:

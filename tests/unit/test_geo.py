@@ -252,10 +252,10 @@ def test_missing_coordinate_column_is_named_with_the_fix():
 
 def test_column_names_in_another_case_or_with_a_dwc_prefix_are_accepted():
     frame = geo.read_occurrences(b"DecimalLatitude;dwc:decimalLongitude;COUNTRYCODE\n1,5;2;KE\n3;4;KE\n")
-    # semicolon-separated; "1,5" is a decimal comma, not a number here, so it is excluded as missing
-    assert frame.attrs["excluded"]["missing"] == 1
-    assert frame["decimalLatitude"].tolist() == [3.0]
-    assert frame["countryCode"].tolist() == ["KE"]
+    # semicolon-separated; "1,5" is read as a decimal comma, 1.5
+    assert frame.attrs["excluded"]["missing"] == 0
+    assert frame["decimalLatitude"].tolist() == [1.5, 3.0]
+    assert frame["countryCode"].tolist() == ["KE", "KE"]
 
 
 def test_inputs_path_bytes_file_objects_and_frames_give_the_same_records(tmp_path):
@@ -926,3 +926,66 @@ def test_eoo_smaller_than_aoo_is_set_to_aoo_for_criterion_b_but_the_polygon_is_t
     big_lat, big_lon = [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]
     assert geo.extent_of_occurrence(big_lat, big_lon, at_least_aoo=True) == geo.extent_of_occurrence(big_lat,
                                                                                                      big_lon)
+
+
+# ---------------------------------------------------------------- files as facilitators receive them
+SHRUB_FILE = Path(geo.__file__).resolve().parents[2] / "data" / "occurrences" / "synthetic_montane_shrub.csv"
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    import zipfile
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def _same_records(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    assert a.attrs["excluded"] == b.attrs["excluded"]
+    np.testing.assert_array_equal(a["decimalLatitude"].to_numpy(), b["decimalLatitude"].to_numpy())
+    np.testing.assert_array_equal(a["decimalLongitude"].to_numpy(), b["decimalLongitude"].to_numpy())
+
+
+def test_gbif_download_zips_are_read_as_their_occurrence_table(tmp_path):
+    text = SHRUB_FILE.read_bytes()
+    tsv = "\n".join("\t".join(row) for row in csv.reader(io.StringIO(text.decode()))).encode() + b"\n"
+    plain = geo.read_occurrences(SHRUB_FILE)
+    # Darwin Core Archive: occurrence.txt among other files; "simple" download: one tab-separated .csv
+    archive = _zip({"meta.xml": b"<archive/>", "verbatim.txt": b"gbifID\tx\n1\t2\n", "occurrence.txt": tsv,
+                    "dataset/abc.xml": b"<eml/>"})
+    simple = _zip({"0001234-260101000000000.csv": tsv})
+    for content in (archive, simple):
+        _same_records(geo.read_occurrences(content), plain)
+    path = tmp_path / "download.zip"
+    path.write_bytes(simple)
+    _same_records(geo.read_occurrences(path), plain)
+
+
+@pytest.mark.parametrize("content, message", [
+    (_zip({"a.csv": b"x\n", "b.csv": b"y\n"}), "the zip holds 2 tables of records (a.csv, b.csv)"),
+    (_zip({"readme.pdf": b"%PDF"}), "the zip holds 0 tables of records (readme.pdf)"),
+    (b"PK\x03\x04 not really a zip", "the zip file could not be opened"),
+])
+def test_other_zips_get_a_message_naming_what_is_inside(content, message):
+    with pytest.raises(InvalidInputError, match="^path: ") as error:
+        geo.read_occurrences(content)
+    assert message in str(error.value)
+
+
+def test_utf16_unicode_text_and_decimal_commas_are_read():
+    text = SHRUB_FILE.read_text(encoding="utf-8")
+    plain = geo.read_occurrences(SHRUB_FILE)
+    tsv = "\n".join("\t".join(row) for row in csv.reader(io.StringIO(text))) + "\n"
+    _same_records(geo.read_occurrences(tsv.encode("utf-16")), plain)
+    # a semicolon-separated export with decimal commas, as spreadsheets write it in many countries
+    rows = list(csv.reader(io.StringIO(text)))
+    semicolons = "\n".join(";".join(field.replace(".", ",") if name.startswith("decimal") else field
+                                    for name, field in zip(rows[0], row)) for row in rows)
+    assert "-6,9" in semicolons
+    _same_records(geo.read_occurrences(semicolons.encode()), plain)
+    # a comma that is not a decimal comma still counts as not a number
+    frame = pd.DataFrame({"decimalLatitude": ["1,2,3", "10,5"], "decimalLongitude": ["5", "20,25"]})
+    cleaning = geo.clean_occurrences(frame)
+    assert cleaning.kept["decimalLatitude"].tolist() == [10.5] and cleaning.kept["decimalLongitude"].tolist() == [20.25]
+    assert cleaning.counts["missing"] == 1
