@@ -481,3 +481,20 @@ def test_a_crashed_or_hung_worker_loses_no_other_grade(specs, tmp_path):
     for name in ("crashes", "hangs"):
         assert got[name] == ["the grading process crashed or hung twice while this submission was being graded; "
                              "look at it by hand"]
+
+
+def test_feedback_names_the_likely_cause_of_an_error():
+    from nbformat.v4 import new_code_cell, new_output
+
+    from tools.grader.jobs import Limits
+    from tools.grader.worker import _limit_hint, feedback_for_test
+
+    cell = new_code_cell("assert is_decline_over(80, 100, 10)")
+    cell.outputs = [new_output("error", ename="NameError", evalue="name 'percent_decline' is not defined",
+                               traceback=[])]
+    assert feedback_for_test(cell, False, {}, 60, earlier=["answer cell q1_answer"]) == (
+        "NameError: name 'percent_decline' is not defined — it may come from an earlier exercise that is blank or "
+        "stopped with an error: answer cell q1_answer")
+    assert feedback_for_test(cell, False, {}, 60).endswith("run the answer cell above (and every cell before it) "
+                                                           "without errors")
+    assert _limit_hint("StdinNotImplementedError", "raw_input was called", Limits()).startswith(" (input() gets no")

@@ -43,6 +43,8 @@ def _clean(text: str, replacements: dict[str, str]) -> str:
 def _limit_hint(ename: str, evalue: str, limits: Limits) -> str:
     if ename == "MemoryError":
         return f" (the {limits.memory_mb} MB memory limit)"
+    if ename == "StdinNotImplementedError":
+        return " (input() gets no answer while grading: write the value in the code instead)"
     if ename == "BlockingIOError" or "Resource temporarily unavailable" in evalue:
         return f" (the limit of {limits.processes} processes)"
     if "File too large" in evalue:
