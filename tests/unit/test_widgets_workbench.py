@@ -628,3 +628,24 @@ def test_step2_of_roles_without_a_status_review_starts_from_their_basis(bench):
     saved = example_assessment("wood-decay-fungi").roles
     assert parts.selection.to_dict() == saved.to_dict()
     assert parts.category.value == saved.basis["category"] and not parts.can_hold_living.value
+
+
+def test_step4_switching_options_keeps_edits_and_saving_twice_adds_one_option(tmp_path):
+    bench = workbench(tmp_path, case="canadian-snakes")
+    before = [f.to_dict() for f in bench.assessment.feasibility]
+    editor = bench.open_step(4)
+    first = editor["state"]["container"].parts
+    first.factor_rows[0].evidence.value = "checked with the zoo's vet"
+    editor["choice"].value = "__new__"
+    editor["name"].value = "Head-starting"
+    editor["choice"].value = "0"  # back to the first option: the same editor, nothing rebuilt
+    assert editor["state"]["container"].parts is first
+    assert bench.save_step(4)  # the named new option is saved too, once
+    options = [f.option for f in bench.assessment.feasibility]
+    assert options == [f["option"] for f in before] + ["Head-starting"]
+    assert bench.assessment.feasibility[0].to_dict() == first.assessment.to_dict() != before[0]  # the edit
+    assert [f.to_dict() for f in bench.assessment.feasibility[1:len(before)]] == before[1:]
+    assert bench.save_step(4)  # saving again adds nothing
+    assert [f.option for f in bench.assessment.feasibility] == options
+    editor["choice"].value = str(len(before))  # the saved new option is now an option like the others
+    assert editor["state"]["container"].parts.assessment.option == "Head-starting"

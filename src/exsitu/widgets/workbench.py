@@ -737,42 +737,63 @@ class Workbench:
         from exsitu.feasibility import FeasibilityAssessment
         from exsitu.widgets.feasibility import feasibility_editor
 
-        items = self.assessment.feasibility
         new = "__new__"
-        choice = _navigation(widgets.Dropdown(options=[(f.option, str(i)) for i, f in enumerate(items)]
-                                              + [("+ a new option from the roles retained", new)],
-                                              description="Option", layout=widgets.Layout(width="40em"),
+
+        def option_choices() -> list[tuple[str, str]]:
+            return ([(f.option, str(i)) for i, f in enumerate(self.assessment.feasibility)]
+                    + [("+ a new option from the roles retained", new)])
+
+        choice = _navigation(widgets.Dropdown(options=option_choices(), description="Option",
+                                              layout=widgets.Layout(width="40em"),
                                               style={"description_width": "7em"}))
         name = widgets.Text(description="New option", placeholder="name of the option",
                             layout=widgets.Layout(width="40em"), style={"description_width": "7em"})
         slot = widgets.VBox()
-        state: dict[str, Any] = {}
+        # One editor per option shown, kept while the editor lives: switching options keeps the edits of each,
+        # and saving saves every option edited here.
+        state: dict[str, Any] = {"editors": {}}
 
         def show(_change: Any = None) -> None:
-            if choice.value == new:
-                role_ids = [role_id for _, role_id in self._role_options()] or ["insurance"]
-                base = FeasibilityAssessment.for_roles(name.value.strip() or "New option", role_ids)
-                name.layout.display = None
-            else:
-                base = items[int(choice.value)]
-                name.layout.display = "none"
-            state["container"] = feasibility_editor(base)
+            key = choice.value
+            if key not in state["editors"]:
+                if key == new:
+                    role_ids = [role_id for _, role_id in self._role_options()] or ["insurance"]
+                    base = FeasibilityAssessment.for_roles(name.value.strip() or "New option", role_ids)
+                else:
+                    base = self.assessment.feasibility[int(key)]
+                state["editors"][key] = (feasibility_editor(base), base.to_dict())
+                if 4 in self.editors:
+                    self._watch(state["editors"][key][0], 4)
+            name.layout.display = None if key == new else "none"
+            state["container"] = state["editors"][key][0]
             slot.children = (state["container"],)
-            if 4 in self.editors:
-                self._watch(state["container"], 4)
 
         def save() -> None:
-            edited = copy.deepcopy(state["container"].parts.assessment)
-            if choice.value == new:
+            updated = list(self.assessment.feasibility)
+            for key, (container, base) in state["editors"].items():
+                edited = copy.deepcopy(container.parts.assessment)
+                if key != new and edited.to_dict() != base:
+                    updated[int(key)] = edited
+            added = None
+            if new in state["editors"] and (choice.value == new or name.value.strip()):
                 option = name.value.strip()
                 if not option:
                     raise InvalidInputError("New option", "is empty", "name the option before saving it")
-                edited = dataclasses.replace(edited, option=option)
-                self.assessment.feasibility = [*self.assessment.feasibility, edited]
-            else:
-                updated = list(self.assessment.feasibility)
-                updated[int(choice.value)] = edited
-                self.assessment.feasibility = updated
+                added = len(updated)
+                updated.append(dataclasses.replace(copy.deepcopy(state["editors"][new][0].parts.assessment),
+                                                   option=option))
+            self.assessment.feasibility = updated
+            # What is saved is now the base of each editor; a new option becomes an option like the others.
+            editors = {key: (container, self.assessment.feasibility[int(key)].to_dict())
+                       for key, (container, _) in state["editors"].items() if key != new}
+            state["editors"] = editors  # the new option's editor is rebuilt from the saved option when shown
+            shown = str(added) if added is not None and choice.value == new else choice.value
+            choice.unobserve(show, names="value")
+            choice.options = option_choices()
+            choice.value = shown
+            choice.observe(show, names="value")
+            name.value = ""
+            show()
 
         choice.observe(show, names="value")
         show()
