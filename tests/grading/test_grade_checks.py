@@ -341,6 +341,8 @@ def test_layouts_of_lms_exports_and_the_nbgrader_exchange(specs, release, tmp_pa
     write(tmp_path / "quinn" / "exercises" / "01-demo" / "demo.ipynb", good)   # the course's own folders
     write(tmp_path / "rae" / "my_demo.ipynb", good)       # a learner's own names with "_" are not an LMS export
     write(tmp_path / "rae" / "final_other.ipynb", other)
+    write(tmp_path / "sam" / "demo.ipynb", good)           # the same file twice: no note
+    write(tmp_path / "sam" / "01-demo.zip", zipped({"demo.ipynb": good}))
     write(tmp_path / "max" / "demo.ipynb", good)
     write(tmp_path / "max" / "demo (1).ipynb", blank)  # written last: the newest, but nothing answered
     big = filled(release, CORRECT)
@@ -357,7 +359,7 @@ def test_layouts_of_lms_exports_and_the_nbgrader_exchange(specs, release, tmp_pa
         ("erin", "01-demo"), ("erin", "02-other"), ("frank", "01-demo"), ("gus", "01-demo"), ("hal", "01-demo"),
         ("ivy", "01-demo"), ("jo", "01-demo"), ("kim", "01-demo"), ("max", "01-demo"), ("ned", "01-demo"),
         ("pat", "01-demo"), ("quinn", "01-demo"), ("lee_201", "01-demo"), ("lee_202", "01-demo"),
-        ("rae", "01-demo"), ("rae", "02-other")])
+        ("rae", "01-demo"), ("rae", "02-other"), ("sam", "01-demo")])
     assert warnings == []
     for key, submission in found.items():
         if key[0] not in ("cy", "jo", "max"):
@@ -401,6 +403,8 @@ def test_pattern_option(specs, release, tmp_path):
     write(tmp_path / "week1" / "submission-zoe-demo.ipynb", as_bytes(release))
     submissions, _ = collect(tmp_path, specs, r"submission-(?P<learner>[a-z]+)-(?P<notebook>\w+)\.ipynb$")
     assert [(s.learner, s.assignment) for s in submissions] == [("zoe", "01-demo")]
+    nbgrader_names = r"submission-(?P<student_id>[a-z]+)-(?P<file_id>\w+)\.ipynb$"  # nbgrader's FileNameCollector
+    assert [(s.learner, s.assignment) for s in collect(tmp_path, specs, nbgrader_names)[0]] == [("zoe", "01-demo")]
     with pytest.raises(ValueError, match="named group"):
         collect(tmp_path, specs, r"(?P<student>.*)")
 

@@ -28,8 +28,9 @@ Notebooks bigger than 1 MB lose their outputs as they are read (the grader clear
 
 For any other naming, ``--pattern`` takes a regular expression over the relative path with named groups
 ``learner`` and optionally ``assignment`` and ``notebook`` — the same idea as nbgrader's ``ZipCollect``
-``FileNameCollector.named_regexp``. nbgrader's ZipCollect itself is not used because it needs one assignment
-per run and one regular expression, whereas one LMS zip may hold several assignments and renamed files.
+``FileNameCollector.named_regexp``, whose group names ``student_id`` and ``file_id`` are accepted too.
+nbgrader's ZipCollect itself is not used because it needs one assignment per run and one regular expression,
+whereas one LMS zip may hold several assignments and renamed files.
 """
 
 from __future__ import annotations
@@ -406,7 +407,7 @@ def collect(path: Path, specs: dict[str, list[NotebookSpec]],
     matcher = Matcher(specs)
     assignments = set(specs)
     regex = re.compile(pattern) if pattern else None
-    if regex and "learner" not in regex.groupindex:
+    if regex and not {"learner", "student_id"} & set(regex.groupindex):
         raise ValueError("--pattern: the regular expression needs a named group (?P<learner>...)")
     if not regex:
         _open_nested_zips(entries, matcher)
@@ -429,8 +430,9 @@ def collect(path: Path, specs: dict[str, list[NotebookSpec]],
             if not match:
                 warnings.append(f"skipped {relative}: it does not match --pattern")
                 continue
-            groups = match.groupdict()
-            place = Place(groups["learner"], groups.get("assignment"), groups.get("notebook"))
+            groups = match.groupdict()  # nbgrader's FileNameCollector names work too: student_id, file_id
+            place = Place(groups.get("learner") or groups.get("student_id"), groups.get("assignment"),
+                          groups.get("notebook") or groups.get("file_id"))
         else:
             place = places[id(entry)]
             if place.uid and len(canvas_ids.get(place.learner or "", ())) > 1:
@@ -484,6 +486,10 @@ def collect(path: Path, specs: dict[str, list[NotebookSpec]],
 
     for (learner, assignment, file_name), options in sorted(candidates.items()):
         submission = found[(learner, assignment)]
+        unique: dict[bytes, tuple[Entry, bool, str, float, bool]] = {}
+        for option in sorted(options, key=lambda o: o[2]):  # the same file twice (a zip and its extracted copy)
+            unique.setdefault(option[0].data, option)
+        options = list(unique.values())
         entry, by_name, relative, _, _ = _choose(options, specs, assignment, file_name)
         submission.files[file_name] = entry.data
         submission.origins[file_name] = relative
