@@ -37,7 +37,7 @@ class _Extended:
     sire: np.ndarray  # length n + m, phantoms at n..n+m-1; -1 only for founders
     dam: np.ndarray
     founders: np.ndarray  # ext positions of founders: studbook founders (pedigree order), then phantoms
-    labels: list[str]
+    labels: list[int | str]  # founder ids (int for an integer-id studbook), then "unknown sire of X" texts
     kinds: list[str]
 
 
@@ -57,13 +57,22 @@ def _extended(ped: Pedigree) -> _Extended:
     sire[owners[is_sire]] = phantom[is_sire]
     dam[owners[~is_sire]] = phantom[~is_sire]
     real = np.flatnonzero(ped.is_founder)
-    labels = [str(i) for i in ped.ids[real]]
+    labels: list[int | str] = ped.labels(real)
     kinds = ["founder"] * real.size
     for owner, role_sire in zip(owners.tolist(), is_sire.tolist()):
         role = "sire" if role_sire else "dam"
         labels.append(f"unknown {role} of {ped.ids[owner]}")
         kinds.append(f"unknown {role}")
     return _Extended(sire, dam, np.concatenate([real, phantom]).astype(np.int64), labels, kinds)
+
+
+def _label_index(labels: Any, name: str) -> pd.Index:
+    """An Index of ids: int64 if every label is an integer id, else object (text, or ints mixed with the
+    "unknown sire of X" labels of an integer-id studbook)."""
+    labels = list(labels)
+    if labels and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in labels):
+        return pd.Index(labels, dtype=np.int64, name=name)
+    return pd.Index(labels, dtype=object, name=name)
 
 
 def _contributions(ped: Pedigree, ext: _Extended, living: np.ndarray) -> np.ndarray:
@@ -83,12 +92,13 @@ def founder_contributions(pedigree: Pedigree, living: Any = None) -> pd.Series:
     """Share p_f of the living population's genes from each founder (Series indexed by founder; sums to 1).
 
     Founders that left no living descendants are listed with 0. Unknown parents of individuals with one
-    known parent appear as "unknown sire of X" / "unknown dam of X".
+    known parent appear as "unknown sire of X" / "unknown dam of X". The index holds int64 ids for an
+    integer-id studbook without such stand-ins; with them it is an object index of ints and those texts.
     """
     ped = _as_pedigree(pedigree)
     ext = _extended(ped)
     values = _contributions(ped, ext, ped.living_positions(living))
-    return pd.Series(values, index=pd.Index(ext.labels, dtype=object, name="founder"), name="contribution")
+    return pd.Series(values, index=_label_index(ext.labels, "founder"), name="contribution")
 
 
 def founder_equivalents(pedigree: Pedigree, living: Any = None) -> float:
@@ -103,27 +113,27 @@ class GeneDropResult:
 
     ``retention[k]``: mean share of founder ``founders[k]``'s two alleles present among the living.
     ``uniqueness[k]``: genome uniqueness of living ``individuals[k]`` — mean share of its two alleles that
-    no other living individual carries.
+    no other living individual carries. Ids are ints for an integer-id studbook, else text.
     """
 
     iterations: int
     seed: int | None
-    founders: tuple[str, ...]
+    founders: tuple[int | str, ...]
     retention: tuple[float, ...]
     retention_se: tuple[float, ...]
-    individuals: tuple[str, ...]
+    individuals: tuple[int | str, ...]
     uniqueness: tuple[float, ...]
     uniqueness_se: tuple[float, ...]
 
     def founder_table(self) -> pd.DataFrame:
         """Retention and its standard error per founder."""
         return pd.DataFrame({"retention": self.retention, "retention_se": self.retention_se},
-                            index=pd.Index(self.founders, dtype=object, name="founder"))
+                            index=_label_index(self.founders, "founder"))
 
     def uniqueness_table(self) -> pd.DataFrame:
         """Genome uniqueness and its standard error per living individual."""
         return pd.DataFrame({"genome_uniqueness": self.uniqueness, "genome_uniqueness_se": self.uniqueness_se},
-                            index=pd.Index(self.individuals, dtype=object, name="id"))
+                            index=_label_index(self.individuals, "id"))
 
     def to_dict(self) -> dict:
         return {"iterations": self.iterations, "seed": self.seed, "founders": list(self.founders),
@@ -134,12 +144,17 @@ class GeneDropResult:
     @classmethod
     def from_dict(cls, data: dict) -> "GeneDropResult":
         return cls(iterations=int(data["iterations"]), seed=None if data["seed"] is None else int(data["seed"]),
-                   founders=tuple(str(v) for v in data["founders"]),
+                   founders=tuple(_id_value(v) for v in data["founders"]),
                    retention=tuple(float(v) for v in data["retention"]),
                    retention_se=tuple(float(v) for v in data["retention_se"]),
-                   individuals=tuple(str(v) for v in data["individuals"]),
+                   individuals=tuple(_id_value(v) for v in data["individuals"]),
                    uniqueness=tuple(float(v) for v in data["uniqueness"]),
                    uniqueness_se=tuple(float(v) for v in data["uniqueness_se"]))
+
+
+def _id_value(value: Any) -> int | str:
+    """An id read back from JSON: integers stay integers, anything else is text."""
+    return int(value) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else str(value)
 
 
 def _standard_error(total: np.ndarray, squares: np.ndarray, count: int) -> np.ndarray:
@@ -220,7 +235,7 @@ def gene_drop(pedigree: Pedigree, living: Any = None, iterations: int = 1000, se
     return GeneDropResult(
         iterations=runs, seed=None if seed is None else int(seed), founders=tuple(ext.labels),
         retention=tuple(retention.tolist()), retention_se=tuple(retention_se.tolist()),
-        individuals=tuple(str(i) for i in ped.ids[living]),
+        individuals=tuple(ped.labels(living)),
         uniqueness=tuple((sums["gu"] / runs).tolist()),
         uniqueness_se=tuple(_standard_error(sums["gu"], sums["gu2"], runs).tolist()),
     )
@@ -230,8 +245,9 @@ def founder_representation(pedigree: Pedigree, living: Any = None, iterations: i
                            seed: int | None = None) -> pd.DataFrame:
     """Per founder: kind, contribution p_f to the living, and gene-drop retention with its standard error.
 
-    Index: founder id (or "unknown sire/dam of X"); columns ``kind``, ``contribution``, ``retention``,
-    ``retention_se``. Founders without living descendants are listed with zeros.
+    Index: founder id (or "unknown sire/dam of X"; int64 ids as in :func:`founder_contributions`); columns
+    ``kind``, ``contribution``, ``retention``, ``retention_se``. Founders without living descendants are
+    listed with zeros.
     """
     ped = _as_pedigree(pedigree)
     ext = _extended(ped)
@@ -242,7 +258,7 @@ def founder_representation(pedigree: Pedigree, living: Any = None, iterations: i
         "contribution": _contributions(ped, ext, positions),
         "retention": np.asarray(drop.retention),
         "retention_se": np.asarray(drop.retention_se),
-    }, index=pd.Index(ext.labels, dtype=object, name="founder"))
+    }, index=_label_index(ext.labels, "founder"))
 
 
 def genome_uniqueness(pedigree: Pedigree, living: Any = None, iterations: int = 1000,

@@ -243,8 +243,8 @@ def relationship_product(pedigree: Pedigree, x: np.ndarray, inbreeding_values: n
 
 
 def _ids_index(pedigree: Pedigree, positions: np.ndarray | None = None) -> pd.Index:
-    ids = pedigree.ids if positions is None else pedigree.ids[positions]
-    return pd.Index(ids, dtype=object, name="id")
+    """Index of ids (int64 for an integer-id studbook, else text) at ``positions`` (default: all)."""
+    return pedigree.index.copy() if positions is None else pedigree.index.take(positions)
 
 
 def kinship_matrix(pedigree: Pedigree) -> pd.DataFrame:
@@ -364,9 +364,10 @@ def mean_kinship(pedigree: Pedigree, living: Any = None, method: str = "auto") -
     """Mean kinship mk_i of each living individual with all living individuals, itself included.
 
     mk_i = (1/N) Σ_j f(i, j) over the N living (Ballou & Lacy 1995; domain file §6, as PMx), listed in
-    studbook row order. ``living``: ids, a boolean Series indexed by id, or None for the studbook's alive
-    column (see :meth:`Pedigree.living_positions`). ``method``: "auto" (dense up to
-    :data:`AUTO_DENSE_LIMIT` individuals), "dense", "colleau" (alias "sparse": Colleau 2002, no matrix).
+    studbook row order. ``living``: ids (``17`` or ``"17"`` for an integer id), a boolean Series indexed by
+    id, ``pedigree.alive``, or None for the studbook's alive column (see :meth:`Pedigree.living_positions`).
+    ``method``: "auto" (dense up to :data:`AUTO_DENSE_LIMIT` individuals), "dense", "colleau" (alias
+    "sparse": Colleau 2002, no matrix).
     """
     ped = _as_pedigree(pedigree)
     positions = ped.living_positions(living)

@@ -34,11 +34,12 @@ def rank_pairings(pedigree: Any, living: Any = None, *, max_kinship: float | Non
                   method: str = "auto") -> pd.DataFrame:
     """Rank every possible pair of a living male (sire) and living female (dam), best first.
 
-    Columns: ``rank`` (1 = best), ``sire``, ``dam``, ``sire_mk``, ``dam_mk`` (mean kinships among the living),
-    ``mean_mk`` and ``offspring_mk`` (the same number: the mean kinship of the pair's offspring with the living,
-    which the ranking minimises), ``mk_difference``, ``kinship`` (coancestry of the pair) and
-    ``offspring_inbreeding`` (the same number: the F of their offspring), ``sire_location``, ``dam_location`` (empty text if the studbook
-    has no location column). Ranking rule: see the module docstring (Ballou & Lacy 1995).
+    Columns: ``rank`` (1 = best), ``sire``, ``dam`` (ids: int64 for an integer-id studbook, else text),
+    ``sire_mk``, ``dam_mk`` (mean kinships among the living), ``mean_mk`` and ``offspring_mk`` (the same
+    number: the mean kinship of the pair's offspring with the living, which the ranking minimises),
+    ``mk_difference``, ``kinship`` (coancestry of the pair) and ``offspring_inbreeding`` (the same number: the
+    F of their offspring), ``sire_location``, ``dam_location`` (empty text if the studbook has no location
+    column). Ranking rule: see the module docstring (Ballou & Lacy 1995).
 
     ``max_kinship``: drop pairs whose kinship is above it (e.g. 0.0625, first cousins). ``same_location``:
     keep only pairs at the same location. ``include_unknown_sex``: let living individuals of sex U take
@@ -75,7 +76,7 @@ def rank_pairings(pedigree: Any, living: Any = None, *, max_kinship: float | Non
     if keep_top is not None:
         order = order[:keep_top]
     s, d = s[order], d[order]
-    ids = ped.ids[positions].astype(object)
+    ids = ped.ids[positions] if ped.integer_ids else ped.ids[positions].astype(object)  # int64 or text ids
     return pd.DataFrame({
         "rank": np.arange(1, s.size + 1, dtype=np.int64),
         "sire": ids[s], "dam": ids[d],

@@ -12,8 +12,11 @@ The work is split into small modules: :mod:`exsitu.studbook` (reading and checki
 :mod:`exsitu.pedigree_synthetic` (SYNTHETIC studbooks) and :mod:`exsitu.pedigree_plots` (figures).
 Definitions and formulas: domain file ``genetics-demography.md`` §6–7 (Ballou & Lacy 1995; PMx manual).
 
-``living`` arguments accept a list of ids, a boolean Series indexed by id, or None (the alive column); results
-for individuals are listed in the studbook's row order.
+``living`` arguments accept a list of ids (e.g. ``ped.living_ids``), a boolean Series indexed by id, the
+pedigree's own ``ped.alive`` array, or None (the alive column); results for individuals are listed in the
+studbook's row order. Ids keep the type the user gave: a studbook whose ids are all integers (an integer
+DataFrame column, or plain decimal integers in a CSV file) gives results indexed by int64 ids
+(``kinship_matrix(ped).loc[1, 2]``), and takes ids back as ``1`` or ``"1"``; any other studbook uses text ids.
 """
 
 from __future__ import annotations

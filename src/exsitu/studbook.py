@@ -2,9 +2,12 @@
 
 A studbook is a table with one row per individual and the columns ``id, sire, dam, sex`` and, optionally,
 ``birth_date, death_date, alive, location``. Unknown parents are written as an empty cell, ``0``, ``UNK`` or
-``WILD`` (any case). Sex is ``M``/``F``/``U`` (or the words male/female/unknown). Every problem found is
-reported as :class:`~exsitu.validation.InvalidInputError` naming the data row (1-based, header not counted)
-and the id, so that a person can find and fix it in the file.
+``WILD`` (any case). Ids are labels of the type the user gave: if every id is an integer — an integer
+column of a DataFrame, or in a CSV file every id written as a plain decimal integer such as ``17`` (not
+``017`` or ``17.0``) — results are indexed by integers (int64), otherwise by text. Sex is ``M``/``F``/``U``
+(or the words male/female/unknown). Every problem found is reported as
+:class:`~exsitu.validation.InvalidInputError` naming the data row (1-based, header not counted) and the id, so
+that a person can find and fix it in the file.
 
 Use :func:`exsitu.pedigree.read_studbook` (the same function) in lessons and apps.
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -31,6 +35,8 @@ OPTIONAL_COLUMNS = ("birth_date", "death_date", "alive", "location")
 _SEX_WORDS = {"M": "M", "MALE": "M", "F": "F", "FEMALE": "F", "U": "U", "UNKNOWN": "U"}
 _TRUE_WORDS = {"TRUE", "T", "YES", "Y", "1", "ALIVE", "LIVING"}
 _FALSE_WORDS = {"FALSE", "F", "NO", "N", "0", "DEAD"}
+_DECIMAL_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")  # canonical integer text, as str(int) writes it
+_INT64_MAX = np.iinfo(np.int64).max
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,15 +47,26 @@ class Pedigree:
     (0 for founders, otherwise 1 + the larger generation of the two parents), and in studbook row order
     within a generation.
 
+    Ids keep the type the user gave, as pandas would: if every id is an integer (an integer column of a
+    DataFrame, or, in a CSV file, every id a plain decimal integer such as ``17`` — not ``017`` or ``17.0``)
+    the ids are int64 and every result (kinship matrix rows and columns, Series indexes, the id columns of
+    tables) is indexed by integers, so ``kinship_matrix(ped).loc[1, 2]`` works; otherwise they are text
+    (``"A12"``, ``"017"``, or a mix of numbers and text). Wherever an id is given back (``living``, pairs,
+    individuals), ``17`` and ``"17"`` both name individual 17 of an integer-id studbook. ``0`` is never an id:
+    it marks an unknown parent.
+
     Attributes
     ----------
-    ids: studbook ids (str), in pedigree order.
+    ids: studbook ids in pedigree order: an int64 array if every id is an integer (see above), else str
+        (object array).
     sire, dam: position of each parent in ``ids`` (int64); -1 where the parent is unknown.
     sex: ``"M"``, ``"F"`` or ``"U"``.
     generation: generation number as defined above (int64, non-decreasing).
     source_row: the 1-based data row of each individual in the table it was read from.
     birth_date, death_date: ``datetime64[D]`` arrays (NaT where not recorded), or None if the column is absent.
-    alive: bool array, or None if the studbook says nothing about who is alive.
+    alive: bool array in pedigree order (not studbook row order), or None if the studbook says nothing about
+        who is alive. It can be passed as ``living`` as it is (``mean_kinship(ped, ped.alive)``); for the ids of
+        the living in studbook row order use :attr:`living_ids`.
     location: text (``""`` where not recorded), or None if the column is absent.
     extra: any further columns of the table, indexed by id, kept as read (or None).
     """
@@ -66,9 +83,19 @@ class Pedigree:
     location: np.ndarray | None = None
     extra: pd.DataFrame | None = None
     index: pd.Index = field(init=False, repr=False)
+    _keys: pd.Index = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "index", pd.Index(self.ids, dtype=object, name="id"))
+        ids = np.asarray(self.ids)
+        if ids.dtype.kind in "iu":
+            ids = ids.astype(np.int64)
+            keys = ids.astype(str).astype(object)
+        else:
+            ids = ids.astype(object)
+            keys = ids
+        object.__setattr__(self, "ids", ids)
+        object.__setattr__(self, "index", pd.Index(ids, dtype=ids.dtype, name="id"))
+        object.__setattr__(self, "_keys", pd.Index(keys, dtype=object))  # text form, for look-ups
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -97,9 +124,31 @@ class Pedigree:
         return bool(np.all(self.source_row[1:] > self.source_row[:-1]))
 
     @property
-    def founders(self) -> list[str]:
+    def integer_ids(self) -> bool:
+        """True if the ids are integers (int64 labels), False if they are text."""
+        return self.ids.dtype.kind == "i"
+
+    @property
+    def founders(self) -> list[int | str]:
         """Ids of the studbook founders (both parents unknown), in pedigree order."""
-        return [str(i) for i in self.ids[self.is_founder]]
+        return self.labels(np.flatnonzero(self.is_founder))
+
+    @property
+    def living_ids(self) -> list[int | str]:
+        """Ids of the living individuals in studbook row order (from the alive or death_date column).
+
+        Use it wherever ``living`` is asked for, or to see who is alive; :attr:`alive` is in pedigree order.
+        """
+        if self.alive is None:
+            raise InvalidInputError("alive", "the studbook has no alive (or death_date) column",
+                                    "add an alive column (yes/no) or a death_date column (empty for the living)")
+        positions = np.flatnonzero(self.alive)
+        return self.labels(positions[np.argsort(self.source_row[positions], kind="stable")])
+
+    def labels(self, positions: Any = None) -> list[int | str]:
+        """Ids at ``positions`` (pedigree order; default all) as plain Python ints or str."""
+        ids = self.ids if positions is None else self.ids[np.asarray(positions, dtype=np.int64)]
+        return ids.tolist()
 
     def generation_blocks(self, max_rows: int | None = None) -> list[tuple[int, int]]:
         """``(start, stop)`` ranges of consecutive individuals of one generation, at most ``max_rows`` long.
@@ -119,11 +168,15 @@ class Pedigree:
         return blocks if n else []
 
     def positions(self, ids: Iterable[Any], field_name: str = "ids") -> np.ndarray:
-        """Positions (in pedigree order) of the given ids; raises naming any id not in the studbook."""
-        keys = [_id_text(value) for value in ids]
-        found = self.index.get_indexer(keys)
+        """Positions (in pedigree order) of the given ids; raises naming any id not in the studbook.
+
+        An integer-id studbook takes an id as an integer or as its text (``17`` or ``"17"``).
+        """
+        values = list(ids)
+        keys = [_id_text(value) for value in values]
+        found = self._keys.get_indexer(keys)
         if (found < 0).any():
-            missing = [k for k, f in zip(keys, found) if f < 0]
+            missing = [_plain(v) for v, f in zip(values, found) if f < 0]
             shown = ", ".join(repr(m) for m in missing[:5]) + (" …" if len(missing) > 5 else "")
             raise InvalidInputError(field_name, f"{len(missing)} id(s) not in the studbook: {shown}",
                                     "use ids from the studbook's id column")
@@ -132,14 +185,15 @@ class Pedigree:
     def living_positions(self, living: Any = None, field_name: str = "living") -> np.ndarray:
         """Positions (in pedigree order) of the living individuals, listed in studbook row order.
 
-        ``living`` may be None (use the studbook's ``alive`` column), a list/array/Index of ids, a boolean
-        :class:`pandas.Series` indexed by id, or a plain boolean array with one entry per row. A plain boolean
-        array is accepted only when it cannot be misread: when the pedigree order (:attr:`ids`) is the
+        ``living`` may be None (use the studbook's ``alive`` column), a list/array/Index of ids (e.g.
+        :attr:`living_ids`), a boolean :class:`pandas.Series` indexed by id, the pedigree's own :attr:`alive`
+        array (in pedigree order), or a plain boolean array with one entry per individual. Any other plain
+        boolean array is accepted only when it cannot be misread: when the pedigree order (:attr:`ids`) is the
         studbook's row order. Otherwise it raises, asking for ids or an id-indexed Series instead, because a
         True/False list aligned with the table as written would silently pick the wrong individuals.
         """
         n = len(self)
-        if living is None:
+        if living is None or (living is self.alive and living is not None):
             if self.alive is None:
                 raise InvalidInputError(field_name, "the studbook has no alive (or death_date) column",
                                         "pass living=[ids of the living individuals] or add an alive column")
@@ -147,7 +201,7 @@ class Pedigree:
         elif isinstance(living, pd.Series) and pd.api.types.is_bool_dtype(living.dtype):
             chosen = living[living.astype(bool)].index
             positions = np.sort(self.positions(chosen, field_name))
-            if len(living) != n or set(map(_id_text, living.index)) != set(self.ids):
+            if len(living) != n or set(map(_id_text, living.index)) != set(self._keys):
                 raise InvalidInputError(field_name, "a boolean Series must have one entry per studbook id",
                                         "index it by the studbook ids")
         else:
@@ -166,13 +220,14 @@ class Pedigree:
                     raise InvalidInputError(
                         field_name, "a plain True/False list is ambiguous here: the studbook's rows do not list "
                         "parents before offspring generation by generation, so its row order differs from "
-                        "pedigree.ids", "pass the ids of the living individuals, or a boolean pandas Series "
+                        "pedigree.ids", "pass the ids of the living individuals (pedigree.living_ids gives "
+                        "them from the alive column), pedigree.alive itself, or a boolean pandas Series "
                         "indexed by id")
                 positions = np.flatnonzero(values.astype(bool))
             else:
                 positions = self.positions(values.tolist(), field_name)
                 if np.unique(positions).size != positions.size:
-                    counts = pd.Series(self.ids[positions]).value_counts()
+                    counts = pd.Series(self.labels(positions), dtype=object).value_counts()
                     raise InvalidInputError(field_name, f"id {counts.index[0]!r} is listed more than once",
                                             "list each living individual once")
                 positions = np.sort(positions)
@@ -182,13 +237,25 @@ class Pedigree:
         return positions.astype(np.int64)
 
     def to_frame(self) -> pd.DataFrame:
-        """The studbook as a table (pedigree order); unknown parents as empty text, dates as ISO text."""
-        unknown = np.array([""], dtype=object)
-        ids = self.ids.astype(object)
+        """The studbook as a table (pedigree order); dates as ISO text.
+
+        Text ids: unknown parents as empty text. Integer ids: ``id`` is int64 and ``sire``/``dam`` are
+        nullable integers (``Int64``) with <NA> for an unknown parent.
+        """
+        ids = self.ids
+        if self.integer_ids:
+            parents = {role: pd.array(np.where(p >= 0, ids[np.maximum(p, 0)], 0), dtype="Int64")
+                       for role, p in (("sire", self.sire), ("dam", self.dam))}
+            for role, p in (("sire", self.sire), ("dam", self.dam)):
+                parents[role][p < 0] = pd.NA
+        else:
+            unknown = np.array([""], dtype=object)
+            parents = {role: np.where(p >= 0, ids[np.maximum(p, 0)], unknown)
+                       for role, p in (("sire", self.sire), ("dam", self.dam))}
         frame = pd.DataFrame({
-            "id": ids,
-            "sire": np.where(self.sire >= 0, ids[np.maximum(self.sire, 0)], unknown),
-            "dam": np.where(self.dam >= 0, ids[np.maximum(self.dam, 0)], unknown),
+            "id": ids.copy() if self.integer_ids else ids.astype(object),
+            "sire": parents["sire"],
+            "dam": parents["dam"],
             "sex": self.sex.astype(object),
         })
         for name in ("birth_date", "death_date"):
@@ -207,16 +274,26 @@ class Pedigree:
         return frame
 
     def to_dict(self) -> dict:
-        """Plain JSON-able form: ``{"columns": [...], "rows": [[...], ...]}`` (text cells)."""
+        """Plain JSON-able form: ``{"columns": [...], "rows": [[...], ...], "integer_ids": bool}`` (text cells)."""
         frame = self.to_frame()
+        for column in frame.columns:
+            frame[column] = _cells_as_text(frame[column])
         return {"columns": [str(c) for c in frame.columns],
-                "rows": [[str(v) for v in row] for row in frame.itertuples(index=False, name=None)]}
+                "rows": [[str(v) for v in row] for row in frame.itertuples(index=False, name=None)],
+                "integer_ids": self.integer_ids}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Pedigree":
-        """Rebuild (and re-check) a pedigree from :meth:`to_dict` output."""
+        """Rebuild (and re-check) a pedigree from :meth:`to_dict` output.
+
+        Without an ``integer_ids`` entry the ids are typed as when reading a CSV file.
+        """
         frame = pd.DataFrame(data["rows"], columns=data["columns"], dtype=object)
-        return read_studbook(frame)
+        table = _load_table(frame)
+        integer_ids = data.get("integer_ids")
+        if integer_ids is None:
+            integer_ids = _is_decimal_integer_column(table)
+        return _build(table, allow_selfing=True, integer_ids=bool(integer_ids))
 
 
 # ----------------------------------------------------------------------------------------------- reading
@@ -230,16 +307,60 @@ def read_studbook(path_or_frame: Any, *, allow_selfing: bool = False) -> Pedigre
     columns are kept in :attr:`Pedigree.extra`. If there is no ``alive`` column but a ``death_date`` column,
     individuals without a death date are taken as alive (likewise for a blank ``alive`` cell when both columns
     exist); an ``alive`` value of yes/no always wins over a missing death date. Lines at the top of a CSV
-    starting with ``#`` are comments. A text argument containing a line break is read as CSV text, otherwise as a file path.
+    starting with ``#`` are comments. A text argument containing a line break is read as CSV text, otherwise as
+    a file path.
 
     Raises :class:`InvalidInputError` naming the row for: a missing required column, an empty or reserved id,
     duplicate ids, a parent not in the studbook, an individual that is its own ancestor (the ids in the cycle
     are named), a sire recorded as female or a dam as male, the same individual as sire and dam (unless
     ``allow_selfing=True``, for self-fertilising plants and hermaphrodites — such a parent must have sex U),
     a parent born after its offspring, a death before birth, and unreadable sex, date or alive values.
+
+    Ids are integers (int64) if the DataFrame's id column is an integer column, or if every id of a CSV is a
+    plain decimal integer (``17``; not ``017`` or ``17.0``); otherwise text. See :class:`Pedigree`.
     """
-    table = _load_table(path_or_frame)
-    return _build(table, allow_selfing=bool(allow_selfing))
+    if isinstance(path_or_frame, Pedigree):
+        table = _load_table(path_or_frame.to_frame())
+        return _build(table, allow_selfing=bool(allow_selfing), integer_ids=path_or_frame.integer_ids)
+    if isinstance(path_or_frame, pd.DataFrame):
+        table = _load_table(path_or_frame)
+        integer_ids = _is_integer_column(path_or_frame) and _is_decimal_integer_column(table)
+    else:
+        table = _load_table(path_or_frame)
+        integer_ids = _is_decimal_integer_column(table)
+    return _build(table, allow_selfing=bool(allow_selfing), integer_ids=integer_ids)
+
+
+def _id_column(columns: Iterable[Any]) -> int | None:
+    """Position of the id column (names compared as :func:`_build` does), or None."""
+    for k, name in enumerate(columns):
+        if str(name).strip().lower().replace(" ", "_") == "id":
+            return k
+    return None
+
+
+def _is_integer_column(frame: pd.DataFrame) -> bool:
+    """True if the DataFrame's id column holds integers: an integer dtype, or Python/NumPy ints only."""
+    k = _id_column(frame.columns)
+    if k is None:
+        return False
+    column = frame.iloc[:, k]
+    if pd.api.types.is_bool_dtype(column.dtype):
+        return False
+    if pd.api.types.is_integer_dtype(column.dtype):
+        return True
+    return column.dtype == object and pd.api.types.infer_dtype(column, skipna=False) == "integer"
+
+
+def _is_decimal_integer_column(table: pd.DataFrame) -> bool:
+    """True if every (text) id is a canonical decimal integer that fits in int64 ("17", not "017" or "17.0")."""
+    k = _id_column(table.columns)
+    if k is None or len(table) == 0:
+        return False
+    for text in table.iloc[:, k].tolist():
+        if not _DECIMAL_INTEGER.fullmatch(text) or abs(int(text)) > _INT64_MAX:
+            return False
+    return True
 
 
 def _load_table(source: Any) -> pd.DataFrame:
@@ -332,11 +453,22 @@ def _cells_as_text(column: pd.Series) -> pd.Series:
     return pd.Series(text, dtype=object)
 
 
+def _plain(value: Any) -> Any:
+    """A NumPy scalar as the Python value it holds (so that messages show 17, not np.int64(17))."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _label(text: str, integer_ids: bool) -> int | str:
+    """An id cell as a label: an int for an integer-id studbook (if it reads as one), else the text."""
+    return int(text) if integer_ids and _DECIMAL_INTEGER.fullmatch(text) else text
+
+
 def _row_error(rows: np.ndarray, ids: np.ndarray, k: int, problem: str, fix: str) -> InvalidInputError:
     return InvalidInputError(f"studbook row {int(rows[k])} (id {ids[k]!r})", problem, fix)
 
 
-def _build(table: pd.DataFrame, *, allow_selfing: bool) -> Pedigree:
+def _build(table: pd.DataFrame, *, allow_selfing: bool, integer_ids: bool = False) -> Pedigree:
+    """Check the text table and build the Pedigree. Messages show ids as labels (17 for integer ids, 'A')."""
     # ---- columns
     lowered = [c.strip().lower().replace(" ", "_") for c in table.columns]
     seen: set[str] = set()
@@ -353,7 +485,8 @@ def _build(table: pd.DataFrame, *, allow_selfing: bool) -> Pedigree:
     if n == 0:
         raise InvalidInputError("studbook", "has no individuals", "add one row per individual")
     rows = np.arange(1, n + 1, dtype=np.int64)
-    ids = table["id"].to_numpy(dtype=object)
+    ids = table["id"].to_numpy(dtype=object)  # text, for matching parents
+    shown = np.array([_label(v, integer_ids) for v in ids], dtype=object)  # as labels, for messages
 
     # ---- ids
     upper_ids = np.array([v.upper() for v in ids], dtype=object)
@@ -361,13 +494,13 @@ def _build(table: pd.DataFrame, *, allow_selfing: bool) -> Pedigree:
         if ids[k] == "":
             raise InvalidInputError(f"studbook row {k + 1}", "the id is empty", "give every individual an id")
         if upper_ids[k] in UNKNOWN_PARENT_TOKENS:
-            raise _row_error(rows, ids, k, f"{ids[k]!r} cannot be an id: it means 'unknown parent'",
+            raise _row_error(rows, shown, k, f"{shown[k]!r} cannot be an id: it means 'unknown parent'",
                              "renumber this individual")
     duplicated = pd.Series(ids).duplicated(keep="first").to_numpy()
     if duplicated.any():
         k = int(np.flatnonzero(duplicated)[0])
         first = int(np.flatnonzero(ids == ids[k])[0])
-        raise _row_error(rows, ids, k, f"duplicate id: already used in row {first + 1}",
+        raise _row_error(rows, shown, k, f"duplicate id: already used in row {first + 1}",
                          "give each individual a unique id")
 
     # ---- sex
@@ -375,7 +508,7 @@ def _build(table: pd.DataFrame, *, allow_selfing: bool) -> Pedigree:
     for k, value in enumerate(table["sex"].to_numpy(dtype=object)):
         code = _SEX_WORDS.get(value.upper())
         if code is None:
-            raise _row_error(rows, ids, k, f"sex {value!r} is not M, F or U",
+            raise _row_error(rows, shown, k, f"sex {value!r} is not M, F or U",
                              "write M (male), F (female) or U (unknown)")
         sex[k] = code
 
@@ -390,50 +523,51 @@ def _build(table: pd.DataFrame, *, allow_selfing: bool) -> Pedigree:
         absent = (~unknown) & (position < 0)
         if absent.any():
             k = int(np.flatnonzero(absent)[0])
-            raise _row_error(rows, ids, k, f"{role} {values[k]!r} is not in the studbook",
-                             f"add a row for {values[k]!r}, or write the {role} as UNK if unknown")
+            parent = _label(values[k], integer_ids)
+            raise _row_error(rows, shown, k, f"{role} {parent!r} is not in the studbook",
+                             f"add a row for {parent!r}, or write the {role} as UNK if unknown")
         parents[role] = position
     sire, dam = parents["sire"], parents["dam"]
 
     own = (sire == np.arange(n)) | (dam == np.arange(n))
     if own.any():
         k = int(np.flatnonzero(own)[0])
-        raise _row_error(rows, ids, k, "is recorded as its own parent (it would be its own ancestor)",
+        raise _row_error(rows, shown, k, "is recorded as its own parent (it would be its own ancestor)",
                          "correct the sire or dam")
     selfed = (sire >= 0) & (sire == dam)
     if selfed.any() and not allow_selfing:
         k = int(np.flatnonzero(selfed)[0])
-        raise _row_error(rows, ids, k, f"the same individual {ids[sire[k]]!r} is recorded as both sire and dam",
+        raise _row_error(rows, shown, k, f"the same individual {shown[sire[k]]!r} is recorded as both sire and dam",
                          "correct one parent (or, for a self-fertilising plant or hermaphrodite, "
                          "read the studbook with allow_selfing=True)")
     bad_sire = (sire >= 0) & (sex[np.maximum(sire, 0)] == "F")
     if bad_sire.any():
         k = int(np.flatnonzero(bad_sire)[0])
-        raise _row_error(rows, ids, k, f"sire {ids[sire[k]]!r} is recorded as female",
+        raise _row_error(rows, shown, k, f"sire {shown[sire[k]]!r} is recorded as female",
                          "correct the sire, or that individual's sex")
     bad_dam = (dam >= 0) & (sex[np.maximum(dam, 0)] == "M")
     if bad_dam.any():
         k = int(np.flatnonzero(bad_dam)[0])
-        raise _row_error(rows, ids, k, f"dam {ids[dam[k]]!r} is recorded as male",
+        raise _row_error(rows, shown, k, f"dam {shown[dam[k]]!r} is recorded as male",
                          "correct the dam, or that individual's sex")
     if selfed.any():
         not_u = selfed & (sex[np.maximum(sire, 0)] != "U")
         if not_u.any():
             k = int(np.flatnonzero(not_u)[0])
-            raise _row_error(rows, ids, k, f"parent {ids[sire[k]]!r} of a selfing is recorded as "
+            raise _row_error(rows, shown, k, f"parent {shown[sire[k]]!r} of a selfing is recorded as "
                              f"{sex[sire[k]]}", "record a self-fertilising parent's sex as U")
 
     # ---- generations (also finds cycles)
-    generation = _generations(sire, dam, rows, ids)
+    generation = _generations(sire, dam, rows, shown)
 
     # ---- dates, alive, location
-    birth = _dates(table, "birth_date", rows, ids)
-    death = _dates(table, "death_date", rows, ids)
+    birth = _dates(table, "birth_date", rows, shown)
+    death = _dates(table, "death_date", rows, shown)
     if birth is not None and death is not None:
         early = ~np.isnat(birth) & ~np.isnat(death) & (death < birth)
         if early.any():
             k = int(np.flatnonzero(early)[0])
-            raise _row_error(rows, ids, k, f"death date {death[k]} is before birth date {birth[k]}",
+            raise _row_error(rows, shown, k, f"death date {death[k]} is before birth date {birth[k]}",
                              "correct one of the dates")
     if birth is not None:
         for role, position in (("sire", sire), ("dam", dam)):
@@ -442,9 +576,9 @@ def _build(table: pd.DataFrame, *, allow_selfing: bool) -> Pedigree:
             late = known & ~np.isnat(parent_birth) & ~np.isnat(birth) & (parent_birth > birth)
             if late.any():
                 k = int(np.flatnonzero(late)[0])
-                raise _row_error(rows, ids, k, f"{role} {ids[position[k]]!r} was born ({parent_birth[k]}) "
+                raise _row_error(rows, shown, k, f"{role} {shown[position[k]]!r} was born ({parent_birth[k]}) "
                                  f"after its offspring ({birth[k]})", "correct the parent or the birth dates")
-    alive = _alive(table, death, rows, ids)
+    alive = _alive(table, death, rows, shown)
     location = table["location"].to_numpy(dtype=object) if "location" in table.columns else None
 
     extra_columns = [c for c in table.columns if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
@@ -459,9 +593,9 @@ def _build(table: pd.DataFrame, *, allow_selfing: bool) -> Pedigree:
         p = position[order]
         return np.where(p >= 0, new_position[np.maximum(p, 0)], -1).astype(np.int64)
 
-    ordered_ids = ids[order].astype(object)
+    ordered_ids = ids[order].astype(np.int64) if integer_ids else ids[order].astype(object)
     if extra is not None:
-        extra = extra.iloc[order].set_axis(pd.Index(ordered_ids, dtype=object, name="id"), axis=0)
+        extra = extra.iloc[order].set_axis(pd.Index(ordered_ids, dtype=ordered_ids.dtype, name="id"), axis=0)
     return Pedigree(
         ids=ordered_ids,
         sire=remap(sire),
