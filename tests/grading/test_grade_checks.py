@@ -399,6 +399,21 @@ def test_zip_member_names_in_utf8_without_the_utf8_flag(specs, release, tmp_path
     assert [s.learner for s in submissions] == ["José-Müller_1001"]
 
 
+def test_a_whole_nbgrader_course_folder_grades_only_the_submissions(specs, release, tmp_path):
+    good = as_bytes(filled(release, CORRECT))
+    solution = (COURSE / "solutions" / "01-demo" / "demo.ipynb").read_bytes()
+    write(tmp_path / "course" / "source" / "01-demo" / "demo.ipynb", solution)
+    write(tmp_path / "course" / "release" / "01-demo" / "demo.ipynb", as_bytes(release))
+    write(tmp_path / "course" / "submitted" / "ann" / "01-demo" / "demo.ipynb", good)
+    write(tmp_path / "course" / "autograded" / "ann" / "01-demo" / "demo.ipynb", solution)
+    write(tmp_path / "course" / "feedback" / "ann" / "01-demo" / "demo.html", b"<html></html>")
+    submissions, warnings = collect(tmp_path, specs)
+    assert [(s.learner, s.assignment, s.files, s.problems) for s in submissions] == [
+        ("ann", "01-demo", {"demo.ipynb": good}, [])]
+    assert warnings == ["ignored the nbgrader course folders course/autograded/, course/feedback/, course/release/, "
+                        "course/source/: only the learners' submitted/ (or inbound/) files are graded"]
+
+
 def test_pattern_option(specs, release, tmp_path):
     write(tmp_path / "week1" / "submission-zoe-demo.ipynb", as_bytes(release))
     submissions, _ = collect(tmp_path, specs, r"submission-(?P<learner>[a-z]+)-(?P<notebook>\w+)\.ipynb$")

@@ -48,7 +48,8 @@ from tools.grader.checks import MAX_FILE_BYTES, NotebookSpec, check_notebook, pa
 MAX_ENTRIES = 20_000
 MAX_ZIP_DEPTH = 3  # zips inside zips opened, at most
 SKIPPED_PARTS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__"}
-COURSE_FOLDERS = {"exercises", "release", "submitted", "inbound", "autograded"}  # never a learner's name
+INSTRUCTOR_FOLDERS = {"source", "release", "autograded", "feedback", "outbound"}  # of an nbgrader course
+COURSE_FOLDERS = {"exercises", "submitted", "inbound", *INSTRUCTOR_FOLDERS}  # never a learner's name
 IGNORED_FILES = {"timestamp.txt", "thumbs.db", "desktop.ini"}  # nbgrader's submission time; OS clutter
 LMS_SUFFIX = re.compile(r"^(?P<base>.+?)(?:\s*\(\d+\)|[-_ ]\d{1,3}|[-_ ]?copy\d*|-checkpoint)$", re.I)
 COPY_PREFIX = re.compile(r"^(?:copy[ _]of[ _]|kopie[ _]von[ _]|copie[ _]de[ _])+", re.I)
@@ -337,6 +338,28 @@ class Locator:
         return place
 
 
+def _without_instructor_folders(entries: list[Entry], warnings: list[str]) -> list[Entry]:
+    """An nbgrader course folder given whole: only its ``submitted/`` (or exchange ``inbound/``) is graded.
+
+    Its ``source/`` holds the solutions and ``autograded/`` and ``feedback/`` copies of the submissions; they
+    are left out when they sit next to ``submitted/`` or ``inbound/``.
+    """
+    folders = {e.parts[:i + 1] for e in entries for i in range(len(e.parts) - 1)}
+    kept, dropped = [], set()
+    for entry in entries:
+        skip = next((entry.parts[:i + 1] for i, part in enumerate(entry.parts[:-1])
+                     if part in INSTRUCTOR_FOLDERS and ({entry.parts[:i] + (name,) for name in ("submitted", "inbound")}
+                                                        & folders)), None)
+        if skip is None:
+            kept.append(entry)
+        else:
+            dropped.add("/".join(skip) + "/")
+    if dropped:
+        warnings.append(f"ignored the nbgrader course folders {', '.join(sorted(dropped))}: only the learners' "
+                        "submitted/ (or inbound/) files are graded")
+    return kept
+
+
 def _open_nested_zips(entries: list[Entry], matcher: Matcher) -> None:
     """Decide, for each zip inside the submissions, whether it is a folder of many learners or one learner's.
 
@@ -410,6 +433,7 @@ def collect(path: Path, specs: dict[str, list[NotebookSpec]],
     if regex and not {"learner", "student_id"} & set(regex.groupindex):
         raise ValueError("--pattern: the regular expression needs a named group (?P<learner>...)")
     if not regex:
+        entries = _without_instructor_folders(entries, warnings)
         _open_nested_zips(entries, matcher)
     locator = Locator(entries, assignments, matcher)
 
