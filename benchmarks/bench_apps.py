@@ -290,6 +290,7 @@ def print_changes(latencies: dict[str, list[float]], figures: dict[str, list[lis
         first = f"{values[0]:7.1f}" if values[0] >= 0 else "   fail"
         print(f"{name:28s} median {statistics.median(good):7.1f}   p95 {percentile(good, 95):7.1f}   "
               f"max {max(good):7.1f}   first {first}   failed {len(values) - len(good)}")
+        print(f"{'':28s} each: {' '.join(f'{v:.0f}' for v in values)}")
     if figures:
         print(f"\n   and with its figure, {FIGURE_CHANGES} changes one at a time on a newly opened app "
               "(ms: output / figure; the first with nothing cached, then settings seen before)")
@@ -334,7 +335,8 @@ def main() -> None:
                 watchdog = Watchdog(SESSIONS_DEADLINE_S, f"part 3 ({SESSIONS} sessions at once)", server)
                 name, sessions, problems, opened = concurrent_sessions(browser, server)
                 watchdog.cancel()
-            print(f"\n3. {sessions} sessions at once on {name}: all opened in {opened:.1f} s; "
+            opened_text = "all opened" if not problems else f"{sessions - len(problems)} of {sessions} fine,"
+            print(f"\n3. {sessions} sessions at once on {name}: {opened_text} in {opened:.1f} s; "
                   f"{'nothing lost or mixed' if not problems else f'PROBLEMS ({len(problems)} sessions):'}")
             for problem in problems:
                 print("   ", problem)

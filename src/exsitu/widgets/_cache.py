@@ -11,6 +11,7 @@ waits for the previous change's figure.
 from __future__ import annotations
 
 import contextvars
+import os
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -63,6 +64,15 @@ _DRAWER: ThreadPoolExecutor | None = None
 _DRAWER_LOCK = threading.Lock()
 
 
+def _lower_priority() -> None:
+    """Let the kernel's main thread (answering changes) go first: raise the drawing thread's nice value where the
+    system allows it per thread (Linux); elsewhere do nothing."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    except (AttributeError, OSError):
+        pass
+
+
 def draw_later(job: Callable[[], None]) -> Future:
     """Run ``job`` on the widgets' one drawing thread (jobs run one at a time, in order); returns its Future.
 
@@ -73,6 +83,7 @@ def draw_later(job: Callable[[], None]) -> Future:
     global _DRAWER
     with _DRAWER_LOCK:
         if _DRAWER is None:
-            _DRAWER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="exsitu-draw")
+            _DRAWER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="exsitu-draw",
+                                         initializer=_lower_priority)
     context = contextvars.copy_context()
     return _DRAWER.submit(context.run, job)
