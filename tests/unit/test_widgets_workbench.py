@@ -457,9 +457,7 @@ def test_resumed_and_uploaded_cases_keep_their_steps(tmp_path, key):
     assert uploaded.load_json(first.assessment.to_json().encode("utf-8"), "case.json")
     assert 2 in uploaded.editors  # rebuilt from the uploaded file
     assert uploaded.editors[2]["parts"].selection.to_dict() == first.assessment.roles.to_dict()
-    _visit_every_step(uploaded)
-    for step in (5, 4, 3, 2, 1):
-        assert uploaded.save_step(step), uploaded.step_messages[step].value
+    assert uploaded.save_step(2), uploaded.step_messages[2].value
     assert _json_without_dates(uploaded.assessment) == expected
 
 

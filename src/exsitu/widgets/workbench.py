@@ -11,6 +11,12 @@ Every change to the assessment is saved on the server at once (atomically, to
 ``<storage_dir>/<assessment id>.json``; see :mod:`exsitu.workbench_store`), and the status line says so
 ("Saved 14:02:31", "Save failed: ..."). Each workbench works on its own file, so two browser sessions
 never mix. A bad value or file is shown as a message, never as a traceback.
+
+Never losing a group's work: each step's editor starts from what the assessment holds (Step 2 shows the saved
+roles, not a new ranking; Step 3 the saved need; Step 5 the saved record, with its date), and saving a step
+changes only what was edited there — opening or saving a step unedited leaves the assessment as it was.
+Choosing which role, need or option to look at is not an edit. Saving a step rebuilds the other steps'
+editors (unless they hold unsaved edits) so they show what was saved.
 """
 
 from __future__ import annotations
