@@ -290,10 +290,8 @@ class Pedigree:
         """
         frame = pd.DataFrame(data["rows"], columns=data["columns"], dtype=object)
         table = _load_table(frame)
-        integer_ids = data.get("integer_ids")
-        if integer_ids is None:
-            integer_ids = _is_decimal_integer_column(table)
-        return _build(table, allow_selfing=True, integer_ids=bool(integer_ids))
+        integer_ids = data.get("integer_ids", True) is not False and _is_decimal_integer_column(table)
+        return _build(table, allow_selfing=True, integer_ids=integer_ids)
 
 
 # ----------------------------------------------------------------------------------------------- reading
@@ -486,7 +484,8 @@ def _build(table: pd.DataFrame, *, allow_selfing: bool, integer_ids: bool = Fals
         raise InvalidInputError("studbook", "has no individuals", "add one row per individual")
     rows = np.arange(1, n + 1, dtype=np.int64)
     ids = table["id"].to_numpy(dtype=object)  # text, for matching parents
-    shown = np.array([_label(v, integer_ids) for v in ids], dtype=object)  # as labels, for messages
+    numbers = ids.astype(np.int64) if integer_ids else None  # every id is a canonical integer text here
+    shown = numbers.astype(object) if integer_ids else ids  # ids as labels (Python ints or text), for messages
 
     # ---- ids
     upper_ids = np.array([v.upper() for v in ids], dtype=object)
@@ -593,7 +592,7 @@ def _build(table: pd.DataFrame, *, allow_selfing: bool, integer_ids: bool = Fals
         p = position[order]
         return np.where(p >= 0, new_position[np.maximum(p, 0)], -1).astype(np.int64)
 
-    ordered_ids = ids[order].astype(np.int64) if integer_ids else ids[order].astype(object)
+    ordered_ids = numbers[order] if numbers is not None else ids[order].astype(object)
     if extra is not None:
         extra = extra.iloc[order].set_axis(pd.Index(ordered_ids, dtype=ordered_ids.dtype, name="id"), axis=0)
     return Pedigree(
