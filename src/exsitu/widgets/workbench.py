@@ -635,7 +635,7 @@ class Workbench:
                                style={"description_width": "7em"})
         notes = widgets.Text(description="Notes", layout=widgets.Layout(width="40em"),
                              style={"description_width": "7em"})
-        replace = widgets.Checkbox(value=True, indent=False,
+        replace = widgets.Checkbox(value=False, indent=False,
                                    description="replace the need already recorded for this role")
         slot = widgets.VBox()
         state: dict[str, Any] = {}
