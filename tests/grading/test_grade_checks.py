@@ -333,6 +333,8 @@ def test_layouts_of_lms_exports_and_the_nbgrader_exchange(specs, release, tmp_pa
     write(tmp_path / "Course Export" / "erin.zip", zipped({"01-demo/demo.ipynb": good, "02-other/other.ipynb": other}))
     write(tmp_path / "Course Export" / "frank.zip", zipped({"demo.ipynb": good}))
     write(tmp_path / "downloads" / "export.zip", zipped({"gus_01-demo_demo.ipynb": good, "hal_demo.ipynb": good}))
+    write(tmp_path / "downloads" / "Other-123.zip", zipped({"Tom Tu_77_assignsubmission_file_/other.ipynb": other}))
+    write(tmp_path / "uma" / "01-demo.zip", zipped({"01-demo/demo.ipynb": good}))  # a zip named after its assignment
     # flat files in an assignment folder; an HTML export; editors' renamings; two copies; big outputs
     write(tmp_path / "week 1" / "01-demo" / "ivy_demo.ipynb", good)
     write(tmp_path / "jo" / "demo.html", b"<html></html>")
@@ -359,7 +361,8 @@ def test_layouts_of_lms_exports_and_the_nbgrader_exchange(specs, release, tmp_pa
         ("erin", "01-demo"), ("erin", "02-other"), ("frank", "01-demo"), ("gus", "01-demo"), ("hal", "01-demo"),
         ("ivy", "01-demo"), ("jo", "01-demo"), ("kim", "01-demo"), ("max", "01-demo"), ("ned", "01-demo"),
         ("pat", "01-demo"), ("quinn", "01-demo"), ("lee_201", "01-demo"), ("lee_202", "01-demo"),
-        ("rae", "01-demo"), ("rae", "02-other"), ("sam", "01-demo")])
+        ("rae", "01-demo"), ("rae", "02-other"), ("sam", "01-demo"),
+        ("Tom-Tu_77", "02-other"), ("uma", "01-demo")])
     assert warnings == []
     for key, submission in found.items():
         if key[0] not in ("cy", "jo", "max"):

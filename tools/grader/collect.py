@@ -234,6 +234,7 @@ class Place:
     when: float | None = None  # submission time given by the name (nbgrader, Blackboard)
     skip: str | None = None     # a reason to skip it (None: keep)
     uid: str | None = None      # Canvas's user id (tells apart two learners with the same name)
+    lms: bool = False           # found by an LMS's or nbgrader's own naming (not just a folder or a prefix)
     quiet: bool = False         # skip without a warning (receipts)
 
 
@@ -250,13 +251,13 @@ def flat_name(stem: str, assignments: set[str]) -> Place:
     """Learner and notebook hint from an LMS file name (Blackboard, Moodle, Canvas, ``<learner>_...``)."""
     board = BLACKBOARD_FILE.match(stem)
     if board:
-        return Place(board.group("learner"), notebook=board.group("rest"), when=_when(board.group("when")))
+        return Place(board.group("learner"), notebook=board.group("rest"), when=_when(board.group("when")), lms=True)
     moodle = MOODLE_FILE.match(stem)
     if moodle:
-        return Place(moodle.group("learner"), notebook=moodle.group("rest") or None)
+        return Place(moodle.group("learner"), notebook=moodle.group("rest") or None, lms=True)
     canvas = CANVAS_FILE.match(stem)
     if canvas:
-        return Place(canvas.group("learner"), notebook=canvas.group("rest"), uid=canvas.group("uid"))
+        return Place(canvas.group("learner"), notebook=canvas.group("rest"), uid=canvas.group("uid"), lms=True)
     if "_" in stem:
         assignment = next((a for a in sorted(assignments, key=len, reverse=True) if f"_{a}_" in f"_{stem}_"), None)
         return Place(stem.split("_", 1)[0], assignment)
@@ -312,11 +313,12 @@ class Locator:
         for folder in reversed(dirs):
             exchange = EXCHANGE_FOLDER.match(folder)
             if exchange and exchange.group("assignment") in self.assignments:
-                return Place(exchange.group("learner"), exchange.group("assignment"), when=_when(exchange["when"]))
+                return Place(exchange.group("learner"), exchange.group("assignment"), when=_when(exchange["when"]),
+                             lms=True)
         inner_assignment = next((d for d in reversed(dirs) if d in self.assignments), None)
         for folder in reversed(dirs):
             if MOODLE.match(folder):
-                return Place(folder, inner_assignment)
+                return Place(folder, inner_assignment, lms=True)
         if inner_assignment is not None and dirs not in self.flat_dirs:
             index = len(dirs) - 1 - dirs[::-1].index(inner_assignment)
             if index + 1 < len(dirs):
@@ -363,7 +365,8 @@ def _without_instructor_folders(entries: list[Entry], warnings: list[str]) -> li
 def _open_nested_zips(entries: list[Entry], matcher: Matcher) -> None:
     """Decide, for each zip inside the submissions, whether it is a folder of many learners or one learner's.
 
-    A zip holding the files of several learners (an export put in a folder) is read like a folder. Any other
+    A zip holding the files of several learners, or named the way an LMS or nbgrader names them (an export
+    put in a folder), is read like a folder. Any other
     zip belongs to one learner: the Moodle or nbgrader folder it is in; else the learner its LMS file name
     gives (``alice_123_456_work.zip``); else, among other learners' zips or files, its own name
     (``alice.zip``); else the learner folder it is in (``alice/work.zip``). Its inner folders only tell the
@@ -382,9 +385,8 @@ def _open_nested_zips(entries: list[Entry], matcher: Matcher) -> None:
         exports = []
         for outer, members in groups.items():
             inner = Locator([Entry(e.parts[index + 1:], b"", 0) for e in members], assignments, matcher)
-            learners = {inner.place(e.parts[index + 1:]).learner for e in members
-                        if e.parts[-1].lower().endswith(".ipynb")} - {None}
-            if len(learners) > 1:
+            places = [inner.place(e.parts[index + 1:]) for e in members if e.parts[-1].lower().endswith(".ipynb")]
+            if len({p.learner for p in places} - {None}) > 1 or any(p.lms and p.learner for p in places):
                 exports.append(outer)
         if exports:  # an export: read it like a folder (drop the zip's name from the paths), then look again
             for outer in exports:
