@@ -199,11 +199,11 @@ class Pedigree:
                                         "pass living=[ids of the living individuals] or add an alive column")
             positions = np.flatnonzero(self.alive)
         elif isinstance(living, pd.Series) and pd.api.types.is_bool_dtype(living.dtype):
-            chosen = living[living.astype(bool)].index
-            positions = np.sort(self.positions(chosen, field_name))
             if len(living) != n or set(map(_id_text, living.index)) != set(self._keys):
                 raise InvalidInputError(field_name, "a boolean Series must have one entry per studbook id",
                                         "index it by the studbook ids")
+            chosen = living[living.astype(bool)].index
+            positions = np.sort(self.positions(chosen, field_name))
         else:
             if isinstance(living, (set, frozenset, tuple, pd.Index)):
                 living = list(living)

@@ -309,3 +309,19 @@ def test_gene_drop_result_round_trip_keeps_integer_ids():
     text = gene_drop(TEXT, iterations=20, seed=4)
     assert GeneDropResult.from_dict(json.loads(json.dumps(text.to_dict()))) == text
     assert all(type(i) is str for i in text.individuals)
+
+
+def test_pedigree_dict_round_trip_of_a_selfing_plant():
+    ped = read_studbook("id,sire,dam,sex\n1,0,0,U\n2,1,1,U\n", allow_selfing=True)
+    again = Pedigree.from_dict(json.loads(json.dumps(ped.to_dict())))
+    assert again.integer_ids and again.sire.tolist() == again.dam.tolist() == [-1, 0]
+    assert inbreeding(again)[2] == pytest.approx(0.5)  # selfing: F = f(1, 1) = 1/2
+
+
+def test_a_boolean_series_must_be_indexed_by_the_ids():
+    ped = read_studbook(FROG)  # ids 1..300
+    by_position = pd.Series(ped.alive)  # indexed 0..299: not the ids
+    with pytest.raises(InvalidInputError, match="^living: a boolean Series must have one entry per studbook id"):
+        mean_kinship(ped, by_position)
+    by_id = pd.Series(ped.alive, index=ped.index)
+    pd.testing.assert_series_equal(mean_kinship(ped, by_id), mean_kinship(ped))
