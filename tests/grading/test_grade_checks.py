@@ -231,6 +231,18 @@ def test_notebooks_saved_by_other_editors_are_read_whole(specs, release, editor)
     assert all(not cell.get("outputs") for cell in result.notebook.cells)
 
 
+def test_images_pasted_into_a_written_answer_are_kept(specs, release):
+    notebook = filled(release, CORRECT)
+    image = {"image.png": {"image/png": "iVBORw0KGgo="}}
+    cell_of(notebook, "q4_written")["attachments"] = image
+    cell_of(notebook, "q4_written")["source"] += "\n![diagram](attachment:image.png)"
+    cell_of(notebook, "intro")["attachments"] = {"bad": "not a dict"}
+    result = check_notebook(as_bytes(notebook), specs["01-demo"][0])
+    cells = dict(zip(ids_of(result), result.notebook.cells))
+    assert cells["q4_written"].attachments == image and "attachments" not in cells["intro"]
+    nbformat.validate(result.notebook)
+
+
 def test_deleted_answer_cell_is_not_put_back(specs, release):
     notebook = filled(release, CORRECT)
     answer = cell_of(notebook, "q2_answer")

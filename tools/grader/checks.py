@@ -158,11 +158,20 @@ def without_outputs(raw: bytes) -> bytes:
     return json.dumps(data, ensure_ascii=False).encode("utf-8")
 
 
+def _valid_attachments(value: Any) -> bool:
+    """Whether a cell's attachments are as nbformat 4 has them: {name: {mime type: base64 text}}."""
+    return isinstance(value, dict) and bool(value) and all(
+        isinstance(name, str) and isinstance(data, dict) and data
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in data.items())
+        for name, data in value.items())
+
+
 def parse_notebook(raw: bytes | None, file_name: str) -> tuple[nbformat.NotebookNode | None, str | None, list[str]]:
     """Turn submitted bytes into a clean v4 notebook, or say in plain words why that is impossible.
 
-    Returns (notebook, fatal reason, problems). Cells are rebuilt from their type, source and nbgrader
-    metadata only; everything else a learner's file holds (outputs, attachments, odd metadata) is dropped.
+    Returns (notebook, fatal reason, problems). Cells are rebuilt from their type, source, nbgrader metadata
+    and (text cells) pasted images only; everything else a learner's file holds (outputs, odd metadata) is
+    dropped.
     """
     if raw is None:
         return None, f"missing notebook: {file_name} was not submitted", []
@@ -203,6 +212,9 @@ def parse_notebook(raw: bytes | None, file_name: str) -> tuple[nbformat.Notebook
         metadata = raw_cell.get("metadata") if isinstance(raw_cell.get("metadata"), dict) else {}
         if isinstance(metadata.get("nbgrader"), dict) and isinstance(metadata["nbgrader"].get("grade_id"), str):
             cell.metadata["nbgrader"] = metadata["nbgrader"]
+        attachments = raw_cell.get("attachments")
+        if cell.cell_type != "code" and _valid_attachments(attachments):
+            cell["attachments"] = attachments  # images pasted into a written answer: the formgrader shows them
         cells.append(cell)
     problems = [f"{damaged} damaged cells in {file_name} were ignored"] if damaged else []
     return new_notebook(cells=cells), None, problems
