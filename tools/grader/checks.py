@@ -182,8 +182,8 @@ def parse_notebook(raw: bytes | None, file_name: str) -> tuple[nbformat.Notebook
         return None, (f"file too large: {file_name} is more than {MAX_FILE_BYTES / 1e6:.0f} MB; clear its "
                       "outputs and submit it again"), []
     if len(raw) > MAX_NOTEBOOK_BYTES:
-        return None, (f"file too large: {file_name} is {len(raw) / 1e6:.0f} MB even without its outputs (limit "
-                      f"{MAX_NOTEBOOK_BYTES / 1e6:.0f} MB); remove pasted images or data and submit it again"), []
+        return None, (f"file too large: {file_name} is more than {MAX_NOTEBOOK_BYTES / 1e6:.0f} MB even without "
+                      "its outputs; remove pasted images or data and submit it again"), []
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

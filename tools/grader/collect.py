@@ -43,7 +43,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
-from tools.grader.checks import MAX_FILE_BYTES, NotebookSpec, check_notebook, parse_notebook, without_outputs
+from tools.grader.checks import (MAX_FILE_BYTES, MAX_NOTEBOOK_BYTES, NotebookSpec, check_notebook, parse_notebook,
+                                 without_outputs)
 
 MAX_ENTRIES = 20_000
 MAX_ZIP_DEPTH = 3  # zips inside zips opened, at most
@@ -119,6 +120,10 @@ def _read_zip(data: bytes | Path, prefix: tuple[str, ...], depth: int, zips: tup
                 continue
             if any(p in SKIPPED_PARTS or p.startswith(".") for p in name.parts):
                 continue
+            if not (_is_zip_name(name.name) or name.name.lower().endswith(".ipynb")):
+                _add(entries, warnings, prefix + tuple(name.parts), b"", 0.0, depth, zips,
+                     f"{shown}/{name.as_posix()}" if shown else name.as_posix())
+                continue  # only the names of other files are used
             try:
                 with archive.open(info) as handle:
                     content = handle.read(MAX_FILE_BYTES + 1)
@@ -153,7 +158,7 @@ def _add(entries: list[Entry], warnings: list[str], parts: tuple[str, ...], data
             warnings.append(f"skipped {shown}: the zip could not be read ({error})")
         return
     if parts[-1].lower().endswith(".ipynb"):
-        data = without_outputs(data)
+        data = without_outputs(data)[:MAX_NOTEBOOK_BYTES + 1]  # what is longer is "too large" anyway
     entries.append(Entry(parts, data, mtime, zips, shown=shown))
 
 
@@ -166,8 +171,10 @@ def read_entries(path: Path) -> tuple[list[Entry], list[str]]:
             relative = file.relative_to(path).parts
             if not file.is_file() or any(p in SKIPPED_PARTS or p.startswith(".") for p in relative):
                 continue
-            with open(file, "rb") as handle:
-                data = handle.read(MAX_FILE_BYTES + 1)
+            data = b""
+            if _is_zip_name(file.name) or file.name.lower().endswith(".ipynb"):  # only their contents are used
+                with open(file, "rb") as handle:
+                    data = handle.read(MAX_FILE_BYTES + 1)
             _add(entries, warnings, relative, data, file.stat().st_mtime, 0, (), "/".join(relative))
             if len(entries) > MAX_ENTRIES:
                 raise ValueError(f"SUBMISSIONS: {path} holds more than {MAX_ENTRIES} files")
