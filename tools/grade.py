@@ -82,7 +82,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="kernel isolation (default: the strongest that works; see tools/grader/sandbox.py)")
     parser.add_argument("--pattern", default=None,
                         help="regular expression over each file's path with groups (?P<learner>) and optionally "
-                             "(?P<assignment>) and (?P<notebook>), for LMS names the defaults do not cover")
+                             "(?P<assignment>) and (?P<notebook>) (nbgrader's student_id and file_id work too), "
+                             "for LMS names the defaults do not cover")
     parser.add_argument("--force", action="store_true", help="grade every submission again, even if unchanged")
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
     return parser.parse_args(argv)
