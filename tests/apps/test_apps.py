@@ -10,10 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
 
+from exsitu.widgets.apps import MAX_UPLOAD_BYTES
 from tests.apps.helpers import REPO_ROOT, open_app, page_problems, server_problems, upload
 
 OCCURRENCES = REPO_ROOT / "data" / "occurrences"
@@ -74,6 +76,13 @@ def test_redlist_calculator_good_and_bad_upload(browser_page, voila_server, tmp_
     upload(page, gbif_download(tmp_path))
     page.get_by_text(re.compile(r"Loaded gbif_snail\.txt: 26 records read, 1 excluded, 25 used")).wait_for()
     assert page.locator(".widget-dropdown select").first.input_value() == "uploaded: gbif_snail.txt"
+    archive = tmp_path / "0001234-260101000000000.zip"  # GBIF's download zip, as it comes
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+        bundle.write(gbif_download(tmp_path), "occurrence.txt")
+        bundle.writestr("meta.xml", "<archive/>")
+    upload(page, archive)
+    page.get_by_text(re.compile(r"Loaded 0001234-260101000000000\.zip: 26 records read, 1 excluded, 25 used"
+                                )).wait_for()
     # still working after both: pick a bundled file again
     select = page.locator(".widget-dropdown select").first
     select.select_option(label="springfish (SYNTHETIC)")
@@ -86,10 +95,11 @@ def test_redlist_calculator_refuses_a_file_over_the_size_limit(browser_page, voi
     open_app(page, voila_server, "redlist-calculator.ipynb")
     big = tmp_path / "too_big.csv"
     header = (OCCURRENCES / "synthetic_springfish.csv").read_text(encoding="utf-8").splitlines()[0]
-    big.write_text(header + "\n" + ("x" * 99 + "\n") * 51_000, encoding="utf-8")  # 5.1 MB
+    big.write_text(header + "\n" + ("x" * 99 + "\n") * (MAX_UPLOAD_BYTES // 100 + 1_000), encoding="utf-8")
+    assert MAX_UPLOAD_BYTES < big.stat().st_size < 2**24  # over the app's limit, under the old websocket limit
     upload(page, big)
     page.get_by_text("too_big.csv was not loaded.").wait_for()
-    assert "larger than the 5.0 MB limit" in page.inner_text("body")
+    assert f"larger than the {MAX_UPLOAD_BYTES / 1e6:.1f} MB limit" in page.inner_text("body")
     assert_clean(page, voila_server)
 
 

@@ -13,6 +13,8 @@ import uuid
 import pytest
 import websocket
 
+from exsitu.widgets.apps import MAX_UPLOAD_BYTES
+
 from tests.apps.helpers import REPO_ROOT, page_problems, server_problems
 
 APPS = sorted(path.name for path in (REPO_ROOT / "apps").glob("*.ipynb"))
@@ -28,7 +30,8 @@ def test_config_keeps_the_safety_settings():
     assert voila["preheat_kernel"] is True and voila["default_pool_size"] >= 1
     assert voila["file_allowlist"] == []  # no file of apps/ is served except the notebooks as apps
     assert 0 < config["VoilaExecutor"]["timeout"] <= 300
-    assert config["Voila"]["tornado_settings"]["websocket_max_message_size"] > 5_000_000
+    # the apps, not the server, refuse files too large: the websocket carries any file up to 4× the apps' limit
+    assert config["Voila"]["tornado_settings"]["websocket_max_message_size"] >= 4 * MAX_UPLOAD_BYTES
     makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
     assert "--Voila.config_file_paths=apps" in makefile  # `make apps` uses this same file
 

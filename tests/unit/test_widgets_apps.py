@@ -102,6 +102,22 @@ def test_redlist_calculator_good_upload_changes_outputs_and_dataset_picker():
     assert parts.range.summary.eoo_km2 == pytest.approx(snail.eoo_km2)
 
 
+def test_redlist_calculator_reads_a_gbif_download_zip_as_it_comes():
+    import io
+    import zipfile
+    parts = apps.redlist_calculator("occurrences/synthetic_springfish.csv").parts
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:  # a Darwin Core Archive
+        archive.writestr("meta.xml", "<archive/>")
+        archive.writestr("occurrence.txt", SNAIL.read_text(encoding="utf-8").replace(",", "\t"))
+    assert apps.check_upload(uploaded("0001234-gbif.zip", buffer.getvalue()))[0] == "0001234-gbif.zip"
+    parts.upload.value = uploaded("0001234-gbif.zip", buffer.getvalue())
+    snail = geo.range_summary(geo.read_occurrences(SNAIL))
+    assert parts.range.summary.eoo_km2 == pytest.approx(snail.eoo_km2)
+    assert parts.dataset.options[-1][0] == "uploaded: 0001234-gbif.zip"
+    assert "zip" in parts.upload.accept
+
+
 def test_redlist_calculator_keeps_evidence_across_files():
     parts = apps.redlist_calculator("occurrences/synthetic_springfish.csv",
                                     evidence={"locations": 2, "continuing_decline": ["iii"]}).parts

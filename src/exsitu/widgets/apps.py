@@ -35,12 +35,14 @@ __all__ = [
     "check_upload", "csv_download_link", "population_planner_app", "redlist_calculator", "studbook_app",
 ]
 
-#: Largest file an app accepts by default, bytes (5 MB: about 20 000 GBIF records with all columns). The
-#: Voilà server's websocket message limit (apps/voila.json) is set above this so the app, not the server,
-#: refuses a file that is too large.
-MAX_UPLOAD_BYTES = 5_000_000
+#: Largest file an app accepts by default, bytes (15 MB: tens of thousands of GBIF records with all columns;
+#: a GBIF download zip of that size holds several times more). The Voilà server's websocket message limit
+#: (apps/voila.json, 64 MiB) is set well above this so the app, not the server, refuses a file too large.
+MAX_UPLOAD_BYTES = 15_000_000
 
 _OCCURRENCE_SUFFIXES = (".csv", ".tsv", ".txt")
+#: What the Red List calculator accepts as an upload: tables, and GBIF's download zips as they come.
+_OCCURRENCE_UPLOAD_SUFFIXES = (*_OCCURRENCE_SUFFIXES, ".zip")
 
 
 def _message_html(text: str, *, error: bool) -> str:
@@ -62,7 +64,7 @@ def _megabytes(size: int) -> str:
 
 
 def check_upload(files: Any, *, max_bytes: int = MAX_UPLOAD_BYTES,
-                 suffixes: tuple[str, ...] = _OCCURRENCE_SUFFIXES) -> tuple[str, bytes]:
+                 suffixes: tuple[str, ...] = _OCCURRENCE_UPLOAD_SUFFIXES) -> tuple[str, bytes]:
     """The ``(name, content)`` of the one file in a FileUpload's ``value``, after checking its size and type.
 
     ``files``: ``FileUpload.value`` (a sequence of dicts with ``name`` and ``content``). ``max_bytes``: the
@@ -81,12 +83,12 @@ def check_upload(files: Any, *, max_bytes: int = MAX_UPLOAD_BYTES,
     suffix = PurePath(name).suffix.lower()
     if suffixes and suffix not in suffixes:
         raise InvalidInputError("upload", f"{name!r} is not a {' or '.join(suffixes)} file",
-                                "save the table as CSV UTF-8 (or upload a GBIF download's .csv/.txt file)")
+                                "save the table as CSV UTF-8 (or upload a GBIF download's zip as it is)")
     if len(data) > limit:
         raise InvalidInputError("upload", f"{name!r} is {_megabytes(len(data))}, larger than the "
                                 f"{_megabytes(limit)} limit",
-                                "keep only the columns and records needed (e.g. one species, one region) "
-                                "and upload that smaller file")
+                                "upload the GBIF download's zip as it is (compressed), or keep only the columns "
+                                "and records needed (e.g. one species, one region) and upload that smaller file")
     if not data.strip():
         raise InvalidInputError("upload", f"{name!r} is empty", "choose a file with a header line and records")
     return name, data
@@ -211,7 +213,7 @@ def redlist_calculator(dataset: str | None = None, *, evidence: Mapping[str, Any
     parts = RedListCalculator(
         dataset=widgets.Dropdown(options=options, value=dataset, description="Records",
                                  layout=widgets.Layout(width="32em")),
-        upload=widgets.FileUpload(accept=",".join(_OCCURRENCE_SUFFIXES), multiple=False,
+        upload=widgets.FileUpload(accept=",".join(_OCCURRENCE_UPLOAD_SUFFIXES), multiple=False,
                                   description="Upload occurrences", layout=widgets.Layout(width="auto")),
         message=widgets.HTML(), records=widgets.Box(), evidence=EvidenceExplorer(evidence),
         max_bytes=int(require_number(max_bytes, "max_bytes", minimum=1, unit="bytes")),
@@ -225,7 +227,7 @@ def redlist_calculator(dataset: str | None = None, *, evidence: Mapping[str, Any
                        titles=("Records and range", "Red List category"))
     container = widgets.VBox([
         widgets.HTML("<h2>Red List and range calculator</h2><p>Pick a bundled set of records or upload your own "
-                     "(Darwin Core CSV or a GBIF download, up to "
+                     "(Darwin Core CSV, or a GBIF download as its zip, up to "
                      f"{_megabytes(parts.max_bytes)}; columns decimalLatitude and decimalLongitude needed). "
                      "The bundled files are SYNTHETIC.</p>"),
         widgets.HBox([parts.dataset, parts.upload]), parts.message, tabs,
