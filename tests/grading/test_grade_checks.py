@@ -357,6 +357,7 @@ def test_layouts_of_lms_exports_and_the_nbgrader_exchange(specs, release, tmp_pa
     write(tmp_path / "rae" / "final_other.ipynb", other)
     write(tmp_path / "sam" / "demo.ipynb", good)           # the same file twice: no note
     write(tmp_path / "sam" / "01-demo.zip", zipped({"demo.ipynb": good}))
+    write(tmp_path / "vic" / "01_Demo" / "demo.ipynb", good)   # the assignment folder renamed by a platform
     write(tmp_path / "max" / "demo.ipynb", good)
     write(tmp_path / "max" / "demo (1).ipynb", blank)  # written last: the newest, but nothing answered
     big = filled(release, CORRECT)
@@ -374,7 +375,7 @@ def test_layouts_of_lms_exports_and_the_nbgrader_exchange(specs, release, tmp_pa
         ("ivy", "01-demo"), ("jo", "01-demo"), ("kim", "01-demo"), ("max", "01-demo"), ("ned", "01-demo"),
         ("pat", "01-demo"), ("quinn", "01-demo"), ("lee_201", "01-demo"), ("lee_202", "01-demo"),
         ("rae", "01-demo"), ("rae", "02-other"), ("sam", "01-demo"),
-        ("Tom-Tu_77", "02-other"), ("uma", "01-demo")])
+        ("Tom-Tu_77", "02-other"), ("uma", "01-demo"), ("vic", "01-demo")])
     assert warnings == []
     for key, submission in found.items():
         if key[0] not in ("cy", "jo", "max"):

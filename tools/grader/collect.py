@@ -245,6 +245,14 @@ class Place:
     quiet: bool = False         # skip without a warning (receipts)
 
 
+def assignment_named(folder: str, assignments: set[str]) -> str | None:
+    """The assignment a folder name stands for: exact, or differing in case, spaces or ``_`` (``01 Roles``)."""
+    if folder in assignments:
+        return folder
+    key = re.sub(r"[\s_]+", "-", folder.strip().lower())
+    return next((a for a in sorted(assignments) if re.sub(r"[\s_]+", "-", a.lower()) == key), None)
+
+
 def _when(text: str) -> float | None:
     for layout in ("%Y-%m-%d %H:%M:%S.%f %Z", "%Y-%m-%d %H:%M:%S %Z", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d-%H-%M-%S"):
         try:
@@ -305,7 +313,7 @@ class Locator:
     def _learner_folder(self, dirs: tuple[str, ...]) -> str | None:
         """The innermost folder that can be a learner's: not an assignment, a notebook or a course folder."""
         for folder in reversed(dirs):
-            if folder in self.assignments or folder.lower() in COURSE_FOLDERS:
+            if assignment_named(folder, self.assignments) or folder.lower() in COURSE_FOLDERS:
                 continue
             if self.matcher is not None and self.matcher.notebook_from_name(folder, None)[1]:
                 continue
@@ -322,18 +330,18 @@ class Locator:
             if exchange and exchange.group("assignment") in self.assignments:
                 return Place(exchange.group("learner"), exchange.group("assignment"), when=_when(exchange["when"]),
                              lms=True)
-        inner_assignment = next((d for d in reversed(dirs) if d in self.assignments), None)
+        named = [(i, assignment_named(d, self.assignments)) for i, d in enumerate(dirs)]
+        index, inner_assignment = next(((i, a) for i, a in reversed(named) if a), (-1, None))
         for folder in reversed(dirs):
             if MOODLE.match(folder):
                 return Place(folder, inner_assignment, lms=True)
         if inner_assignment is not None and dirs not in self.flat_dirs:
-            index = len(dirs) - 1 - dirs[::-1].index(inner_assignment)
             if index + 1 < len(dirs):
                 return Place(dirs[index + 1], inner_assignment)      # <assignment>/<learner>/...
             learner = self._learner_folder(dirs[:index])
             if learner is not None and not self._flat_in_folder(stem):
                 return Place(learner, inner_assignment)             # <learner>/<assignment>/...
-        if dirs and dirs not in self.flat_dirs and dirs[-1] not in self.assignments:
+        if dirs and dirs not in self.flat_dirs and not assignment_named(dirs[-1], self.assignments):
             learner = self._learner_folder(dirs)
             if learner is not None:
                 return Place(learner, inner_assignment)             # <learner>/[<notebook name>/]<notebook>
@@ -407,7 +415,8 @@ def _open_nested_zips(entries: list[Entry], matcher: Matcher) -> None:
             for e in members:
                 inner_dirs = e.parts[index + 1:-1]
                 e.learner = learner
-                found = next((d for d in reversed(inner_dirs) if d in assignments), None) or assignment
+                found = next((assignment_named(d, assignments) for d in reversed(inner_dirs)
+                              if assignment_named(d, assignments)), None) or assignment
                 e.parts = (*outer[:-1], *([found] if found else []), e.parts[-1])
                 e.zips = ()
 
@@ -420,7 +429,7 @@ def _zip_owner(entries: list[Entry], outer: tuple[str, ...], matcher: Matcher) -
     neighbours = {e.parts[index] for e in entries if e.parts[:index] == folder and len(e.parts) > index
                   and (e.parts[index].lower().endswith(".ipynb") or _is_zip_name(e.parts[index]))}
     place = Locator([], assignments).place((*folder, "x.ipynb"))
-    names_work = stem in assignments or matcher.notebook_from_name(stem, None)[0] is not None
+    names_work = assignment_named(stem, assignments) is not None or matcher.notebook_from_name(stem, None)[0] is not None
     if any(MOODLE.match(d) or EXCHANGE_FOLDER.match(d) for d in folder):
         learner = place.learner
     elif flat_name(stem, assignments).learner:
@@ -429,7 +438,7 @@ def _zip_owner(entries: list[Entry], outer: tuple[str, ...], matcher: Matcher) -
         learner = stem
     else:
         learner = place.learner
-    return learner or "unknown-learner", place.assignment or (stem if stem in assignments else None)
+    return learner or "unknown-learner", place.assignment or assignment_named(stem, assignments)
 
 
 def collect(path: Path, specs: dict[str, list[NotebookSpec]],
@@ -478,7 +487,7 @@ def collect(path: Path, specs: dict[str, list[NotebookSpec]],
                 warnings.append(f"skipped {relative}: {place.skip}" if place.skip != "not a notebook" else
                                 f"ignored {relative}: not a notebook")
             continue
-        assignment = place.assignment
+        assignment = place.assignment and (assignment_named(place.assignment, assignments) or place.assignment)
         if assignment is not None and assignment not in assignments:
             warnings.append(f"skipped {relative}: {assignment!r} is not an assignment of this course")
             continue
