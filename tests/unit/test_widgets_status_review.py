@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import pytest
 
@@ -24,6 +22,8 @@ from exsitu.widgets.status_review import (
     threat_editor,
 )
 
+from tests.unit.test_geo import reference_selection  # the pure-Python reference for select_records
+
 SHRUB = "occurrences/synthetic_montane_shrub.csv"
 CASE_EVIDENCE = dict(locations=4, severely_fragmented=False, continuing_decline={"iii"}, extreme_fluctuation=False)
 
@@ -31,31 +31,6 @@ CASE_EVIDENCE = dict(locations=4, severely_fragmented=False, continuing_decline=
 @pytest.fixture(scope="module")
 def shrub() -> pd.DataFrame:
     return geo.read_occurrences(data_path(SHRUB), extra_columns=["locality"])
-
-
-def _year(text) -> float:
-    """Slow reference: the year from the first four characters of an ISO date, NaN when they are not digits."""
-    text = "" if text is None or (isinstance(text, float) and math.isnan(text)) else str(text).strip()
-    return float(text[:4]) if len(text) >= 4 and text[:4].isdigit() else math.nan
-
-
-def _reference_selection(frame, before_year=None, groups=(), max_uncertainty=None):
-    """Pure-Python reference for select_records: (kept index, counts per reason)."""
-    counts = {"group": 0, "before_year": 0, "uncertainty": 0}
-    kept = []
-    for index, row in frame.iterrows():
-        if groups and row["locality"] in groups:
-            counts["group"] += 1
-            continue
-        if before_year is not None and _year(row["eventDate"]) < before_year:
-            counts["before_year"] += 1
-            continue
-        u = row.get("coordinateUncertaintyInMeters")
-        if max_uncertainty is not None and u is not None and not pd.isna(u) and float(u) > max_uncertainty:
-            counts["uncertainty"] += 1
-            continue
-        kept.append(index)
-    return kept, counts
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -114,7 +89,7 @@ def test_leaving_out_old_records_counts_them(shrub):
     explorer = RangeExplorer(shrub)
     explorer.leave_out_old.value = True
     explorer.before_year.value = 1993
-    kept, counts = _reference_selection(shrub, before_year=1993)
+    kept, counts = reference_selection(shrub, before_year=1993)
     assert explorer.selection.left_out["before_year"] == counts["before_year"]
     assert explorer.summary.n_records_kept == len(kept)
     assert "collected before 1993" in explorer.summary_html.value
@@ -126,7 +101,7 @@ def test_uncertainty_limit_and_grid_minimum(shrub):
     explorer = RangeExplorer(shrub)
     explorer.leave_out_uncertain.value = True
     explorer.max_uncertainty_m.value = 100
-    kept, counts = _reference_selection(shrub, max_uncertainty=100)
+    kept, counts = reference_selection(shrub, max_uncertainty=100)
     assert explorer.selection.left_out["uncertainty"] == counts["uncertainty"] == 21
     assert explorer.selection.uncertainty_unknown == 19
     assert "without a coordinate uncertainty were kept" in explorer.summary_html.value
