@@ -87,3 +87,48 @@ def draw_later(job: Callable[[], None]) -> Future:
                                          initializer=_lower_priority)
     context = contextvars.copy_context()
     return _DRAWER.submit(context.run, job)
+
+
+class ImageSlot:
+    """One Image widget showing a figure that depends on a key: drawn at once, or on the drawing thread.
+
+    ``show(image, key, draw, background=...)`` puts the PNG for ``key`` into ``image``: from ``cache`` when
+    it was drawn before, else ``draw()``. With ``background=True`` (the apps) a new figure is drawn by
+    :func:`draw_later` after the caller's text outputs, and only the newest key's figure is shown (older
+    requests still waiting are skipped). The first figure, and figures already drawn, are shown at once.
+    ``forget()`` drops the pending request (the inputs became invalid); ``wait()`` waits for a pending figure.
+    A figure that fails to draw shows nothing: an app must never show a traceback, and the numbers it
+    illustrates are already on screen.
+    """
+
+    def __init__(self, cache: ResultCache | None = None) -> None:
+        self.cache = cache if cache is not None else ResultCache()
+        self.wanted: Hashable | None = None
+        self.drawing: Future | None = None
+
+    def show(self, image, key: Hashable, draw: Callable[[], bytes], *, background: bool) -> None:
+        self.wanted = key
+        if not background or key in self.cache or not image.value:
+            if key not in self.cache:
+                self.wait()  # never draw into a kept Figure while the drawing thread does
+            image.value = self.cache.get(key, draw)
+            return
+
+        def job() -> None:
+            if self.wanted != key:  # superseded by a later change before it was drawn
+                return
+            try:
+                png = self.cache.get(key, draw)
+            except Exception:  # noqa: BLE001 - see the class docstring
+                png = b""
+            if self.wanted == key:
+                image.value = png
+
+        self.drawing = draw_later(job)
+
+    def forget(self) -> None:
+        self.wanted = None
+
+    def wait(self, timeout: float | None = 60.0) -> None:
+        if self.drawing is not None:
+            self.drawing.result(timeout)

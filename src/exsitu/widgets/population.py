@@ -26,7 +26,6 @@ from __future__ import annotations
 import dataclasses
 import html
 import io
-from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +42,7 @@ from exsitu.pedigree_plots import plot_founder_representation, plot_mean_kinship
 from exsitu.pva import Catastrophe, PVAParameters, PVAResult, compare_scenarios, run_scenarios
 from exsitu.pva_plots import plot_extinction_probability, plot_pva_fan
 from exsitu.validation import InvalidInputError
-from exsitu.widgets._cache import ResultCache, draw_later
+from exsitu.widgets._cache import ImageSlot, ResultCache
 
 __all__ = [
     "DEFAULT_STUDBOOK", "PVAComparison", "PopulationPlanner", "StudbookAnalyser", "WILD_PVA_PARAMETERS",
@@ -178,13 +177,14 @@ class PopulationPlanner:
     draw_in_background: bool = False
     _charts: ResultCache = dataclasses.field(default_factory=ResultCache, repr=False)
     _figures: dict[str, Figure] = dataclasses.field(default_factory=dict, repr=False)
-    _wanted_chart: tuple | None = dataclasses.field(default=None, repr=False)
-    _drawing: Future | None = dataclasses.field(default=None, repr=False)
+    _chart_slot: ImageSlot = dataclasses.field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._chart_slot = ImageSlot(self._charts)
 
     def wait_for_chart(self, timeout: float | None = 60.0) -> None:
         """Wait until a chart being drawn on the drawing thread (``draw_in_background``) is shown."""
-        if self._drawing is not None:
-            self._drawing.result(timeout)
+        self._chart_slot.wait(timeout)
 
     def refresh(self, _change: Any = None) -> None:
         """Recompute the target and redraw."""
@@ -198,7 +198,7 @@ class PopulationPlanner:
         except InvalidInputError as error:
             self.target = None
             self.founders_for_goal = None
-            self._wanted_chart = None
+            self._chart_slot.forget()
             self.message.value = _error_html(error)
             self.result.value = ""
             return
@@ -208,7 +208,6 @@ class PopulationPlanner:
         sizes = tuple(sorted({max(1, target.effective_size // 2), target.effective_size, 2 * target.effective_size}))
         key = (sizes, target.years, target.generation_time, target.initial_gene_diversity,
                target.target_gene_diversity)
-        self._wanted_chart = key
 
         def draw() -> bytes:
             return _redraw(self._figures, "chart", (8, 4.2), lambda ax: plot_gene_diversity(
@@ -216,23 +215,7 @@ class PopulationPlanner:
                 initial_gene_diversity=target.initial_gene_diversity,
                 target_gene_diversity=target.target_gene_diversity, ax=ax))
 
-        if not self.draw_in_background or key in self._charts or not self.chart.value:
-            if key not in self._charts:
-                self.wait_for_chart()  # never draw into the kept Figure while the drawing thread does
-            self.chart.value = self._charts.get(key, draw)
-            return
-
-        def job() -> None:
-            if self._wanted_chart != key:  # superseded by a later change before it was drawn
-                return
-            try:
-                image = self._charts.get(key, draw)
-            except Exception:  # noqa: BLE001 - an app must never show a traceback; the answer is shown
-                image = b""
-            if self._wanted_chart == key:
-                self.chart.value = image
-
-        self._drawing = draw_later(job)
+        self._chart_slot.show(self.chart, key, draw, background=self.draw_in_background)
 
 
 def population_planner(generation_time: float = 10.0, ne_to_n_ratio: float = 0.1,

@@ -28,7 +28,6 @@ from __future__ import annotations
 import html
 import io
 import re
-from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -53,7 +52,7 @@ from exsitu.threats import (
     threats_table,
 )
 from exsitu.validation import InvalidInputError, require_number
-from exsitu.widgets._cache import ResultCache, draw_later
+from exsitu.widgets._cache import ImageSlot, ResultCache
 
 __all__ = [
     "CATEGORY_COLOURS",
@@ -136,8 +135,7 @@ class RangeExplorer:
         #: Draw a new map on the drawing thread (the apps), so the next change need not wait for it; the
         #: first map, and maps of settings seen before, are shown at once.
         self.draw_in_background = bool(draw_in_background)
-        self._wanted_map: tuple | None = None
-        self._drawing: Future | None = None
+        self._map_slot = ImageSlot(self._maps)
 
         has_dates = "eventDate" in self.occurrences.columns
         years = (geo.event_years(self.occurrences) if has_dates else pd.Series(dtype=float)).dropna()
@@ -236,37 +234,19 @@ class RangeExplorer:
         if not failed:
             self._show_map(key)
         else:
-            self._wanted_map = None
+            self._map_slot.forget()
 
     def _show_map(self, key: tuple) -> None:
-        self._wanted_map = key
         kept = self.selection.kept
         lat = kept["decimalLatitude"].to_numpy(float)
         lon = kept["decimalLongitude"].to_numpy(float)
         minimise = bool(self.minimise_grid.value)
-        draw = lambda: self._map_png(lat, lon, minimise)  # noqa: E731 - the inputs of now, not of later
-        if not self.draw_in_background or key in self._maps or not self.map_image.value:
-            if key not in self._maps:
-                self.wait_for_map()  # never draw into the kept Figure while the drawing thread does
-            self.map_image.value = self._maps.get(key, draw)
-            return
-
-        def job() -> None:
-            if self._wanted_map != key:  # superseded by a later change before it was drawn
-                return
-            try:
-                image = self._maps.get(key, draw)
-            except Exception:  # noqa: BLE001 - an app must never show a traceback; the numbers are shown
-                image = b""
-            if self._wanted_map == key:
-                self.map_image.value = image
-
-        self._drawing = draw_later(job)
+        self._map_slot.show(self.map_image, key, lambda: self._map_png(lat, lon, minimise),
+                            background=self.draw_in_background)
 
     def wait_for_map(self, timeout: float | None = 60.0) -> None:
         """Wait until a map being drawn on the drawing thread (``draw_in_background``) is shown."""
-        if self._drawing is not None:
-            self._drawing.result(timeout)
+        self._map_slot.wait(timeout)
 
     def _key(self) -> tuple:
         """Everything the selection, the summary and the map depend on, besides the records (hashable)."""
