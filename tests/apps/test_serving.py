@@ -32,6 +32,11 @@ def test_config_keeps_the_safety_settings():
     assert 0 < config["VoilaExecutor"]["timeout"] <= 300
     # the apps, not the server, refuse files too large: the websocket carries any file up to 4× the apps' limit
     assert config["Voila"]["tornado_settings"]["websocket_max_message_size"] >= 4 * MAX_UPLOAD_BYTES
+    # A closed tab leaves its kernel running (Voilà's shutdown beacon is refused for want of an XSRF token), so
+    # kernels no page is connected to are culled after a while; connected ones never are.
+    culling = config["MappingKernelManager"]
+    assert 0 < culling["cull_idle_timeout"] <= 4 * 3600 and culling["cull_connected"] is False
+    assert 0 < culling["cull_interval"] <= culling["cull_idle_timeout"]
     makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
     assert "--Voila.config_file_paths=apps" in makefile  # `make apps` uses this same file
 
