@@ -197,8 +197,9 @@ def test_one_unknown_parent_equals_an_explicit_unique_phantom_parent():
 
 
 @st.composite
-def random_pedigrees(draw):
-    n = draw(st.integers(min_value=1, max_value=35))
+def random_pedigrees(draw, max_size: int = 35):
+    """Random loopy pedigrees of 1–max_size individuals, rows shuffled, parents of sex M/U and F/U."""
+    n = draw(st.integers(min_value=1, max_value=max_size))
     sexes = draw(st.lists(st.sampled_from("MFU"), min_size=n, max_size=n))
     rows = []
     for i in range(n):

@@ -37,12 +37,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from exsitu.pedigree import (founder_contributions, founder_equivalents, founder_genome_equivalents, gene_diversity,
                              gene_drop, genome_uniqueness, inbreeding, kinship_among, kinship_matrix, mean_kinship,
                              pedigree_summary, rank_pairings, read_studbook)
 from exsitu.validation import InvalidInputError
+
+from tests.unit.test_pedigree import random_pedigrees
 
 TOL = 1e-12
 UNKNOWN = {"", "0", "UNK", "WILD"}
@@ -434,20 +435,9 @@ def test_pairing_minimises_offspring_mk_and_reports_offspring_f_by_adding_the_of
     assert set(zip(pairs["sire"], pairs["dam"])) == {(s, d) for s in ("C", "G") for d in ("D", "H", "J")}
 
 
-@st.composite
-def small_pedigrees(draw):
-    """Random loopy pedigrees of up to 10 individuals, rows shuffled, parents of sex M/U and F/U."""
-    n = draw(st.integers(min_value=1, max_value=10))
-    sexes = draw(st.lists(st.sampled_from("MFU"), min_size=n, max_size=n))
-    rows = []
-    for i in range(n):
-        males = [j for j in range(i) if sexes[j] in "MU"]
-        females = [j for j in range(i) if sexes[j] in "FU"]
-        sire = draw(st.one_of(st.none(), st.sampled_from(males))) if males else None
-        dams = [j for j in females if j != sire]
-        dam = draw(st.one_of(st.none(), st.sampled_from(dams))) if dams else None
-        rows.append(f"i{i},{'' if sire is None else f'i{sire}'},{'UNK' if dam is None else f'i{dam}'},{sexes[i]}")
-    return "id,sire,dam,sex\n" + "\n".join(draw(st.permutations(rows))) + "\n"
+def small_pedigrees():
+    """test_pedigree's random pedigrees, at most 10 individuals (path counting is exponential), as CSV text."""
+    return random_pedigrees(max_size=10).map(lambda table: table.to_csv(index=False))
 
 
 @settings(max_examples=40, deadline=None)
