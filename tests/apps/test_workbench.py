@@ -65,6 +65,17 @@ def _open_start_panel(page) -> None:
     page.get_by_role("button", name="Open case").wait_for(state="visible")
 
 
+def _open_case(page, storage: Path, label: str, opened: str) -> Path:
+    """Open the bundled case shown as ``label`` from the start panel; its autosave file once written."""
+    _open_start_panel(page)
+    page.locator(".widget-dropdown", has_text="Bundled case").locator("select").select_option(label=label)
+    page.get_by_role("button", name="Open case").click()
+    page.get_by_text(f"Opened the bundled case {opened}").wait_for()
+    path = _saved_file(storage, _assessment_id(page))
+    _wait(path.exists, what="the case's autosave")
+    return path
+
+
 def test_workbench_loads_without_errors(workbench_server, browser_page):
     server, storage = workbench_server
     seconds = _open(browser_page, server)
@@ -81,18 +92,12 @@ def test_edit_autosave_download_upload_and_report(workbench_server, browser_page
     server, storage = workbench_server
     page = browser_page
     _open(page, server)
-    _open_start_panel(page)
 
     # choose a bundled case: it is saved at once
-    page.locator(".widget-dropdown", has_text="Bundled case").locator("select").select_option(
-        label="Canadian snakes")
-    page.get_by_role("button", name="Open case").click()
-    page.get_by_text("Opened the bundled case Canadian snakes").wait_for()
-    page.locator(".wb-saved").wait_for()
+    path = _open_case(page, storage, "Canadian snakes", "Canadian snakes")
     case_id = _assessment_id(page)
-    path = _saved_file(storage, case_id)
+    page.locator(".wb-saved").wait_for()
     assert re.search(r"Saved \d\d:\d\d:\d\d", page.locator(".wb-saved").inner_text())
-    _wait(path.exists, what="the case's autosave")
     assert json.loads(path.read_text(encoding="utf-8"))["taxon"].startswith("Canadian snakes")
 
     # change something: the file on disk follows, the label says saved
@@ -173,13 +178,7 @@ def test_visiting_and_saving_step2_of_a_case_keeps_its_roles(workbench_server, b
     server, storage = workbench_server
     page = browser_page
     _open(page, server)
-    _open_start_panel(page)
-    page.locator(".widget-dropdown", has_text="Bundled case").locator("select").select_option(
-        label="Lord howe island stick insect")
-    page.get_by_role("button", name="Open case").click()
-    page.get_by_text("Opened the bundled case Dryococelus australis").wait_for()
-    path = _saved_file(storage, _assessment_id(page))
-    _wait(path.exists, what="the case's autosave")
+    path = _open_case(page, storage, "Lord howe island stick insect", "Dryococelus australis")
     expected = _without_dates(json.loads(example_assessment("lord-howe-island-stick-insect").to_json()))
 
     for tab in ("2 Roles", "3 Population", "4 Feasibility", "5 Decision", "1 Status review", "2 Roles"):

@@ -23,7 +23,7 @@ import ipywidgets as widgets
 from matplotlib.figure import Figure
 
 from exsitu.feasibility import RATINGS, RISK_CATEGORIES, FeasibilityAssessment, FeasibilitySummary, Risk
-from exsitu.feasibility_plots import LEVEL_COLOURS, RATING_COLOURS, plot_feasibility_factors, plot_risk_heatmap
+from exsitu.feasibility_plots import LEVEL_COLOURS, plot_feasibility_factors, plot_risk_heatmap
 from exsitu.validation import InvalidInputError
 
 __all__ = ["FactorRow", "FeasibilityEditor", "feasibility_editor", "register_html", "summary_html"]
