@@ -5,8 +5,15 @@ Sources
 * Thresholds: IUCN (2012). *IUCN Red List Categories and Criteria: Version 3.1.* Second edition. Gland and
   Cambridge: IUCN (criteria approved by the 51st meeting of IUCN Council, 9 February 2000). Tabulated in
   the course's domain notes ``redlist-threats.md`` §2, checked against the ConR package defaults.
-* "If EOO is smaller than AOO, set EOO equal to AOO": IUCN Standards and Petitions Committee, *Guidelines
-  for Using the IUCN Red List Categories and Criteria* (v15.1, 2022), §4.9.
+* *Guidelines for Using the IUCN Red List Categories and Criteria* (IUCN Standards and Petitions Committee):
+  the current edition is Version 16 (March 2024), downloadable from
+  https://www.iucnredlist.org/documents/RedListGuidelines.pdf; the rules below were checked against v14 (2019)
+  and v15.1 (2022), the editions seen for the course's domain notes, and are unchanged in v16 as far as
+  this module uses them. "If EOO is smaller than AOO, set EOO equal to AOO": §4.9.
+* Possibly Extinct tags: a CR taxon that is likely extinct (or extinct in the wild) but not yet confirmed
+  is tagged "Possibly Extinct" or "Possibly Extinct in the Wild", written CR(PE) / CR(PEW) (Guidelines,
+  the section on the tags; Butchart, S.H.M. et al. 2006, How many bird extinctions have we prevented?
+  *Oryx* 40:266–278, introduced the PE tag). The tags apply to CR only.
 * Notation of the criteria met (``criteria``): IUCN (2012), the annex on citing the criteria ("Under Section V ..."):
   numbers within a criterion joined by "+", letters without punctuation, roman numerals in parentheses
   separated by commas, criteria separated by semicolons — e.g. "EN A1c; B1ab(iii); C2a(i)", "VU D1+2".
@@ -51,6 +58,17 @@ Rules this module applies (each is stated in the result's explanations)
   with more than 20,000 mature individuals.
 * ``continuing_decline=True`` (no sub-criteria named) is written ``b`` without parentheses, and
   ``extreme_fluctuation=True`` ``c``; the Red List always names them, so the notes ask the assessor to.
+  Either may be a mapping ``{"B1": {...}, "B2": {...}}`` when B1 and B2 cite different sub-criteria
+  (``B1ab(ii,v)+2ab(v)``); C2 then uses what either says about mature individuals.
+* Several A sub-criteria at once: ``reductions=[{"criterion": "A2", "percent": 60, "bases": "c"}, ...]``
+  gives e.g. ``A2c+3c``; A is met at a category if any of them is.
+* Zero mature individuals is not "CR D": it means the taxon is Extinct, Extinct in the Wild or Possibly
+  Extinct, which is the assessor's call. ``mature_individuals=0`` is refused unless ``possibly_extinct`` or
+  ``possibly_extinct_in_the_wild`` is True (then the result is CR with the tag PE or PEW).
+* DD, as the Guidelines put it, is a judgement about the plausible range of categories: a taxon is DD
+  when the data are so uncertain that its category could plausibly lie anywhere from LC to CR. Here DD
+  is returned when no criterion could be evaluated as met or not met with the evidence given (so every
+  category from LC up to ``highest_possible`` remains plausible); the summary says so.
 """
 
 from __future__ import annotations
@@ -67,7 +85,7 @@ from exsitu.validation import InvalidInputError, require_number
 
 __all__ = [
     "CATEGORIES", "THREATENED", "RESULT_CATEGORIES", "THRESHOLDS", "NEAR_THREATENED_MARGIN",
-    "MAX_WINDOW_YEARS", "EVIDENCE_FIELDS", "CRITERIA", "STATUSES",
+    "MAX_WINDOW_YEARS", "EVIDENCE_FIELDS", "CRITERIA", "STATUSES", "TAGS",
     "CriterionExplanation", "RedListResult",
     "categorize", "criteria_table", "c1_window_years", "e_window_years", "reduction_window_years",
     "category_rank",
@@ -141,7 +159,7 @@ _QUANTITIES: dict[str, tuple[str, dict, str]] = {
     "extinction_probability": ("high", {"minimum": 0, "maximum": 1}, ""),
     "extinction_years": ("low", {"minimum": 0, "inclusive_minimum": False}, "years"),
 }
-_FLAGS = ("severely_fragmented", "plausible_threat")
+_FLAGS = ("severely_fragmented", "plausible_threat", "possibly_extinct", "possibly_extinct_in_the_wild")
 _SUBCRITERIA = {
     "continuing_decline": ("i", "ii", "iii", "iv", "v"),
     "extreme_fluctuation": ("i", "ii", "iii", "iv"),
@@ -159,7 +177,11 @@ EVIDENCE_FIELDS: tuple[str, ...] = (
     "eoo_km2", "aoo_km2", "locations", "severely_fragmented", "continuing_decline", "extreme_fluctuation",
     "mature_individuals", "decline_percent", "decline_years", "largest_subpopulation",
     "percent_in_largest_subpopulation", "plausible_threat", "extinction_probability", "extinction_years",
+    "reductions", "possibly_extinct", "possibly_extinct_in_the_wild",
 )
+#: Tags a CR result may carry: Possibly Extinct and Possibly Extinct in the Wild.
+TAGS: tuple[str, ...] = ("PE", "PEW")
+_B_SUBCRITERIA = ("B1", "B2")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -316,9 +338,33 @@ def _flag(name: str, value: Any) -> bool:
                             "use True, False, or leave it out if it is not known")
 
 
-def _subcriteria(name: str, value: Any) -> bool | tuple[str, ...]:
-    """True/False, or the sorted tuple of named sub-criteria (an empty set means False)."""
-    allowed = _SUBCRITERIA[name]
+def _subcriteria(name: str, value: Any) -> bool | tuple[str, ...] | dict[str, Any]:
+    """True/False, the sorted tuple of named sub-criteria (an empty set means False), or for B1 and B2
+    separately a dict ``{"B1": ..., "B2": ...}`` of those (a part left out is unknown)."""
+    if isinstance(value, Mapping):
+        parts: dict[str, Any] = {}
+        for key, item in value.items():
+            which = key.strip().upper() if isinstance(key, str) else key
+            if which not in _B_SUBCRITERIA:
+                raise InvalidInputError(name, f"{key!r} is not B1 or B2",
+                                        "give a mapping such as {'B1': {'ii', 'v'}, 'B2': {'v'}}")
+            if which in parts:
+                raise InvalidInputError(name, f"{which} is given twice", "give B1 and B2 once each")
+            if item is None:
+                continue
+            if isinstance(item, Mapping):
+                raise InvalidInputError(f"{name}['{which}']", "a mapping inside the mapping",
+                                        "give True, False or a set of sub-criteria for each of B1 and B2")
+            parts[which] = _subcriteria_one(f"{name}['{which}']", item, _SUBCRITERIA[name],
+                                            "b" if name == "continuing_decline" else "c")
+        if not parts:
+            raise InvalidInputError(name, "the mapping names neither B1 nor B2",
+                                    "give {'B1': ..., 'B2': ...}, or one value for both")
+        return {which: parts[which] for which in _B_SUBCRITERIA if which in parts}
+    return _subcriteria_one(name, value, _SUBCRITERIA[name], "b" if name == "continuing_decline" else "c")
+
+
+def _subcriteria_one(name: str, value: Any, allowed: tuple[str, ...], letter: str) -> bool | tuple[str, ...]:
     if isinstance(value, bool) or type(value).__name__ == "bool_":
         return bool(value)
     if isinstance(value, str):
@@ -332,8 +378,7 @@ def _subcriteria(name: str, value: Any) -> bool | tuple[str, ...]:
     for item in items:
         key = item.strip().lower() if isinstance(item, str) else item
         if key not in allowed:
-            raise InvalidInputError(name, f"{item!r} is not a sub-criterion of "
-                                    f"{'b' if name == 'continuing_decline' else 'c'}",
+            raise InvalidInputError(name, f"{item!r} is not a sub-criterion of {letter}",
                                     "use roman numerals from: " + ", ".join(allowed))
         chosen.add(key)
     if not chosen:
@@ -365,6 +410,8 @@ def _normalise(evidence: dict[str, Any]) -> dict[str, Any]:
                                         "causes not ceased/understood/reversible), 'A3' (future) or 'A4' "
                                         "(past and future)")
             clean[name] = text
+        elif name == "reductions":
+            clean[name] = _reductions(value)
         elif name == "reduction_bases":
             if isinstance(value, str):
                 items = [c for c in value.replace(",", "").replace(" ", "")]
@@ -372,17 +419,87 @@ def _normalise(evidence: dict[str, Any]) -> dict[str, Any]:
                 items = list(value)
             else:
                 raise InvalidInputError(name, f"expected letters a–e, got {value!r}", "use e.g. {'a', 'c'} or 'ac'")
-            letters = set()
-            for item in items:
-                key = item.strip().lower() if isinstance(item, str) else item
-                if key not in _REDUCTION_BASES:
-                    raise InvalidInputError(name, f"{item!r} is not a basis of criterion A",
-                                            "use letters from a, b, c, d, e")
-                letters.add(key)
+            letters = _bases(name, items)
             if letters:
-                clean[name] = tuple(sorted(letters))
+                clean[name] = letters
     _check_consistency(clean)
     return clean
+
+
+def _bases(name: str, items: Iterable[Any]) -> tuple[str, ...]:
+    letters = set()
+    for item in items:
+        key = item.strip().lower() if isinstance(item, str) else item
+        if key not in _REDUCTION_BASES:
+            raise InvalidInputError(name, f"{item!r} is not a basis of criterion A", "use letters from a, b, c, d, e")
+        letters.add(key)
+    return tuple(sorted(letters))
+
+
+_MAX_REDUCTIONS = len(_REDUCTION_CRITERIA)
+
+
+def _reductions(value: Any) -> tuple[dict[str, Any], ...]:
+    """Check ``reductions``: a list of {"criterion": "A1"–"A4", "percent": % or (low, best, high), "bases"}."""
+    fix = 'give a list such as [{"criterion": "A2", "percent": 60, "bases": "c"}, {"criterion": "A3", ...}]'
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple)):
+        raise InvalidInputError("reductions", f"expected a list of reductions, got {type(value).__name__}", fix)
+    if len(value) > _MAX_REDUCTIONS:
+        raise InvalidInputError("reductions", f"{len(value)} reductions given; A has only A1–A4", fix)
+    entries: dict[str, dict[str, Any]] = {}
+    for index, entry in enumerate(value):
+        where = f"reductions[{index}]"
+        if not isinstance(entry, Mapping):
+            raise InvalidInputError(where, f"expected a mapping, got {type(entry).__name__}", fix)
+        unknown = set(entry) - {"criterion", "percent", "bases"}
+        if unknown:
+            raise InvalidInputError(where, "unknown key(s): " + ", ".join(sorted(map(str, unknown))),
+                                    "use the keys criterion, percent and bases")
+        criterion = entry.get("criterion")
+        criterion = criterion.strip().upper() if isinstance(criterion, str) else criterion
+        if criterion not in _REDUCTION_CRITERIA:
+            raise InvalidInputError(f"{where}.criterion", f"{entry.get('criterion')!r} is not one of A1, A2, A3, A4",
+                                    "use 'A1', 'A2', 'A3' or 'A4'")
+        if criterion in entries:
+            raise InvalidInputError(f"{where}.criterion", f"{criterion} is given twice",
+                                    "give each of A1–A4 at most once")
+        if entry.get("percent") is None:
+            raise InvalidInputError(f"{where}.percent", "missing", "give the reduction in % (0–100)")
+        percent = _quantity("reduction_percent", entry["percent"])
+        bases = entry.get("bases") or ()
+        if isinstance(bases, str):
+            bases = [c for c in bases.replace(",", "").replace(" ", "")]
+        elif not isinstance(bases, (set, frozenset, list, tuple)):
+            raise InvalidInputError(f"{where}.bases", f"expected letters a–e, got {bases!r}", "use e.g. 'c' or 'ac'")
+        letters = _bases(f"{where}.bases", bases)
+        if criterion == "A3" and "a" in letters:
+            raise InvalidInputError(f"{where}.bases", "basis (a) direct observation cannot support A3 "
+                                    "(a future reduction cannot be observed)", "remove 'a'")
+        entries[criterion] = {"criterion": criterion, "percent": percent, "bases": letters}
+    if not entries:
+        raise InvalidInputError("reductions", "the list is empty", fix)
+    return tuple(entries[key] for key in _REDUCTION_CRITERIA if key in entries)
+
+
+def _b_part(value: Any, which: str) -> Any:
+    """The B1 or B2 part of a continuing_decline / extreme_fluctuation value (a mapping gives per-part values)."""
+    return value.get(which) if isinstance(value, dict) else value
+
+
+def _population_wide(value: Any) -> Any:
+    """One value for C2 from a per-B1/B2 mapping: True if either is True, the union of sub-criteria, or
+    False only if both parts are False."""
+    if not isinstance(value, dict):
+        return value
+    parts = [value.get(which) for which in _B_SUBCRITERIA]
+    if any(part is True for part in parts):
+        return True
+    named = sorted({key for part in parts if isinstance(part, tuple) for key in part})
+    if named:
+        return tuple(named)
+    if all(part is False for part in parts):
+        return False
+    return None
 
 
 def _best(value: Any) -> Any:
@@ -390,6 +507,27 @@ def _best(value: Any) -> Any:
 
 
 def _check_consistency(clean: dict[str, Any]) -> None:
+    if "reductions" in clean:
+        single = [name for name in ("reduction_percent", "reduction_criterion", "reduction_bases") if name in clean]
+        if single:
+            raise InvalidInputError("reductions", "given together with " + ", ".join(single),
+                                    "put every reduction in the reductions list (each with its criterion), "
+                                    "or use reduction_percent/reduction_criterion for a single one")
+    if clean.get("possibly_extinct") and clean.get("possibly_extinct_in_the_wild"):
+        raise InvalidInputError("possibly_extinct_in_the_wild", "both possibly_extinct and "
+                                "possibly_extinct_in_the_wild are True",
+                                "choose one: PE if the taxon may be extinct everywhere, PEW if it survives "
+                                "only in captivity or cultivation")
+    mature = clean.get("mature_individuals")
+    if mature is not None and _best(mature) == 0 and not (clean.get("possibly_extinct")
+                                                         or clean.get("possibly_extinct_in_the_wild")):
+        raise InvalidInputError(
+            "mature_individuals", "0 mature individuals in the wild is not a Critically Endangered (D) taxon: "
+            "it is Extinct (EX), Extinct in the Wild (EW) or Possibly Extinct, which is the assessor's judgement",
+            "if exhaustive surveys found none and no reasonable doubt remains, the taxon is EX (or EW if it "
+            "survives in captivity or cultivation), which categorize() does not return; if it may still "
+            "survive, give possibly_extinct=True (or possibly_extinct_in_the_wild=True when individuals "
+            "survive ex situ) for CR(PE) / CR(PEW); otherwise give the best estimate above 0")
     if clean.get("reduction_criterion") == "A3" and "a" in clean.get("reduction_bases", ()):
         raise InvalidInputError("reduction_bases", "basis (a) direct observation cannot support A3 "
                                 "(a future reduction cannot be observed)", "remove 'a' or use A2/A4")
@@ -399,7 +537,7 @@ def _check_consistency(clean: dict[str, Any]) -> None:
         raise InvalidInputError("largest_subpopulation",
                                 f"{_best(largest):g} is more than the {_best(mature):g} mature individuals "
                                 "in the whole population", "check both numbers")
-    if clean.get("continuing_decline") is False and clean.get("decline_percent") is not None \
+    if _population_wide(clean.get("continuing_decline")) is False and clean.get("decline_percent") is not None \
             and _best(clean["decline_percent"]) > 0:
         raise InvalidInputError("continuing_decline",
                                 f"False contradicts decline_percent={_best(clean['decline_percent']):g} "
@@ -520,7 +658,8 @@ def _rate_check(value: float | None, years: float | None, threshold: float, wind
                   f"{_fmt(window)} y{hint}")
 
 
-def _b_subparts(v: dict, category: str, thr: _Thresholds) -> tuple[list[bool | None], list[str], list[str]]:
+def _b_subparts(v: dict, category: str, thr: _Thresholds,
+                which: str = "B1") -> tuple[list[bool | None], list[str], list[str]]:
     """States, explanations and notation pieces for B a, b and c at ``category``."""
     fragmented = v.get("severely_fragmented")
     locations = v.get("locations")
@@ -540,7 +679,7 @@ def _b_subparts(v: dict, category: str, thr: _Thresholds) -> tuple[list[bool | N
         missing = [name for name, value in (("locations", locations), ("severely_fragmented", fragmented))
                    if value is None]
         a_text = "a: unknown (" + "; ".join(known + ["give " + " or ".join(missing)]) + ")"
-    decline = v.get("continuing_decline")
+    decline = _b_part(v.get("continuing_decline"), which)
     b = None if decline is None else bool(decline)
     if isinstance(decline, tuple):
         b_text = "b: continuing decline in " + ", ".join(f"({k}) {_B_DECLINE_NAMES[k]}" for k in decline)
@@ -549,7 +688,7 @@ def _b_subparts(v: dict, category: str, thr: _Thresholds) -> tuple[list[bool | N
         b_text = {True: "b: continuing decline", False: "b: no continuing decline",
                   None: "b: continuing decline unknown"}[b]
         b_note = "b"
-    fluctuation = v.get("extreme_fluctuation")
+    fluctuation = _b_part(v.get("extreme_fluctuation"), which)
     c = None if fluctuation is None else bool(fluctuation)
     if isinstance(fluctuation, tuple):
         c_text = "c: extreme fluctuations in " + ", ".join(f"({k}) {_B_FLUCTUATION_NAMES[k]}" for k in fluctuation)
@@ -580,7 +719,7 @@ def _eval_b(v: dict, category: str, which: str, thr: _Thresholds, needed: int = 
             f"{shown} is not {'within' if thr.relax else 'below'} {_fmt(limit)} km²"
     if range_ok is False:
         return _Check(False, range_text)
-    states, texts, notes = _b_subparts(v, category, thr)
+    states, texts, notes = _b_subparts(v, category, thr, which)
     conditions = _at_least(needed, states)
     count = sum(state is True for state in states)
     tally = f"{count} of a–c hold (need {needed})"
@@ -612,7 +751,7 @@ def _eval_c1(v: dict, category: str, thr: _Thresholds) -> _Check:
 
 
 def _c2_decline(v: dict) -> tuple[bool | None, str]:
-    decline = v.get("continuing_decline")
+    decline = _population_wide(v.get("continuing_decline"))
     percent = v.get("decline_percent")
     if decline is True or (isinstance(decline, tuple) and "v" in decline):
         return True, "continuing decline in mature individuals"
@@ -644,7 +783,7 @@ def _eval_c2(v: dict, category: str, thr: _Thresholds) -> _Check:
     else:
         a_ii = percent >= limit_ii
         a_ii_text = f"a(ii): {_fmt(percent)}% in one subpopulation {'≥' if a_ii else '<'} {_fmt(limit_ii)}%"
-    fluctuation = v.get("extreme_fluctuation")
+    fluctuation = _population_wide(v.get("extreme_fluctuation"))
     if fluctuation is True or (isinstance(fluctuation, tuple) and "iv" in fluctuation):
         b, b_text = True, "b: extreme fluctuations in mature individuals"
     elif fluctuation is None or isinstance(fluctuation, tuple):
@@ -692,6 +831,18 @@ def _eval_a(v: dict, category: str, thr: _Thresholds) -> _Check:
     gl = v.get("generation_length_years")
     window = f"over {_fmt(reduction_window_years(gl))} y (longer of 10 y or 3 generations)" if gl is not None \
         else "over the longer of 10 years or 3 generations"
+    if v.get("reductions"):
+        states, texts, met = [], [], []
+        for entry in v["reductions"]:
+            limit = thr(entry["criterion"], category)
+            ok = entry["percent"] >= limit
+            states.append(ok)
+            texts.append(f"{entry['criterion']}: {_fmt(entry['percent'])}% reduction {window} "
+                         f"{'≥' if ok else '<'} {_fmt(limit)}%")
+            if ok:
+                met.append(entry["criterion"] + "".join(entry["bases"]))
+        notation = "+".join([met[0], *(m[1:] for m in met[1:])]) if met else ""
+        return _Check(_or(*states), "; ".join(texts), notation)
     if percent is None:
         return _Check(None, "no population reduction given (reduction_percent)")
     if criterion is None:
@@ -792,6 +943,7 @@ class RedListResult:
     highest_possible: the highest category the evidence could still give if every unknown turned out
         to be met (equals ``category`` when nothing unknown could raise it).
     near_threatened: for NT, which criteria are close to VU and why (see NEAR_THREATENED_MARGIN).
+    tag: 'PE' (Possibly Extinct) or 'PEW' (Possibly Extinct in the Wild) on a CR result, else ''.
     notes: caveats about the evidence (assumptions made, notation, missing generation length, ...).
     evidence: the evidence as checked (sets as sorted tuples, ranges as (low, best, high)).
     """
@@ -805,6 +957,12 @@ class RedListResult:
     near_threatened: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     evidence: dict[str, Any] = field(default_factory=dict)
+    tag: str = ""
+
+    @property
+    def label(self) -> str:
+        """The category with its tag, as the Red List writes it: 'CR(PE)', 'CR(PEW)', or e.g. 'EN'."""
+        return f"{self.category}({self.tag})" if self.tag else self.category
 
     @property
     def is_threatened(self) -> bool:
@@ -838,12 +996,14 @@ class RedListResult:
         return pd.DataFrame.from_records(rows)
 
     def summary(self) -> str:
-        """One line, e.g. 'EN B2ab(iii) (plausible range VU–CR)'."""
-        text = f"{self.category} {self.criteria}".strip()
+        """One line, e.g. 'EN B2ab(iii) (plausible range VU–CR)' or 'CR(PE) D'."""
+        text = f"{self.label} {self.criteria}".strip()
         if self.category_range[0] != self.category_range[1]:
             text += f" (plausible range {self.category_range[0]}–{self.category_range[1]})"
         if self.category == "DD":
-            text += " — no criterion could be evaluated with the evidence given"
+            text += (f" — no criterion could be evaluated with the evidence given, so every category from LC to "
+                     f"{self.highest_possible} remains plausible (the Guidelines list a taxon as DD when its "
+                     "plausible range of categories is that wide)")
         elif not self.is_threatened:
             text += " — no criterion met at VU"
             if self.category == "NT":
@@ -866,7 +1026,8 @@ class RedListResult:
             "highest_possible": self.highest_possible,
             "near_threatened": list(self.near_threatened),
             "notes": list(self.notes),
-            "evidence": {k: list(v) if isinstance(v, tuple) else v for k, v in self.evidence.items()},
+            "evidence": {k: _jsonable(v) for k, v in self.evidence.items()},
+            "tag": self.tag,
         }
 
     @classmethod
@@ -884,8 +1045,36 @@ class RedListResult:
             highest_possible=data["highest_possible"],
             near_threatened=tuple(data.get("near_threatened", ())),
             notes=tuple(data.get("notes", ())),
-            evidence={k: tuple(v) if isinstance(v, list) else v for k, v in data.get("evidence", {}).items()},
+            evidence={k: _from_json(v) for k, v in data.get("evidence", {}).items()},
+            tag=_check_tag(data.get("tag", ""), category),
         )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (tuple, list)):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    return value
+
+
+def _from_json(value: Any) -> Any:
+    """Evidence read back from JSON: lists become tuples again (ranges, sub-criteria, reductions)."""
+    if isinstance(value, list):
+        return tuple(_from_json(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _from_json(item) for key, item in value.items()}
+    return value
+
+
+def _check_tag(tag: Any, category: str) -> str:
+    if tag in ("", None):
+        return ""
+    if tag not in TAGS:
+        raise InvalidInputError("tag", f"{tag!r} is not a Red List tag", "use 'PE', 'PEW' or ''")
+    if category != "CR":
+        raise InvalidInputError("tag", f"{tag} is given on {category}", "the PE and PEW tags apply to CR only")
+    return tag
 
 
 @dataclass(frozen=True)
@@ -962,13 +1151,13 @@ def _notes(clean: dict[str, Any], best: dict[str, Any], scenario: _Scenario) -> 
     if eoo is not None and aoo is not None and eoo < aoo:
         notes.append(f"EOO ({_fmt(eoo)} km²) is smaller than AOO ({_fmt(aoo)} km²): EOO was set equal to AOO "
                      "for B1 (IUCN Red List Guidelines §4.9).")
-    if clean.get("continuing_decline") is True:
+    if any(_b_part(clean.get("continuing_decline"), which) is True for which in _B_SUBCRITERIA):
         notes.append("continuing_decline=True is written 'b' without sub-criteria; a Red List assessment names "
                      "them, e.g. b(iii) for habitat — give the set of (i)–(v) that decline.")
-    if clean.get("extreme_fluctuation") is True:
+    if any(_b_part(clean.get("extreme_fluctuation"), which) is True for which in _B_SUBCRITERIA):
         notes.append("extreme_fluctuation=True is written 'c' without sub-criteria; a Red List assessment names "
                      "them, e.g. c(iv) for mature individuals — give the set of (i)–(iv) that fluctuate.")
-    decline = clean.get("continuing_decline")
+    decline = _population_wide(clean.get("continuing_decline"))
     percent = best.get("decline_percent")
     if isinstance(decline, tuple) and "v" not in decline and percent is not None and percent > 0:
         notes.append("decline_percent shows a decline in mature individuals; C2 used it, but B's b lists only "
@@ -1013,6 +1202,12 @@ def categorize(**evidence: Any) -> RedListResult:
       (mature individuals) and ``percent_in_largest_subpopulation`` (%) (C2a), with the B flags above.
     * D: ``mature_individuals``; VU D2 ``aoo_km2`` or ``locations`` with ``plausible_threat`` (bool).
     * E: ``extinction_probability`` (0–1) within ``extinction_years``.
+    * Several A sub-criteria at once: ``reductions`` — a list of ``{"criterion": "A2", "percent": 60,
+      "bases": "c"}`` (instead of the three single-reduction keywords).
+    * B1 and B2 with different sub-criteria: ``continuing_decline={"B1": {"ii", "v"}, "B2": {"v"}}`` (and
+      likewise ``extreme_fluctuation``).
+    * Tags for CR: ``possibly_extinct=True`` → CR(PE); ``possibly_extinct_in_the_wild=True`` → CR(PEW). With
+      ``mature_individuals=0`` one of them is required (0 alone raises: the taxon would be EX, EW or PE).
 
     Returns a :class:`RedListResult`. Raises :class:`InvalidInputError` naming the field for unknown
     keywords, numbers out of range, unordered ranges, bad sub-criteria or contradictions.
@@ -1020,15 +1215,24 @@ def categorize(**evidence: Any) -> RedListResult:
     clean = _normalise(evidence)
     quantities = {k: v for k, v in clean.items() if k in _QUANTITIES}
     ranged = {k for k, v in quantities.items() if isinstance(v, tuple)}
-    best = {k: (v[1] if k in ranged else v) for k, v in clean.items()}
+    if any(isinstance(entry["percent"], tuple) for entry in clean.get("reductions", ())):
+        ranged.add("reductions")
+
+    def pick(key: str, value: Any, part: int) -> Any:
+        """The low (0), best (1) or high (2) value of a ranged quantity (reductions: of each percent)."""
+        if key == "reductions":
+            return tuple({**entry, "percent": entry["percent"][part] if isinstance(entry["percent"], tuple)
+                          else entry["percent"]} for entry in value)
+        return value[part]
+
+    best = {k: (pick(k, v, 1) if k in ranged else v) for k, v in clean.items()}
     scenario = _assess(best)
     if ranged:
         def bound(worst: bool) -> dict[str, Any]:
             values = dict(best)
             for key in ranged:
-                low, _, high = clean[key]
-                high_is_worse = _QUANTITIES[key][0] == "high"
-                values[key] = high if high_is_worse == worst else low
+                high_is_worse = key == "reductions" or _QUANTITIES[key][0] == "high"
+                values[key] = pick(key, clean[key], 2 if high_is_worse == worst else 0)
             return values
         optimistic, pessimistic = _assess(bound(False)), _assess(bound(True))
         category_range = (optimistic.category, pessimistic.category)
@@ -1037,7 +1241,23 @@ def categorize(**evidence: Any) -> RedListResult:
         category_range = (scenario.category, scenario.category)
         criteria_range = (scenario.criteria, scenario.criteria)
     explanations = tuple(_explain(name, scenario.checks[name]) for name in CRITERIA)
+    tag = "PE" if clean.get("possibly_extinct") else "PEW" if clean.get("possibly_extinct_in_the_wild") else ""
+    if tag and scenario.category != "CR":
+        field_name = "possibly_extinct" if tag == "PE" else "possibly_extinct_in_the_wild"
+        raise InvalidInputError(field_name, f"the evidence gives {scenario.category}, and the {tag} tag applies "
+                                "to Critically Endangered taxa only",
+                                "leave the tag out, or check the evidence: a taxon that may be extinct usually "
+                                "has very few mature individuals (CR D) or a steep decline")
     notes = _notes(clean, best, scenario)
+    if tag:
+        notes.append({"PE": "Tagged Possibly Extinct: CR(PE). The tag records that the taxon is likely extinct "
+                            "but this is not yet confirmed; it stays CR for Red List statistics.",
+                      "PEW": "Tagged Possibly Extinct in the Wild: CR(PEW). The taxon survives in captivity or "
+                             "cultivation and is likely, but not confirmed, to be extinct in the wild."}[tag])
+    mature = clean.get("mature_individuals")
+    if isinstance(mature, tuple) and mature[0] == 0 and not tag:
+        notes.append("The low bound of mature_individuals is 0: if the taxon may already be extinct (in the wild), "
+                     "say so with possibly_extinct or possibly_extinct_in_the_wild.")
     if ranged:
         notes.append("Ranges given for " + ", ".join(sorted(ranged)) + ": the category is from the best "
                      f"estimates; the bounds give {category_range[0]} (least threat) to {category_range[1]} "
@@ -1052,4 +1272,5 @@ def categorize(**evidence: Any) -> RedListResult:
         near_threatened=scenario.near,
         notes=tuple(notes),
         evidence=dict(clean),
+        tag=tag,
     )

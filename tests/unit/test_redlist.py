@@ -78,7 +78,7 @@ def test_full_notation_of_every_letter():
 # ---------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("mature, expected", [
-    (0, "CR"), (49, "CR"), (49.9, "CR"), (50, "EN"), (249, "EN"), (250, "VU"), (999, "VU")])
+    (1, "CR"), (49, "CR"), (49.9, "CR"), (50, "EN"), (249, "EN"), (250, "VU"), (999, "VU")])
 def test_d_boundaries(mature, expected):
     result = categorize(mature_individuals=mature)
     assert result.category == expected
@@ -421,7 +421,7 @@ def numbers(low, high, special=()):
 
 @st.composite
 def complete_evidence(draw):
-    mature = draw(numbers(0, 15000, (0, 49, 50, 249, 250, 999, 1000, 2499, 2500, 9999, 10000)))
+    mature = draw(numbers(1, 15000, (1, 49, 50, 249, 250, 999, 1000, 2499, 2500, 9999, 10000)))
     ev = dict(
         reduction_percent=draw(numbers(0, 100, (30, 50, 70, 80, 90))),
         reduction_criterion=draw(st.sampled_from(["A1", "A2", "A3", "A4"])),
@@ -808,3 +808,145 @@ def test_nt_reasons_show_the_relaxed_comparison():
     assert result.near_threatened == ("D: would meet VU within a factor of 1.5 of its limits — "
                                       "1,500 mature individuals ≤ 1,500",)
     assert any("factor of 1.5" in note for note in result.notes)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Edge cases: zero mature individuals, Possibly Extinct tags, B1/B2 sub-criteria, several A sub-criteria
+# ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("extra", [{}, {"possibly_extinct": False}, {"possibly_extinct_in_the_wild": False},
+                                   {"eoo_km2": 50, "aoo_km2": 4, "locations": 1}])
+def test_zero_mature_individuals_is_refused_with_the_extinction_question(extra):
+    with pytest.raises(InvalidInputError) as caught:
+        categorize(mature_individuals=0, **extra)
+    assert caught.value.field == "mature_individuals"
+    text = str(caught.value)
+    for word in ("EX", "EW", "possibly_extinct", "possibly_extinct_in_the_wild"):
+        assert word in text
+
+
+@pytest.mark.parametrize("flag, tag", [("possibly_extinct", "PE"), ("possibly_extinct_in_the_wild", "PEW")])
+def test_possibly_extinct_tags_on_cr(flag, tag):
+    result = categorize(mature_individuals=0, **{flag: True})
+    assert (result.category, result.criteria, result.tag) == ("CR", "D", tag)
+    assert result.label == f"CR({tag})"
+    assert result.summary().startswith(f"CR({tag}) D")
+    assert any(tag in note for note in result.notes)
+    other = categorize(mature_individuals=12, reduction_percent=90, reduction_criterion="A2", **{flag: True})
+    assert other.tag == tag and other.summary().startswith(f"CR({tag}) A2; D")
+    assert RedListResult.from_dict(other.to_dict()) == other
+
+
+def test_untagged_result_has_empty_tag_and_plain_summary():
+    result = categorize(mature_individuals=12)
+    assert result.tag == "" and result.label == "CR" and result.summary().startswith("CR D")
+
+
+@pytest.mark.parametrize("flag", ["possibly_extinct", "possibly_extinct_in_the_wild"])
+@pytest.mark.parametrize("evidence", [{"mature_individuals": 120}, {"mature_individuals": 600},
+                                      {"mature_individuals": 50_000, "eoo_km2": 90_000}, {}])
+def test_possibly_extinct_refused_on_any_other_category(flag, evidence):
+    with pytest.raises(InvalidInputError) as caught:
+        categorize(**evidence, **{flag: True})
+    assert caught.value.field == flag
+    assert "CR" in str(caught.value)
+
+
+def test_both_tags_at_once_are_refused():
+    with pytest.raises(InvalidInputError) as caught:
+        categorize(mature_individuals=3, possibly_extinct=True, possibly_extinct_in_the_wild=True)
+    assert caught.value.field == "possibly_extinct_in_the_wild"
+
+
+def test_tag_on_a_non_cr_result_is_refused_when_read_back():
+    data = categorize(mature_individuals=120).to_dict()
+    data["tag"] = "PE"
+    with pytest.raises(InvalidInputError):
+        RedListResult.from_dict(data)
+
+
+def test_b1_and_b2_with_different_subcriteria():
+    result = categorize(eoo_km2=80, aoo_km2=8, locations=1,
+                        continuing_decline={"B1": {"ii", "v"}, "B2": {"v"}})
+    assert result.category == "CR"
+    assert result.criteria == "B1ab(ii,v)+2ab(v)"
+    assert "(ii) AOO" in result.explanation("B1").reason
+    assert "(ii) AOO" not in result.explanation("B2").reason
+    assert RedListResult.from_dict(result.to_dict()) == result
+
+
+def test_b1_b2_mapping_with_fluctuations_and_a_part_left_unknown():
+    result = categorize(eoo_km2=4_000, aoo_km2=400, continuing_decline={"B1": {"iii"}, "B2": {"iii", "v"}},
+                        extreme_fluctuation={"B2": {"iv"}})
+    # B1 has b only (c unknown, a unknown): not met yet; B2 has b and c(iv): EN.
+    assert result.category == "EN"
+    assert result.criteria == "B2b(iii,v)c(iv)"
+    assert result.explanation("B1").status == "unknown"
+
+
+def test_b_mapping_feeds_c2_with_what_either_part_says_of_mature_individuals():
+    result = categorize(mature_individuals=200, largest_subpopulation=40,
+                        continuing_decline={"B1": {"iii"}, "B2": {"v"}})
+    assert result.category == "CR" and result.criteria == "C2a(i)"
+    not_declining = categorize(mature_individuals=200, largest_subpopulation=40,
+                               continuing_decline={"B1": False, "B2": False})
+    assert not_declining.explanation("C2").status == "not met"
+
+
+@pytest.mark.parametrize("bad, field", [
+    ({"B3": {"v"}}, "continuing_decline"),
+    ({"B1": {"vi"}}, "continuing_decline['B1']"),
+    ({"B1": {"B2": "v"}}, "continuing_decline['B1']"),
+    ({}, "continuing_decline"),
+])
+def test_bad_b_mappings_name_the_field(bad, field):
+    with pytest.raises(InvalidInputError) as caught:
+        categorize(eoo_km2=80, continuing_decline=bad)
+    assert caught.value.field == field
+
+
+def test_several_a_subcriteria_at_once():
+    result = categorize(reductions=[{"criterion": "A2", "percent": 60, "bases": "c"},
+                                    {"criterion": "A3", "percent": 55, "bases": "c"}])
+    assert result.category == "EN"
+    assert result.criteria == "A2c+3c"
+    # Only the ones met at the category are written.
+    higher = categorize(reductions=[{"criterion": "A2", "percent": 85, "bases": "ac"},
+                                    {"criterion": "A4", "percent": 55, "bases": "c"}])
+    assert (higher.category, higher.criteria) == ("CR", "A2ac")
+    assert RedListResult.from_dict(higher.to_dict()) == higher
+
+
+def test_reductions_order_and_ranges():
+    result = categorize(reductions=[{"criterion": "a3", "percent": 55, "bases": "c"},
+                                    {"criterion": "A2", "percent": (40, 60, 85), "bases": ["c", "a"]}])
+    assert result.criteria == "A2ac+3c"
+    assert result.category_range == ("EN", "CR")
+    assert result.criteria_range == ("A3c", "A2ac")
+
+
+@pytest.mark.parametrize("bad, field", [
+    ("A2", "reductions"),
+    ([], "reductions"),
+    ([{"criterion": "A5", "percent": 50}], "reductions[0].criterion"),
+    ([{"criterion": "A2", "percent": 50}, {"criterion": "A2", "percent": 60}], "reductions[1].criterion"),
+    ([{"criterion": "A2"}], "reductions[0].percent"),
+    ([{"criterion": "A2", "percent": 150}], "reduction_percent"),
+    ([{"criterion": "A3", "percent": 50, "bases": "a"}], "reductions[0].bases"),
+    ([{"criterion": "A2", "percent": 50, "basis": "a"}], "reductions[0]"),
+])
+def test_bad_reductions_name_the_field(bad, field):
+    with pytest.raises(InvalidInputError) as caught:
+        categorize(reductions=bad)
+    assert caught.value.field == field
+
+
+def test_reductions_and_single_reduction_keywords_are_not_mixed():
+    with pytest.raises(InvalidInputError) as caught:
+        categorize(reductions=[{"criterion": "A2", "percent": 60}], reduction_percent=30)
+    assert caught.value.field == "reductions"
+
+
+def test_dd_is_explained_as_a_wide_plausible_range():
+    summary = categorize().summary()
+    assert summary.startswith("DD") and "from LC to CR" in summary and "plausible" in summary

@@ -398,6 +398,17 @@ class _SubcriteriaControl:
         return ticked or True
 
     def set(self, value: Any) -> None:
+        if isinstance(value, Mapping):
+            # B1 and B2 given separately (categorize's mapping form): this control shows one set for both,
+            # so it shows what either part says (True if either is True, the union of the named ones).
+            parts = [part for part in value.values() if part is not None]
+            if any(part is True for part in parts):
+                value = True
+            elif any(part not in (False,) for part in parts):
+                value = {key for part in parts if part not in (True, False)
+                         for key in ({part} if isinstance(part, str) else set(part))}
+            else:
+                value = False if parts else None
         if value is None:
             self.mode.value = "unknown"
         elif value is False:
