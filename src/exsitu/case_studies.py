@@ -41,7 +41,7 @@ class CaseStudy:
 CASE_STUDIES: tuple[CaseStudy, ...] = (
     CaseStudy(
         key="california-condor", common_name="California condor", scientific_name="Gymnogyps californianus",
-        organism="vertebrate", red_list="CR C2a(i); D (BirdLife 2020 assessment)",
+        organism="vertebrate", red_list="CR C2a(i); D (BirdLife 2020 assessment; 93 mature individuals already meet EN, but the five-year rule keeps it CR — downlisting warranted in 2024 if the increase continues)",
         main_threats=("secondary lead poisoning from ammunition", "shooting", "microtrash", "habitat loss"),
         threat_codes=("9.4", "5.1", "1.1"),
         ex_situ_roles=("insurance population", "source for reintroduction", "demographic manipulation"),
@@ -96,9 +96,9 @@ CASE_STUDIES: tuple[CaseStudy, ...] = (
         ex_situ_roles=("insurance population", "research", "source for reintroduction", "education"),
         living_or_samples="living",
         founders="About 24 found on Ball's Pyramid in 2001; 2 pairs collected in 2003",
-        outcome="About 700 individuals and 11,376 eggs by 2008 (Melbourne Zoo); rodents eradicated on Lord Howe Island in 2019",
+        outcome="About 700 individuals and 11,376 eggs by 2008 (Melbourne Zoo); rodent eradication on Lord Howe Island in 2019, declared successful in 2023 after two years without rats or mice",
         eca_lesson="Ex situ work bought time while the primary threat (rats) was removed in situ.",
-        sources=("LHISI", "RL-LHISI", "LHI-rodent"),
+        sources=("LHISI", "RL-LHISI", "LHI-rodent", "LHI-2023"),
     ),
     CaseStudy(
         key="wollemi-pine", common_name="Wollemi pine", scientific_name="Wollemia nobilis",
@@ -107,7 +107,7 @@ CASE_STUDIES: tuple[CaseStudy, ...] = (
         threat_codes=("8.1", "6.1", "7.1"),
         ex_situ_roles=("insurance population", "research", "education"),
         living_or_samples="living",
-        founders="Fewer than 100 mature trees in a single grove; no detectable genetic variation",
+        founders="Fewer than 100 mature trees at a few sites in one canyon system (about 80 mature individuals or clumps and some 300 juveniles in the 2011 Red List assessment); no detectable genetic variation",
         outcome="Hundreds planted at three secret translocation sites; propagated and sold worldwide",
         eca_lesson="For a plant, ex situ spans botanic gardens, horticulture and translocation; genetic "
                    "targets are moot when gene diversity is already near zero.",

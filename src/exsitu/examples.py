@@ -91,6 +91,10 @@ SOURCES: dict[str, tuple[str, str]] = {
                    "lessons learnt from an inhabited island\"; Australian Geographic (Mar 2018).",
                    "https://www.sciencemag.org/news/2019/06/mass-rodent-poisoning-remote-australian-island-could-"
                    "bring-back-giant-stick-insect"),
+    "LHI-2023": ("Christensen, S. (2023) Update on Checkpoint – Lord Howe Island officially declared rodent free. The "
+                 "Lord Howe Island Signal (Lord Howe Island Board): no rats or mice for over two years (July 2023 "
+                 "survey, analysed by NZ Department of Conservation); LHIB Rodent Eradication Lessons Learned report.",
+                 "https://arr.news/2023/10/02/update-on-checkpoint-lord-howe-island-officially-declared-rodent-free/"),
     "Fungi": ("Abrego, N. et al. (2016) Reintroduction of threatened fungal species via inoculation. Biol. Conserv. "
               "203:120–124; Crosier, J. et al. (2025) Reintroducing threatened pine-associated fungal species in "
               "boreal forests. Environmental Management doi:10.1007/s00267-025-02166-6; Bisko, N.A. et al. (2018) "
@@ -330,7 +334,8 @@ def _stick_insect() -> Assessment:
                           "Zoo. By 2008 about 700 individuals and 11,376 eggs; 20 returned to a special enclosure on "
                           "Lord Howe Island [LHISI]. Insurance populations also in Canada and the UK (2018) [LHI-rodent]."),
         knowledge_gaps=("Threats to the single Ball's Pyramid site are not documented in the sources read",
-                        "Whether the 2019 rodent eradication succeeded (not confirmed in the sources read)",
+                        "Whether the planned rodent eradication would succeed (as of the 2017 assessment; it was carried out in 2019 "
+                        "and declared successful in 2023 [LHI-2023])",
                         "Effect of the inbreeding seen in the 4th captive generation (Honan 2008) [LHISI]"),
         notes=("Category CR D (assessed 28 Mar 2017) [RL-LHISI]; categorize() with the 35 individuals, taken as mature "
                "for illustration, gives the same CR D."),
@@ -340,7 +345,8 @@ def _stick_insect() -> Assessment:
                               "Zoo aim [LHISI].")
     roles.accept("research", "Husbandry had to be worked out for a species never kept before; Honan (2008) documented it "
                              "[LHISI].")
-    roles.accept("reintroduction", "Rats were judged eradicable and were eradicated in 2019 [LHI-rodent]; "
+    roles.accept("reintroduction", "Rats were judged eradicable; the 2019 eradication [LHI-rodent] was declared "
+                                   "successful in 2023 [LHI-2023]; "
                                    "supplementation/reintroduction once rats are gone was a Melbourne Zoo aim [LHISI].")
     roles.accept("education", "Awareness was a Melbourne Zoo aim [LHISI]; public support mattered for a rodent "
                               "eradication on an inhabited island [LHI-rodent].")
@@ -448,7 +454,7 @@ def _stick_insect() -> Assessment:
     return Assessment(
         taxon=review.taxon, taxon_group="invertebrate", scope="Global (Lord Howe Island group, Australia)",
         title="Lord Howe Island stick insect — worked ECA example", created=EXAMPLE_DATE, updated=EXAMPLE_DATE,
-        participants=_course(), sources=_sources("G14", "CPSG-ECA", "RL31", "TCS", "LHISI", "RL-LHISI", "LHI-rodent",
+        participants=_course(), sources=_sources("G14", "CPSG-ECA", "RL31", "TCS", "LHISI", "RL-LHISI", "LHI-rodent", "LHI-2023",
                                                  "Fr95", "Vx10"),
         status_review=review, roles=roles, population_needs=needs, feasibility=[feasibility], decision=decision,
         decision_record=record,

@@ -2,7 +2,7 @@
 
 Founders are the studbook individuals with both parents unknown, plus one unique, unrelated, non-inbred
 stand-in ("unknown sire of X" / "unknown dam of X") for each unknown parent of an individual whose other
-parent is known — as PMx and kinship2 treat such a parent (domain file §6; Lacy, Ballou & Pollak 2012).
+parent is known — as PMx and kinship2 treat such a parent (domain file §6; PMx manual; Sinnwell et al. 2014).
 
 * Contribution p_f of founder f to the living population = mean over the living of the expected share of
   their genes from f (½ per generation along each path); Σ p_f = 1. Founder equivalents

@@ -12,8 +12,8 @@ Sources
   this module uses them. "If EOO is smaller than AOO, set EOO equal to AOO": §4.9.
 * Possibly Extinct tags: a CR taxon that is likely extinct (or extinct in the wild) but not yet confirmed
   is tagged "Possibly Extinct" or "Possibly Extinct in the Wild", written CR(PE) / CR(PEW) (Guidelines,
-  the section on the tags; Butchart, S.H.M. et al. 2006, How many bird extinctions have we prevented?
-  *Oryx* 40:266–278, introduced the PE tag). The tags apply to CR only.
+  the section on the tags; the tag was defined by Butchart, S.H.M., Stattersfield, A.J., Brooks, T.M. 2006,
+  Going or gone: defining 'Possibly Extinct' species, *Bull. Brit. Orn. Club* 126A:7–24). CR only.
 * Notation of the criteria met (``criteria``): IUCN (2012), the annex on citing the criteria ("Under Section V ..."):
   numbers within a criterion joined by "+", letters without punctuation, roman numerals in parentheses
   separated by commas, criteria separated by semicolons — e.g. "EN A1c; B1ab(iii); C2a(i)", "VU D1+2".
