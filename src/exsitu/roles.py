@@ -645,6 +645,13 @@ class RoleSelection:
                          "rationale": d.rationale, "custom": d.role.custom})
         return pd.DataFrame(rows).set_index("role_id")
 
+    def log_frame(self) -> pd.DataFrame:
+        """The log as a table for people: one row per change, with the role's name (not its id), status and why."""
+        names = {d.role.id: d.role.name for d in self.decisions}
+        return pd.DataFrame([{"role": names.get(entry.get("role_id"), entry.get("role_id")),
+                              "status": entry.get("status", ""), "why": entry.get("why", "")}
+                             for entry in self.log], columns=["role", "status", "why"])
+
     def to_dict(self) -> dict:
         return {"taxon": self.taxon, "basis": json.loads(json.dumps(self.basis)),
                 "decisions": [d.to_dict() for d in self.decisions],
