@@ -26,6 +26,7 @@ parent), so A·x is two triangular sweeps through the pedigree plus a diagonal s
 from __future__ import annotations
 
 import heapq
+import weakref
 from typing import Any
 
 import numpy as np
@@ -324,16 +325,28 @@ def kinship_among(pedigree: Pedigree, ids: Any = None, method: str = "auto") -> 
     return pd.DataFrame(values, index=index, columns=index.copy(), copy=False)
 
 
+# F of a large pedigree by the matrix-free routes, kept per Pedigree (which is immutable) while it is in use:
+# a studbook analysis asks for F several times (summary, mk of the living, pairings), each 0.3–0.5 s at 100,000.
+_SPARSE_F: "weakref.WeakKeyDictionary[Pedigree, np.ndarray]" = weakref.WeakKeyDictionary()
+
+
 def _inbreeding_values(ped: Pedigree, method: str) -> np.ndarray:
+    """F of every individual in pedigree order (read-only array for the matrix-free routes: it is shared)."""
     method = require_choice(method, "method", _F_METHODS)
     if method == "dense" or (method == "auto" and len(ped) <= AUTO_DENSE_LIMIT):
         return 2.0 * np.diagonal(_dense_kinship(ped)) - 1.0
     if method == "meuwissen_luo":
         return _meuwissen_luo(ped)
+    cached = _SPARSE_F.get(ped)
+    if cached is not None:
+        return cached
     try:
-        return _pruned_kinship(ped, memory_limit=None if method == "pruned" else PRUNED_MEMORY_LIMIT)[0]
+        values = _pruned_kinship(ped, memory_limit=None if method == "pruned" else PRUNED_MEMORY_LIMIT)[0]
     except MemoryError:  # too many parents open at once: trade time for memory
-        return _meuwissen_luo(ped)
+        values = _meuwissen_luo(ped)
+    values.setflags(write=False)
+    _SPARSE_F[ped] = values
+    return values
 
 
 def inbreeding(pedigree: Pedigree, method: str = "auto") -> pd.Series:

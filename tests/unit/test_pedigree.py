@@ -283,8 +283,27 @@ def test_auto_switches_route_above_the_size_limit_and_falls_back_under_memory_li
     used = []
     ml = kinship_module._meuwissen_luo
     monkeypatch.setattr(kinship_module, "_meuwissen_luo", lambda p: used.append(1) or ml(p))
+    ped = read_studbook(table)  # a new Pedigree: F of the first one is kept while it is in use
     np.testing.assert_allclose(inbreeding(ped).to_numpy(), dense_F.to_numpy(), atol=TOL, rtol=0)
     assert used == [1]
+
+
+def test_matrix_free_inbreeding_is_computed_once_per_pedigree(monkeypatch):
+    table = synthetic_studbook(400, 8, n_founders=6, seed=4)
+    ped = read_studbook(table)
+    monkeypatch.setattr(kinship_module, "AUTO_DENSE_LIMIT", 10)
+    calls = []
+    pruned = kinship_module._pruned_kinship
+    monkeypatch.setattr(kinship_module, "_pruned_kinship",
+                        lambda p, *a, **k: calls.append(k.get("keep") is None) or pruned(p, *a, **k))
+    first = inbreeding(ped).to_numpy()
+    mean_kinship(ped)
+    pedigree_summary(ped)
+    np.testing.assert_array_equal(inbreeding(ped).to_numpy(), first)
+    assert calls == [True]  # F of the whole pedigree computed once
+    other = read_studbook(table)
+    inbreeding(other)
+    assert calls == [True, True]
 
 
 def test_relationship_product_is_twice_kinship_times_vector():

@@ -101,3 +101,33 @@ def test_same_location_needs_a_location_column():
     ped = read_studbook("id,sire,dam,sex,alive\nA,,,M,yes\nB,,,F,yes\n")
     with pytest.raises(InvalidInputError, match="^same_location: "):
         rank_pairings(ped, same_location=True)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Large living populations: the candidate search gives exactly the full ranking's top pairs
+# ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+@pytest.mark.parametrize("options", [
+    {"top": 1}, {"top": 10}, {"top": 60}, {"top": 25, "max_kinship": 0.0625}, {"top": 15, "max_kinship": 0.0},
+    {"top": 12, "same_location": True}, {"top": 30, "include_unknown_sex": True},
+])
+def test_candidate_search_matches_the_full_ranking(monkeypatch, seed, options):
+    import exsitu.pairing as pairing
+    from exsitu.pedigree import read_studbook, synthetic_studbook
+    ped = read_studbook(synthetic_studbook(400, 6, n_living=150, unknown_sex_rate=0.05, seed=seed))
+    full = pairing.rank_pairings(ped, **options)
+    monkeypatch.setattr(pairing, "PAIRING_DENSE_LIMIT", 10)
+    monkeypatch.setattr(pairing, "_FIRST_CANDIDATES", 2)  # force several doublings
+    searched = pairing.rank_pairings(ped, **options)
+    pd.testing.assert_frame_equal(searched, full, check_exact=False, rtol=1e-12, atol=1e-12)
+
+
+def test_without_top_a_huge_pair_list_is_refused(monkeypatch):
+    import exsitu.pairing as pairing
+    from exsitu.pedigree import read_studbook, synthetic_studbook
+    ped = read_studbook(synthetic_studbook(400, 6, n_living=150, seed=5))
+    monkeypatch.setattr(pairing, "MAX_PAIRS_LISTED", 100)
+    with pytest.raises(InvalidInputError) as caught:
+        pairing.rank_pairings(ped)
+    assert caught.value.field == "top"

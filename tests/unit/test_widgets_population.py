@@ -300,3 +300,22 @@ def test_pva_comparison_rejects_a_diffusion_base():
                                            juvenile_survival_sd=0.0, adult_survival_sd=0.0,
                                            breeding_probability_sd=0.0, catastrophes=()))
     assert error.value.field == "base"
+
+
+def test_a_large_studbook_uses_the_sparse_methods_and_says_so():
+    from exsitu.pedigree import synthetic_studbook
+    from exsitu.widgets.population import MK_TABLE_ROWS, studbook_analyser
+    table = synthetic_studbook(4000, 10, n_living=2500, seed=7)
+    content = table.to_csv(index=False).encode()
+    parts = studbook_analyser().parts
+    assert "full kinship matrix" in parts.message.value  # the bundled frog studbook is small
+    assert parts.load(content, "big.csv")
+    message = parts.message.value
+    assert "sparse methods for 4,000 individuals" in message and "Colleau" in message
+    assert "lowest-mk candidates of the 2,500 living" in message
+    assert f"The {MK_TABLE_ROWS:,} living individuals with the lowest mk" in parts.mk_table_box.value
+    assert parts.mk_table_box.value.count("<tr") == MK_TABLE_ROWS + 1
+    ped = read_studbook(content)
+    expected = rank_pairings(ped, top=parts.top.value)
+    assert list(parts.pairings["sire"]) == list(expected["sire"]) and list(parts.pairings["dam"]) == list(expected["dam"])
+    assert parts.summary == pedigree_summary(ped)

@@ -38,6 +38,8 @@ from exsitu.genetics import PopulationTarget, founders_needed, population_target
 from exsitu.genetics_plots import plot_gene_diversity
 from exsitu.pedigree import (Pedigree, PedigreeSummary, founder_representation, inbreeding, mean_kinship,
                              pedigree_summary, rank_pairings, read_studbook)
+from exsitu.kinship import AUTO_DENSE_LIMIT
+from exsitu.pairing import PAIRING_DENSE_LIMIT
 from exsitu.pedigree_plots import plot_founder_representation, plot_mean_kinship
 from exsitu.pva import Catastrophe, PVAParameters, PVAResult, compare_scenarios, run_scenarios
 from exsitu.pva_plots import plot_extinction_probability, plot_pva_fan
@@ -284,6 +286,26 @@ def population_planner(generation_time: float = 10.0, ne_to_n_ratio: float = 0.1
 
 
 # ------------------------------------------------------------------------------------ (b) studbook analyser
+#: Rows of the mk table shown in the page (lowest mk first); a larger living population is summarised.
+MK_TABLE_ROWS = 200
+
+
+def studbook_methods(n_individuals: int, n_living: int) -> str:
+    """Which exact method the analyser used for a studbook of this size, in words for the page."""
+    if n_individuals <= AUTO_DENSE_LIMIT:
+        kinship = (f"the full kinship matrix ({n_individuals:,} individuals, up to {AUTO_DENSE_LIMIT:,}: "
+                   "the tabular method, dense)")
+    else:
+        kinship = (f"sparse methods for {n_individuals:,} individuals (over {AUTO_DENSE_LIMIT:,}): F by the pruned "
+                   "tabular method, mean kinship of the living by Colleau's matrix-free method, FGE from them")
+    if n_living <= PAIRING_DENSE_LIMIT:
+        pairs = f"pairs ranked among all {n_living:,} living"
+    else:
+        pairs = (f"pairs ranked among the lowest-mk candidates of the {n_living:,} living (exactly the best "
+                 "pairs, without the kinship matrix of all the living)")
+    return f"Exact methods used: {kinship}; {pairs}."
+
+
 def studbook_summary_html(summary: PedigreeSummary, name: str) -> str:
     """The headline genetic status of the living population (as in a PMx report) as HTML."""
     rows = [
@@ -357,10 +379,13 @@ class StudbookAnalyser:
         table.index.name = "id"
         self.pedigree, self.summary, self.name = pedigree, summary, name
         self.mk_table, self.representation = table, representation
-        self.message.value = _note_html(f"Loaded {name}.")
+        self.message.value = _note_html(f"Loaded {name}. " + studbook_methods(len(pedigree), len(mk)))
         self.summary_box.value = studbook_summary_html(summary, name)
-        self.mk_table_box.value = ("<div style='max-height:24em;overflow-y:auto'>"
-                                   + _table_html(table, {"mk": ".4f", "F": ".4f"}) + "</div>")
+        shown = table.head(MK_TABLE_ROWS)
+        more = (f"<div><i>The {len(shown):,} living individuals with the lowest mk (highest breeding priority) of "
+                f"{len(table):,} are listed.</i></div>" if len(shown) < len(table) else "")
+        self.mk_table_box.value = (more + "<div style='max-height:24em;overflow-y:auto'>"
+                                   + _table_html(shown, {"mk": ".4f", "F": ".4f"}) + "</div>")
         figure = Figure(figsize=(min(12.0, 6.0 + 0.1 * len(mk)), 4.2), layout="constrained")
         plot_mean_kinship(mk, ax=figure.subplots())
         self.mk_chart.value = _png(figure)
