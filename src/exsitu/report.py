@@ -409,7 +409,10 @@ def _step1(assessment: Assessment) -> _Section:
         rows = [("Taxon", review.taxon)]
         if review.taxon_group:
             rows.append(("Taxon group", review.taxon_group))
-        rows.append(("Red List category", f"{review.category} {review.criteria}".strip()))
+        shown = review.category
+        if review.redlist is not None and review.redlist.tag and review.redlist.category == review.category:
+            shown = review.redlist.label  # CR(PE) or CR(PEW): the Possibly Extinct tags
+        rows.append(("Red List category", f"{shown} {review.criteria}".strip()))
         if review.category_differs_from_evidence:
             rows.append(("Category from the evidence", review.redlist.category + " (the category kept differs, e.g. "
                          "by the five-year rule)"))

@@ -370,3 +370,14 @@ def test_any_assessment_renders_escaped_and_well_formed(assessment):
     assert "<script" not in markdown.lower() and "## Step 5" in markdown
     done = assessment.steps_done()
     assert (NOT_YET_DONE in page) == (not all(done[n] for n in (1, 2, 3, 4)))
+
+
+def test_a_possibly_extinct_tag_is_shown_with_the_category():
+    from exsitu.assessment import Assessment
+    from exsitu.redlist import categorize
+    from exsitu.report import render_report
+    from exsitu.status_review import StatusReview
+    review = StatusReview(taxon="Atelopus exemplus (SYNTHETIC)", taxon_group="amphibian",
+                          redlist=categorize(mature_individuals=0, possibly_extinct_in_the_wild=True))
+    text = render_report(Assessment(taxon=review.taxon, status_review=review), "markdown")
+    assert "CR(PEW) D" in text
