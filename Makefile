@@ -12,11 +12,12 @@ ALLOW_ROOT  := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 
-.PHONY: lab test install install-test pins release apps clean help
+.PHONY: lab test install install-test system-deps pins release apps clean help
 
 help:
 	@echo "make lab      install the course into .venv and start JupyterLab on the start page"
 	@echo "make test     install the course and test tools into .venv and run every test"
+	@echo "make system-deps  install the Debian packages some tests need (as root with apt-get), or say what is missing"
 	@echo "make release  regenerate exercises/ from solutions/ with nbgrader"
 	@echo "make grade SUBMISSIONS=<folder or zip>  autograde submissions into grades/ (CSV and feedback)"
 	@echo "make pins     re-resolve constraints.txt and regenerate binder/ and environment.yml pins"
@@ -44,7 +45,12 @@ lab: install
 	$(BIN)/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) $(ALLOW_ROOT) \
 		--ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks/00-introduction.ipynb
 
-test: install-test
+# Debian packages some tests need (chromium, bubblewrap, postgresql): installed with apt-get when running as root,
+# otherwise one line names what is missing and how to install it, and the tests needing it are skipped.
+system-deps:
+	@$(PYTHON) tools/system_deps.py --install
+
+test: system-deps install-test
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 release: install
