@@ -16,6 +16,7 @@ PYTEST_WORKERS ?= 2
 
 help:
 	@echo "make lab      install the course into .venv and start JupyterLab on the start page"
+	@echo "make lab INSTRUCTOR=1  the same with nbgrader's instructor tools (formgrader, create assignment)"
 	@echo "make test     install the course and test tools into .venv and run every test"
 	@echo "make system-deps  install the Debian packages some tests need (as root with apt-get), or say what is missing"
 	@echo "make release  regenerate exercises/ from solutions/ with nbgrader"
@@ -39,9 +40,13 @@ install: $(VENV)/.course-installed
 
 install-test: $(VENV)/.test-installed
 
+# A learner's Lab by default; `make lab INSTRUCTOR=1` adds nbgrader's instructor tools. The settings are the
+# project's own (jupyter-config/learner or instructor, added to JUPYTER_CONFIG_PATH), never ~/.jupyter.
+LAB_ROLE := $(if $(filter-out 0 no false,$(INSTRUCTOR)),instructor,learner)
 lab: install
-	@echo "Starting JupyterLab on the course start page (notebooks/00-introduction.ipynb)."
+	@echo "Starting JupyterLab ($(LAB_ROLE) tools) on the course start page (notebooks/00-introduction.ipynb)."
 	@echo "Open the http://127.0.0.1:$(PORT)/lab/... URL printed below in your browser; Ctrl-C stops it."
+	JUPYTER_CONFIG_PATH="$(CURDIR)/jupyter-config/$(LAB_ROLE)$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH))" \
 	$(BIN)/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) $(ALLOW_ROOT) \
 		--ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks/00-introduction.ipynb
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -41,31 +45,35 @@ def test_start_page_exists():
     assert (ROOT / "notebooks" / "00-introduction.ipynb").exists()
 
 
-@pytest.mark.slow
-def test_make_lab_serves_the_course_on_its_start_page(tmp_path):
-    """`make lab` starts JupyterLab headless, prints its URL, and serves the start page."""
-    port = 8800 + os.getpid() % 150
-    process = subprocess.Popen(
-        ["make", "--no-print-directory", "lab", f"PORT={port}"], cwd=ROOT,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-    )
-    output = []
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def make_lab(repository: Path, *make_args: str, timeout: float = 300, env: dict | None = None):
+    """Run `make lab` in ``repository`` on a free port; yield (the printed URL, its token, the log so far).
+
+    Waits until the URL is printed and the server answers; stops the whole process group afterwards.
+    """
+    port = free_port()
+    log = repository / f".make-lab-{port}.log" if repository != ROOT else Path(tempfile.mkstemp(suffix=".log")[1])
+    with open(log, "w") as sink:
+        process = subprocess.Popen(["make", "--no-print-directory", "lab", f"PORT={port}", *make_args],
+                                   cwd=repository, stdout=sink, stderr=subprocess.STDOUT, text=True,
+                                   start_new_session=True, env=env)
     try:
         url = None
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and url is None:
-            line = process.stdout.readline()
-            if not line:
-                break
-            output.append(line)
-            match = re.search(rf"(http://127\.0\.0\.1:{port}/lab\S*\?token=\w+)", line)
-            if match:
-                url = match.group(1)
-        assert url, "make lab printed no URL:\n" + "".join(output)
-        assert "00-introduction.ipynb" in url, url
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and url is None and process.poll() is None:
+            match = re.search(rf"(http://127\.0\.0\.1:{port}/lab\S*\?token=\w+)", log.read_text())
+            url = match and match.group(1)
+            time.sleep(0.2)
+        assert url, "make lab printed no URL:\n" + log.read_text()
         token = url.split("token=")[1]
         contents = f"http://127.0.0.1:{port}/api/contents/notebooks/00-introduction.ipynb?token={token}&content=0"
-        for _ in range(60):  # the URL is printed as the server starts listening
+        for _ in range(120):  # the URL is printed as the server starts listening
             try:
                 with urllib.request.urlopen(contents, timeout=30) as response:
                     assert response.status == 200
@@ -73,16 +81,105 @@ def test_make_lab_serves_the_course_on_its_start_page(tmp_path):
             except urllib.error.URLError:
                 time.sleep(0.5)
         else:
-            pytest.fail("JupyterLab printed its URL but never answered")
-        with urllib.request.urlopen(url, timeout=30) as response:
-            assert response.status == 200
-            assert "JupyterLab" in response.read().decode()
+            pytest.fail("JupyterLab printed its URL but never answered:\n" + log.read_text())
+        yield url, token, log.read_text
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+        log.unlink(missing_ok=True)
+
+
+def http_status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def lab_page_config(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        html = response.read().decode()
+    assert "JupyterLab" in html
+    return json.loads(re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>',
+                                html, re.S).group(1))
+
+
+INSTRUCTOR_PLUGINS = {"@jupyter/nbgrader:menu", "@jupyter/nbgrader:formgrader",
+                      "@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:course-list"}
+NEWS_PLUGIN = "@jupyterlab/apputils-extension:announcements"
+
+
+@pytest.mark.slow
+def test_make_lab_serves_the_course_on_its_start_page_without_instructor_tools():
+    """`make lab` starts JupyterLab headless, prints its URL, and serves the start page, as a learner's Lab:
+    nbgrader's instructor tools and the news pop-up are off (project config, nothing in ~/.jupyter)."""
+    home_config = Path(os.environ["JUPYTER_CONFIG_DIR"])  # the user's config folder (isolated by conftest)
+
+    def settings_files() -> list[Path]:
+        return sorted(p.relative_to(home_config) for p in home_config.rglob("*") if p.suffix in (".json", ".py"))
+
+    before = settings_files()
+    with make_lab(ROOT) as (url, token, log):
+        assert "00-introduction.ipynb" in url, url
+        disabled = set(lab_page_config(url)["disabledExtensions"])
+        assert INSTRUCTOR_PLUGINS | {NEWS_PLUGIN} <= disabled, disabled
+        assert "@jupyter/nbgrader:validate-assignment" not in disabled  # learners may validate their work
+        base = url.split("/lab")[0]
+        assert http_status(f"{base}/formgrader?token={token}") == 404
+        assert "nbgrader.server_extensions.formgrader" not in log()
+    assert settings_files() == before
+
+
+@pytest.mark.slow
+def test_make_lab_instructor_has_the_instructor_tools():
+    with make_lab(ROOT, "INSTRUCTOR=1") as (url, token, log):
+        disabled = set(lab_page_config(url)["disabledExtensions"])
+        assert not INSTRUCTOR_PLUGINS & disabled, disabled
+        assert NEWS_PLUGIN in disabled
+        base = url.split("/lab")[0]
+        assert http_status(f"{base}/formgrader?token={token}") == 200
+
+
+def _lab_menus_and_notifications(url: str) -> tuple[list[str], str]:
+    """Open JupyterLab in Chromium: the main menu's titles and the text of any notification, after the start page
+    has opened and the notifications had time to appear."""
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(ROOT))
+    from tests.apps.helpers import launch_chromium
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(90_000)
+            page.goto(url)
+            page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for(state="visible")
+            page.locator("#jp-menu-panel .lm-MenuBar-itemLabel").first.wait_for(state="visible")
+            page.wait_for_timeout(5_000)  # JupyterLab asks about news a moment after start
+            menus = page.locator("#jp-menu-panel .lm-MenuBar-itemLabel").all_inner_texts()
+            notifications = " ".join(page.locator(".Toastify, .jp-Notification-Toast, .jp-toast-message")
+                                     .all_inner_texts())
+            return menus, notifications
+        finally:
+            browser.close()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_learner_lab_in_a_browser_has_no_nbgrader_menu_and_no_news_popup_but_instructor_lab_has_the_menu():
+    with make_lab(ROOT) as (url, _, _log):
+        menus, notifications = _lab_menus_and_notifications(url)
+    assert "File" in menus and "Nbgrader" not in menus, menus
+    assert "news" not in notifications.lower(), notifications
+    with make_lab(ROOT, "INSTRUCTOR=1") as (url, _, _log):
+        menus, notifications = _lab_menus_and_notifications(url)
+    assert "Nbgrader" in menus, menus
+    assert "news" not in notifications.lower(), notifications
 
 
 # ------------------------------------------------------------------ Debian packages: `make system-deps`
