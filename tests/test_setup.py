@@ -259,3 +259,28 @@ def test_tests_needing_a_missing_package_are_skipped_with_the_reason(tmp_path):
     assert "needs chromium, which is not installed (install it: " in output
     assert "needs bubblewrap, which is not installed" in output
     assert "needs postgresql, which is not installed" in output
+
+
+# ------------------------------------------------------------------ a newcomer's first commands
+
+@pytest.mark.slow
+def test_a_fresh_clone_installs_and_serves_the_course_with_the_readmes_first_command(tmp_path):
+    """A clone of the current commit, with no ../shared beside it, runs `make lab` (the README's first command):
+    it creates .venv, installs the pinned course and serves the start page. uv's cache is shared, so this takes
+    about a minute, not a download of everything. A missing install step (a file not committed, a dependency
+    not declared) fails here."""
+    clone = tmp_path / "exsitu-course"
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
+    subprocess.run(["git", "clone", "--quiet", "--no-checkout", str(ROOT), str(clone)], check=True, timeout=120)
+    subprocess.run(["git", "checkout", "--quiet", head.stdout.strip()], cwd=clone, check=True, timeout=120)
+    assert not (clone.parent / "shared").exists()
+    readme = (clone / "README.md").read_text()
+    assert readme.index("make lab") < readme.index("make test")
+    with make_lab(clone, timeout=900) as (url, token, log):
+        assert "00-introduction.ipynb" in url
+        with urllib.request.urlopen(url, timeout=30) as response:
+            assert response.status == 200
+    assert (clone / ".venv" / ".course-installed").exists()
+    deps = subprocess.run(["make", "--no-print-directory", "-n", "test"], cwd=clone, capture_output=True, text=True,
+                          timeout=60)
+    assert "tools/system_deps.py --install" in deps.stdout, deps.stdout + deps.stderr
