@@ -22,6 +22,7 @@ help:
 	@echo "make release  regenerate exercises/ from solutions/ with nbgrader"
 	@echo "make grade SUBMISSIONS=<folder or zip>  autograde submissions into grades/ (CSV and feedback)"
 	@echo "make pins     re-resolve constraints.txt and regenerate binder/ and environment.yml pins"
+	@echo "make hub      JupyterHub for a workshop: each participant their own server with the apps (deploy/README.md)"
 	@echo "make apps     serve the workshop apps (apps/) with Voila on http://$(APPS_IP):$(APPS_PORT)/"
 
 $(BIN)/uv:
@@ -81,5 +82,23 @@ apps: install
 	$(BIN)/voila apps/ --no-browser --Voila.config_file_paths=apps --port=$(APPS_PORT) \
 		--Voila.ip=$(APPS_IP) --pool_size=$(APPS_POOL)
 
+# Many participants: JupyterHub (deploy/jupyterhub/, see deploy/README.md). configurable-http-proxy comes from npm,
+# pinned in deploy/jupyterhub/package-lock.json; the hub's own settings come from EXSITU_HUB_* variables.
+HUB_PROXY := deploy/jupyterhub/node_modules/.bin/configurable-http-proxy
+.PHONY: hub hub-proxy
+$(HUB_PROXY): deploy/jupyterhub/package.json deploy/jupyterhub/package-lock.json
+	@command -v npm >/dev/null || { echo "hub-proxy: npm is missing; install it with: apt-get install npm"; exit 1; }
+	npm ci --prefix deploy/jupyterhub --no-audit --no-fund --loglevel=error
+	@touch $@
+
+hub-proxy: $(HUB_PROXY)
+
+$(VENV)/.hub-installed: $(BIN)/uv constraints.txt pyproject.toml
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -c constraints.txt -e ".[hub,postgres]"
+	@touch $@
+
+hub: $(VENV)/.hub-installed hub-proxy
+	$(BIN)/jupyterhub -f deploy/jupyterhub/jupyterhub_config.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache test-artifacts deploy/jupyterhub/node_modules

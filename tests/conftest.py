@@ -66,7 +66,6 @@ def pytest_collection_modifyitems(config, items):
     if not absent:
         return
     for item in items:
-        for marker, reason in absent.items():
-            if item.get_closest_marker(marker) is not None:
-                item.add_marker(pytest.mark.skip(reason=reason))
-                break
+        reasons = [reason for marker, reason in absent.items() if item.get_closest_marker(marker) is not None]
+        if reasons:
+            item.add_marker(pytest.mark.skip(reason="; ".join(reasons)))

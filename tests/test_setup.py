@@ -210,15 +210,15 @@ def test_system_deps_names_what_is_missing_in_one_line_and_how_to_install_it(tmp
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 1, result.stdout
-    assert "missing chromium, bubblewrap, postgresql" in lines[0]
-    assert "apt-get install chromium bubblewrap postgresql" in lines[0]
-    assert "browser, grading sandbox, PostgreSQL tests will be skipped" in lines[0]
+    assert "missing chromium, bubblewrap, postgresql, npm" in lines[0]
+    assert "apt-get install chromium bubblewrap postgresql npm" in lines[0]
+    assert "browser, grading sandbox, PostgreSQL, JupyterHub tests will be skipped" in lines[0]
 
 
 def test_system_deps_is_silent_when_everything_is_there(tmp_path):
     tools = tmp_path / "bin"
     postgres = tmp_path / "postgresql" / "15" / "bin"
-    for folder, names in ((tools, ["chromium", "bwrap"]), (postgres, ["initdb", "pg_ctl", "postgres"])):
+    for folder, names in ((tools, ["chromium", "bwrap", "npm", "node"]), (postgres, ["initdb", "pg_ctl", "postgres"])):
         folder.mkdir(parents=True)
         for name in names:
             (folder / name).write_text("#!/bin/sh\n")
@@ -244,21 +244,23 @@ def test_postgres_server_programs_are_found():
 
 @pytest.mark.slow
 def test_tests_needing_a_missing_package_are_skipped_with_the_reason(tmp_path):
-    """With chromium, bubblewrap and PostgreSQL out of sight, their tests are skipped (not failed) with the reason
+    """With chromium, bubblewrap, PostgreSQL and npm out of sight, their tests are skipped (not failed) with the reason
     and pytest still ends with its normal summary."""
     env = {**os.environ, "PATH": _empty_path(tmp_path), "EXSITU_CHROMIUM": str(tmp_path / "no-chromium"),
            "EXSITU_POSTGRES_BIN": str(tmp_path / "no-postgres")}
     tests = ["tests/apps/test_apps.py::test_redlist_calculator_dataset_change_updates_range",
              "tests/grading/test_grade_sandbox.py::test_bubblewrap_is_used",
-             "tests/test_setup.py::test_postgres_server_programs_are_found"]
+             "tests/test_setup.py::test_postgres_server_programs_are_found",
+             "tests/test_hub.py::test_three_participants_each_get_their_own_server_and_open_the_workbench"]
     result = subprocess.run([sys.executable, "-m", "pytest", "-n", "0", "-rs", "-p", "no:cacheprovider", *tests],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
-    assert re.search(r"=+ 3 skipped in [\d.]+s", output), output
+    assert re.search(r"=+ 4 skipped in [\d.]+s", output), output
     assert "needs chromium, which is not installed (install it: " in output
     assert "needs bubblewrap, which is not installed" in output
     assert "needs postgresql, which is not installed" in output
+    assert "needs npm, which is not installed" in output
 
 
 # ------------------------------------------------------------------ a newcomer's first commands

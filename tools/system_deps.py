@@ -5,6 +5,8 @@
 - ``bubblewrap`` — the grading sandbox tests (marker ``sandbox``).
 - ``postgresql`` — the workshop store's PostgreSQL tests (marker ``postgres``): they start a throw-away cluster
   with ``initdb``/``pg_ctl`` from ``/usr/lib/postgresql/*/bin``.
+- ``npm`` (with Node.js) — the JupyterHub test (marker ``hub``): ``make hub-proxy`` installs JupyterHub's
+  configurable-http-proxy from npm.
 
 ``python3 tools/system_deps.py --install``: as root with ``apt-get``, runs ``apt-get update`` once and installs only
 what is missing. Otherwise (not root, no ``apt-get``, or the install failed) it prints ONE line naming what is
@@ -69,6 +71,7 @@ REQUIREMENTS = (
     Requirement("chromium", "browser", "browser", chromium_found),
     Requirement("bubblewrap", "sandbox", "grading sandbox", bubblewrap_found),
     Requirement("postgresql", "postgres", "PostgreSQL", lambda: postgres_bin() is not None),
+    Requirement("npm", "hub", "JupyterHub", lambda: shutil.which("npm") is not None and shutil.which("node") is not None),
 )
 
 
