@@ -190,6 +190,29 @@ def test_three_participants_each_get_their_own_server_and_open_the_workbench(hub
                                                                   "nbformat_minor": 5}})
     assert response.status_code == 403, response.text
     assert requests.get(f"{url}/user/ana/lab", headers=headers, timeout=30).status_code == 404  # no JupyterLab
+    # ... and cannot send code to a kernel: only widget messages pass (as with `make apps`)
+    kernel = requests.post(f"{url}/user/ana/api/kernels", headers=headers, timeout=60, json={}).json()
+    marker = Path(hub["env"]["EXSITU_HUB_DATA"]) / "code-ran"
+    import json as _json
+    import uuid
+
+    import websocket
+
+    socket_url = f"{url.replace('http', 'ws')}/user/ana/api/kernels/{kernel['id']}/channels"
+    channel = websocket.create_connection(socket_url, header=[f"Authorization: token {hub['token']}"], timeout=60)
+    try:
+        message_id = uuid.uuid4().hex
+        channel.send(_json.dumps({
+            "header": {"msg_id": message_id, "msg_type": "execute_request", "username": "ana", "session": "s",
+                       "version": "5.3", "date": ""},
+            "parent_header": {}, "metadata": {}, "channel": "shell",
+            "content": {"code": f"open({str(marker)!r}, 'w').write('x')", "silent": False,
+                        "store_history": False, "user_expressions": {}, "allow_stdin": False}}))
+        time.sleep(5)
+    finally:
+        channel.close()
+    assert not marker.exists(), "a participant ran code in a kernel"
+    assert '"execute_request", which is not allowed' in hub["log"].read_text()  # refused, not just slow
     assert requests.get(f"{url}/user/ana/terminals/1", headers=headers, timeout=30).status_code == 404
 
     # one participant in a real browser: log in with the form, the workbench's widgets render
