@@ -286,3 +286,20 @@ def test_a_fresh_clone_installs_and_serves_the_course_with_the_readmes_first_com
     deps = subprocess.run(["make", "--no-print-directory", "-n", "test"], cwd=clone, capture_output=True, text=True,
                           timeout=60)
     assert "tools/system_deps.py --install" in deps.stdout, deps.stdout + deps.stderr
+
+
+# ------------------------------------------------------------------ licences
+
+def test_licences_exist_and_the_readme_names_them():
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+    assert 'license = { text = "MIT" }' in (ROOT / "pyproject.toml").read_text()
+    content = (ROOT / "LICENSE-CONTENT.md").read_text()
+    assert "CC BY 4.0" in content and "https://creativecommons.org/licenses/by/4.0/legalcode" in content
+    assert "How to credit" in content
+    readme = (ROOT / "README.md").read_text()
+    licences = readme[readme.index("## Licences"):]
+    for name in ("`LICENSE`", "`LICENSE-CONTENT.md`", "MIT", "CC BY 4.0", "data/README.md"):
+        assert name in licences, name
+    data = (ROOT / "data" / "README.md").read_text()
+    rows = [line for line in data.splitlines() if line.startswith("| `")]
+    assert rows and all(line.rstrip(" |").split("|")[-1].strip() for line in rows), "every data file names a licence"
