@@ -7,6 +7,7 @@ authenticator (DummyAuthenticator with a password) and an API token to watch the
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -71,36 +72,33 @@ def process_environ(pid: int) -> dict[str, str]:
     return dict(pair.split("=", 1) for pair in pairs if "=" in pair)
 
 
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory):
+@contextlib.contextmanager
+def running_hub(folder: Path, override: str = "", env: dict[str, str] | None = None):
+    """The project's jupyterhub_config.py on 127.0.0.1 (free ports), plus ``override`` (Python run at its end,
+    with ``token`` an admin API token); yields {"url", "token", "log", "env"}."""
     subprocess.run(["make", "--no-print-directory", "hub-proxy"], cwd=ROOT, check=True, timeout=300,
                    capture_output=True)
     assert (HUB / "node_modules" / ".bin" / "configurable-http-proxy").exists()
-    folder = tmp_path_factory.mktemp("hub")
     port, hub_port, api_port = free_port(), free_port(), free_port()
     token = secrets.token_hex(32)
-    override = folder / "test_override.py"
-    override.write_text(f'''
-c.JupyterHub.authenticator_class = "dummy"
-c.DummyAuthenticator.password = {PASSWORD!r}
+    override_file = folder / "test_override.py"
+    override_file.write_text(f'''
 c.JupyterHub.bind_url = "http://127.0.0.1:{port}"
 c.JupyterHub.hub_bind_url = "http://127.0.0.1:{hub_port}"
 c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{api_port}"
 c.JupyterHub.services.append({{"name": "test", "api_token": {token!r}}})
 c.JupyterHub.load_roles.append({{"name": "test", "services": ["test"],
     "scopes": ["admin:users", "admin:servers", "list:users", "read:users", "access:servers"]}})
-if os.geteuid() == 0:  # this test machine runs as root; a workshop hub runs the servers as EXSITU_HUB_RUN_AS
-    c.Spawner.args.append("--allow-root")
-''')
-    env = {**os.environ, "EXSITU_HUB_DATA": str(folder / "data"), "EXSITU_HUB_CONFIG_OVERRIDE": str(override),
-           "EXSITU_DATABASE_URL": f"sqlite:///{folder / 'store.sqlite3'}"}
+''' + override)
+    env = {**os.environ, "EXSITU_HUB_DATA": str(folder / "data"), "EXSITU_HUB_CONFIG_OVERRIDE": str(override_file),
+           **(env or {})}
     log = folder / "hub.log"
     with open(log, "w") as sink:
         process = subprocess.Popen([str(JUPYTERHUB), "-f", str(CONFIG)], cwd=folder, env=env, stdout=sink,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             assert process.poll() is None, log.read_text()
             try:
@@ -125,6 +123,19 @@ if os.geteuid() == 0:  # this test machine runs as root; a workshop hub runs the
                     os.kill(pid, 9)
                 except ProcessLookupError:
                     pass
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hub")
+    override = f'''
+c.JupyterHub.authenticator_class = "dummy"
+c.DummyAuthenticator.password = {PASSWORD!r}
+if os.geteuid() == 0:  # this test machine runs as root; a workshop hub runs the servers as EXSITU_HUB_RUN_AS
+    c.Spawner.args.append("--allow-root")
+'''
+    with running_hub(folder, override, {"EXSITU_DATABASE_URL": f"sqlite:///{folder / 'store.sqlite3'}"}) as hub:
+        yield hub
 
 
 def log_in(url: str, name: str) -> requests.Session:
@@ -241,6 +252,50 @@ def test_three_participants_each_get_their_own_server_and_open_the_workbench(hub
     # the idle culler runs as a hub service and has asked the hub which servers are idle
     assert "Service idle-culler exited" not in log, log[-3000:]
     assert re.search(r"200 GET /hub/api/users\S* .*idle-culler", log), log[-3000:]
+
+
+def sign_up(url: str, name: str, password: str) -> str:
+    session = requests.Session()
+    session.get(f"{url}/hub/signup", timeout=30)
+    response = session.post(f"{url}/hub/signup", timeout=60, data={
+        "username": name, "signup_password": password, "signup_password_confirmation": password,
+        "_xsrf": session.cookies.get("_xsrf")})
+    assert response.status_code == 200, response.text[-2000:]
+    return response.text
+
+
+def try_log_in(url: str, name: str, password: str) -> tuple[requests.Session, requests.Response]:
+    session = requests.Session()
+    session.get(f"{url}/hub/login", timeout=30)
+    response = session.post(f"{url}/hub/login?next=", timeout=60, allow_redirects=False,
+                            data={"username": name, "password": password, "_xsrf": session.cookies.get("_xsrf")})
+    return session, response
+
+
+@pytest.mark.slow
+@pytest.mark.hub
+def test_participants_sign_up_and_the_facilitator_lets_them_in(tmp_path):
+    """The workshop login (NativeAuthenticator, as configured): sign up, wait for the facilitator's approval,
+    log in; weak passwords are refused; a wrong password gets a message, not an error."""
+    with running_hub(tmp_path, env={"EXSITU_HUB_ADMINS": "facilitator", "EXSITU_HUB_OPEN_SIGNUP": "0"}) as hub:
+        url = hub["url"]
+        sign_up(url, "weakling", "password")  # a common password, and shorter than 8 characters
+        sign_up(url, "weakling", "12345678")  # a common password
+        sign_up(url, "facilitator", "facilitate-2026")
+        sign_up(url, "dana", "a-long-pass-1234")
+        _, response = try_log_in(url, "dana", "a-long-pass-1234")
+        assert response.status_code == 200 and "has not been authorized" in response.text
+        facilitator, response = try_log_in(url, "facilitator", "facilitate-2026")
+        assert response.status_code == 302, response.text[-2000:]
+        assert facilitator.get(f"{url}/hub/authorize/dana", timeout=30).status_code == 200
+        _, response = try_log_in(url, "dana", "a-long-pass-1234")
+        assert response.status_code == 302, response.text[-2000:]
+        for password in ("password", "12345678"):  # the weak sign-ups made no account
+            _, response = try_log_in(url, "weakling", password)
+            assert response.status_code == 200 and "Invalid username or password" in response.text
+        _, response = try_log_in(url, "dana", "not-her-password")
+        assert response.status_code == 200 and "Invalid username or password" in response.text
+        assert "Traceback" not in hub["log"].read_text()
 
 
 def test_idle_culler_runs_as_a_hub_service():

@@ -24,6 +24,7 @@ sys.path).
 
 from __future__ import annotations
 
+import inspect
 import os
 import pwd
 import resource
@@ -129,3 +130,39 @@ class WorkshopSpawner(LocalProcessSpawner):
             return await super().start()
         finally:
             self.cmd = original
+
+
+class _NoStatsd:
+    """A statsd client that records nothing (JupyterHub 6 has no statsd; NativeAuthenticator 1.3 still calls it)."""
+
+    def timer(self, name: str) -> "_NoStatsd":
+        return self
+
+    def start(self) -> "_NoStatsd":
+        return self
+
+    def stop(self, send: bool = True) -> None:
+        return None
+
+    def incr(self, *args, **kwargs) -> None:
+        return None
+
+
+def patch_nativeauthenticator() -> None:
+    """Make NativeAuthenticator 1.3.0's login page work with JupyterHub 6.
+
+    Its login handler times the login with ``self.statsd``, which JupyterHub 6 removed (jupyterhub/jupyterhub
+    #5407), so every login failed with HTTP 500; and its ``_render`` takes no extra arguments, which JupyterHub's
+    error page passes. Both are restored as no-ops; remove this when NativeAuthenticator is fixed upstream.
+    """
+    from nativeauthenticator import handlers
+
+    login = handlers.LoginHandler
+    if not hasattr(login, "statsd"):
+        login.statsd = _NoStatsd()
+    original = login._render
+    if "kwargs" not in inspect.signature(original).parameters:
+        def _render(self, login_error=None, username=None, **kwargs):
+            return original(self, login_error=login_error, username=username)
+
+        login._render = _render

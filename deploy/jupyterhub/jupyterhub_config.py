@@ -49,6 +49,7 @@ c.JupyterHub.cleanup_servers = True
 
 # ------------------------------------------------------------------ login: participants sign up in the browser
 c.JupyterHub.authenticator_class = "nativeauthenticator.NativeAuthenticator"
+__import__("exsitu_hub").patch_nativeauthenticator()  # NativeAuthenticator 1.3.0 + JupyterHub 6 (see there)
 c.JupyterHub.template_paths = [str(Path(__import__("nativeauthenticator").__file__).parent / "templates")]
 c.Authenticator.admin_users = ADMINS
 c.Authenticator.allow_all = True  # NativeAuthenticator decides: approved sign-ups (or all, with open sign-up)
