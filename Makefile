@@ -51,7 +51,7 @@ lab: install
 	$(BIN)/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) $(ALLOW_ROOT) \
 		--ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks/00-introduction.ipynb
 
-# Debian packages some tests need (chromium, bubblewrap, postgresql): installed with apt-get when running as root,
+# Debian packages some tests need (chromium, bubblewrap, postgresql, npm): installed with apt-get when running as root,
 # otherwise one line names what is missing and how to install it, and the tests needing it are skipped.
 system-deps:
 	@$(PYTHON) tools/system_deps.py --install
