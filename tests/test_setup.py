@@ -230,6 +230,40 @@ def test_system_deps_is_silent_when_everything_is_there(tmp_path):
     assert (result.returncode, result.stdout) == (0, ""), result.stdout + result.stderr
 
 
+def test_system_deps_as_root_runs_apt_get_update_once_and_installs_only_what_is_missing(tmp_path):
+    """A stand-in apt-get on PATH records its calls and "installs" the packages it is given."""
+    tools, postgres, calls = tmp_path / "bin", tmp_path / "postgresql" / "15" / "bin", tmp_path / "apt-calls"
+    tools.mkdir()
+    (tools / "bwrap").write_text("#!/bin/sh\n")  # already there
+    (tools / "apt-get").write_text(f"""#!/bin/sh
+echo "$*" >> {calls}
+[ "$1" = install ] || exit 0
+for package in "$@"; do
+  case "$package" in
+    chromium) printf '#!/bin/sh\\n' > {tools}/chromium ;;
+    npm) printf '#!/bin/sh\\n' > {tools}/npm; printf '#!/bin/sh\\n' > {tools}/node ;;
+    postgresql) /bin/mkdir -p {postgres}; for t in initdb pg_ctl postgres; do printf '#!/bin/sh\\n' > {postgres}/$t; done ;;
+  esac
+done
+/bin/chmod +x {tools}/* {postgres}/* 2>/dev/null; exit 0
+""")
+    for tool in tools.iterdir():
+        tool.chmod(0o755)
+    env = {**os.environ, "PATH": str(tools), "EXSITU_POSTGRES_BIN": str(postgres)}
+    env.pop("EXSITU_CHROMIUM", None)
+    result = subprocess.run([sys.executable, str(SYSTEM_DEPS), "--install"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    if os.geteuid() != 0:  # not root: nothing is installed, one line says how
+        assert not calls.exists() and len(result.stdout.splitlines()) == 1, result.stdout
+        return
+    assert calls.read_text().splitlines() == ["update -qq", "install -y -qq chromium postgresql npm"]
+    assert result.stdout == "system-deps: installing chromium postgresql npm with apt-get\n"
+    again = subprocess.run([sys.executable, str(SYSTEM_DEPS), "--install"], env=env,
+                           capture_output=True, text=True, timeout=60)
+    assert again.stdout == "" and len(calls.read_text().splitlines()) == 2  # nothing missing: apt-get not run
+
+
 @pytest.mark.postgres
 def test_postgres_server_programs_are_found():
     """The workshop store's PostgreSQL fixture starts its cluster with these programs."""
