@@ -12,14 +12,17 @@ ALLOW_ROOT  := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 
-.PHONY: lab test install install-test pins release apps clean help
+.PHONY: lab test install install-test system-deps pins release apps clean help
 
 help:
 	@echo "make lab      install the course into .venv and start JupyterLab on the start page"
+	@echo "make lab INSTRUCTOR=1  the same with nbgrader's instructor tools (formgrader, create assignment)"
 	@echo "make test     install the course and test tools into .venv and run every test"
+	@echo "make system-deps  install the Debian packages some tests need (as root with apt-get), or say what is missing"
 	@echo "make release  regenerate exercises/ from solutions/ with nbgrader"
 	@echo "make grade SUBMISSIONS=<folder or zip>  autograde submissions into grades/ (CSV and feedback)"
 	@echo "make pins     re-resolve constraints.txt and regenerate binder/ and environment.yml pins"
+	@echo "make hub      JupyterHub for a workshop: each participant their own server with the apps (deploy/README.md)"
 	@echo "make apps     serve the workshop apps (apps/) with Voila on http://$(APPS_IP):$(APPS_PORT)/"
 
 $(BIN)/uv:
@@ -38,13 +41,22 @@ install: $(VENV)/.course-installed
 
 install-test: $(VENV)/.test-installed
 
+# A learner's Lab by default; `make lab INSTRUCTOR=1` adds nbgrader's instructor tools. The settings are the
+# project's own (jupyter-config/learner or instructor, added to JUPYTER_CONFIG_PATH), never ~/.jupyter.
+LAB_ROLE := $(if $(filter-out 0 no false,$(INSTRUCTOR)),instructor,learner)
 lab: install
-	@echo "Starting JupyterLab on the course start page (notebooks/00-introduction.ipynb)."
+	@echo "Starting JupyterLab ($(LAB_ROLE) tools) on the course start page (notebooks/00-introduction.ipynb)."
 	@echo "Open the http://127.0.0.1:$(PORT)/lab/... URL printed below in your browser; Ctrl-C stops it."
+	JUPYTER_CONFIG_PATH="$(CURDIR)/jupyter-config/$(LAB_ROLE)$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH))" \
 	$(BIN)/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) $(ALLOW_ROOT) \
 		--ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks/00-introduction.ipynb
 
-test: install-test
+# Debian packages some tests need (chromium, bubblewrap, postgresql, npm): installed with apt-get when running as root,
+# otherwise one line names what is missing and how to install it, and the tests needing it are skipped.
+system-deps:
+	@$(PYTHON) tools/system_deps.py --install
+
+test: system-deps install-test
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 release: install
@@ -70,5 +82,23 @@ apps: install
 	$(BIN)/voila apps/ --no-browser --Voila.config_file_paths=apps --port=$(APPS_PORT) \
 		--Voila.ip=$(APPS_IP) --pool_size=$(APPS_POOL)
 
+# Many participants: JupyterHub (deploy/jupyterhub/, see deploy/README.md). configurable-http-proxy comes from npm,
+# pinned in deploy/jupyterhub/package-lock.json; the hub's own settings come from EXSITU_HUB_* variables.
+HUB_PROXY := deploy/jupyterhub/node_modules/.bin/configurable-http-proxy
+.PHONY: hub hub-proxy
+$(HUB_PROXY): deploy/jupyterhub/package.json deploy/jupyterhub/package-lock.json
+	@command -v npm >/dev/null || { echo "hub-proxy: npm is missing; install it with: apt-get install npm"; exit 1; }
+	npm ci --prefix deploy/jupyterhub --no-audit --no-fund --loglevel=error
+	@touch $@
+
+hub-proxy: $(HUB_PROXY)
+
+$(VENV)/.hub-installed: $(BIN)/uv constraints.txt pyproject.toml
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -c constraints.txt -e ".[hub,postgres]"
+	@touch $@
+
+hub: $(VENV)/.hub-installed hub-proxy
+	$(BIN)/jupyterhub -f deploy/jupyterhub/jupyterhub_config.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache test-artifacts deploy/jupyterhub/node_modules

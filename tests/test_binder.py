@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -38,6 +39,7 @@ def test_repo2docker_accepts_the_binder_configuration(tmp_path):
     assert "python=3.11" in log, "Binder must build the Python version the course is pinned for"
     assert 'pip install --no-cache-dir -r "binder/requirements.txt"' in log
     assert "./binder/postBuild" in log
+    assert "binder/start" in log, "Binder must start the learner's Lab through binder/start"
 
 
 @pytest.mark.slow
@@ -54,3 +56,17 @@ def test_postbuild_installs_exsitu_and_opens_the_start_page():
     assert "pip install --no-deps" in post_build and "-e ." in post_build
     assert "/lab/tree/notebooks/00-introduction.ipynb" in post_build
     assert (ROOT / "notebooks" / "00-introduction.ipynb").exists()
+
+
+def test_binder_starts_a_learners_lab_with_the_projects_settings(tmp_path):
+    """binder/start adds jupyter-config/learner (as `make lab` does) and then runs the server command."""
+    start = ROOT / "binder" / "start"
+    assert os.access(start, os.X_OK)
+    probe = tmp_path / "probe.sh"
+    probe.write_text('#!/bin/sh\necho "$JUPYTER_CONFIG_PATH"\n')
+    probe.chmod(0o755)
+    result = subprocess.run([str(start), str(probe)], capture_output=True, text=True, timeout=30,
+                            env={**os.environ, "JUPYTER_CONFIG_PATH": "/elsewhere"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"{ROOT / 'jupyter-config' / 'learner'}:/elsewhere"
+    assert (ROOT / "jupyter-config" / "learner" / "labconfig" / "page_config.json").is_file()
