@@ -4,9 +4,10 @@ The role catalogue (``data/ex_situ_roles.json``) follows the course's domain bri
 (``eca-process.md`` §3), which lists the roles recognised by the IUCN SSC *Guidelines on the Use of Ex
 Situ Management for Species Conservation* v2.0 (IUCN/SSC 2014, source key G14) as presented by the
 Canadian Species Initiative (CSI-roles) and the Global Species Action Plan (GSAP Action 4.4). The four
-purpose groups A–D are confirmed [CSI-roles]; **the role → purpose-group mapping, the IUCN threat codes
-each role addresses and the population implications are this course's teaching synthesis** (the G14
-Section 3 figure was not available; see :data:`CATALOGUE_SOURCE_NOTE`).
+purpose groups A–D are confirmed [CSI-roles] (:data:`PURPOSE_GROUP_SOURCES`); every role's ``source``
+says which source lists it, or that none read by the course does. **The role → purpose-group mapping, the
+IUCN threat codes each role addresses and the population implications are this course's teaching
+synthesis** (the G14 Section 3 figure was not available; see :data:`CATALOGUE_SOURCE_NOTE`).
 
 :func:`suggest_roles` turns a Step 1 result into ranked candidate roles with every point of the score
 explained (:func:`scoring_rules` shows the rule table). The suggestion is a starting point for a
@@ -45,6 +46,7 @@ from exsitu.validation import (InvalidInputError, field_prefix, require_number, 
 
 __all__ = [
     "CATEGORIES", "CATALOGUE_SOURCE_NOTE", "DURATION_SCALES", "IMPACTS", "IMPACT_POINTS", "PURPOSE_GROUPS",
+    "PURPOSE_GROUP_SOURCES",
     "SITUATIONS", "SIZE_SCALES", "STATUSES", "STRENGTH_BANDS", "PopulationImplication", "Reason", "Role",
     "RoleDecision", "RoleSelection", "Situation", "catalogue_sources", "get_role", "population_requirements",
     "role_catalogue", "roles", "scoring_rules", "strength_of", "suggest_roles", "threat_name",
@@ -235,7 +237,8 @@ class Role:
     keys of :data:`SITUATIONS` it fits. ``living_individuals`` / ``bio_samples`` say what can serve the
     role; ``surrogate_ok`` that a related species can serve it (research, training [CSI-roles]).
     ``custom`` marks a role a workshop added that is not in the catalogue. ``id`` defaults to a slug of
-    ``name``.
+    ``name``. ``source`` says in plain words which published source lists the role and its description, and
+    whether any source maps it to a purpose group ("NOT FOUND" where none was found).
     """
 
     name: str
@@ -253,6 +256,7 @@ class Role:
     sources: tuple[str, ...] = ()
     evidence: str = ""
     purpose_group_status: str = ""
+    source: str = ""
     custom: bool = False
 
     def __post_init__(self) -> None:
@@ -268,7 +272,7 @@ class Role:
             raise InvalidInputError("id", f"cannot make an id from {self.id!r} / {self.name!r}",
                                     "give an id of letters, digits and underscores")
         object.__setattr__(self, "id", role_id)
-        for name in ("purpose", "fits", "typical_duration", "evidence", "purpose_group_status"):
+        for name in ("purpose", "fits", "typical_duration", "evidence", "purpose_group_status", "source"):
             value = getattr(self, name)
             if not isinstance(value, str):
                 raise InvalidInputError(name, f"expected a text, got {value!r}", "enter a text (may be empty)")
@@ -318,7 +322,8 @@ class Role:
             "living_individuals": self.living_individuals, "bio_samples": self.bio_samples,
             "surrogate_ok": self.surrogate_ok, "population": self.population.to_dict(),
             "typical_duration": self.typical_duration, "sources": list(self.sources),
-            "evidence": self.evidence, "purpose_group_status": self.purpose_group_status, "custom": self.custom,
+            "evidence": self.evidence, "purpose_group_status": self.purpose_group_status, "source": self.source,
+            "custom": self.custom,
         }
 
     @classmethod
@@ -351,7 +356,11 @@ def catalogue_sources() -> dict[str, str]:
 
 
 CATALOGUE_SOURCE_NOTE: str = _catalogue_data()["source_note"]
-"""What in the catalogue is confirmed and what is the course's teaching synthesis."""
+"""What in the catalogue is confirmed, by which source, and what no source read confirms."""
+
+PURPOSE_GROUP_SOURCES: dict[str, str] = {key: entry["source"]
+                                         for key, entry in _catalogue_data()["purpose_groups"].items()}
+"""Purpose group → the source that lists it (all four: the Canadian Species Initiative, following G14)."""
 
 
 def roles() -> tuple[Role, ...]:
@@ -387,6 +396,7 @@ def role_catalogue() -> pd.DataFrame:
             "step3_tools": "; ".join(role.population.step3_tools),
             "typical_duration": role.typical_duration, "sources": "; ".join(role.sources),
             "evidence": role.evidence, "purpose_group_status": role.purpose_group_status,
+            "source": role.source,
         })
     return pd.DataFrame(rows).set_index("id")
 

@@ -60,13 +60,55 @@ def test_catalogue_has_every_domain_role_with_its_purpose_group_and_source():
         assert set(role.sources) <= set(sources), role.id
         assert "teaching synthesis" in role.purpose_group_status
         assert role.purpose and role.fits and role.typical_duration and role.evidence
-    assert "UNCONFIRMED" in roles.CATALOGUE_SOURCE_NOTE
+    assert "NOT FOUND" in roles.CATALOGUE_SOURCE_NOTE
     assert "IUCN/SSC (2014)" in sources["G14"]
     # Research and Training are the two descriptions confirmed by CSI-roles.
     assert "confirmed" in get_role("research").evidence and "CSI-roles" in get_role("training").evidence
     # secondary purpose groups from the domain table
     assert get_role("biobank").purpose_groups == ("C", "B", "D")
     assert get_role("genetic_rescue").purpose_groups == ("B", "D")
+
+
+# Roles a published source read for the course lists (eca-process.md section 3, sources.md): Research and Training
+# with their descriptions on the Canadian Species Initiative's page; insurance, genetic material, reintroduction
+# stock and education in GSAP Action 4.4. For the other five no source was found.
+SOURCED_ROLES = {"research": "CSI-roles", "training": "CSI-roles", "insurance": "GSAP", "biobank": "GSAP",
+                 "reintroduction": "GSAP", "education": "GSAP"}
+UNSOURCED_ROLES = {"temporary_rescue", "demographic_manipulation", "genetic_rescue", "ecological_replacement",
+                   "assisted_colonisation"}
+
+
+def test_every_role_names_its_source_or_says_none_was_found():
+    assert set(SOURCED_ROLES) | UNSOURCED_ROLES == {r.id for r in roles.roles()}
+    for role in roles.roles():
+        assert role.source, role.id
+        if role.id in SOURCED_ROLES:
+            assert SOURCED_ROLES[role.id] in role.source and "NOT FOUND" not in role.source, role.id
+            assert SOURCED_ROLES[role.id] in role.sources, role.id
+        else:
+            assert "NOT FOUND" in role.source and "course" in role.sources, role.id
+        # no source read maps a role to a purpose group: every role says so
+        assert "Purpose group: course mapping - no source" in role.source, role.id
+    assert "little brown bat" in get_role("research").source
+    assert "health assessment" in get_role("training").purpose
+    assert role_catalogue().loc["training", "source"] == get_role("training").source
+
+
+def test_every_purpose_group_names_its_source():
+    assert set(roles.PURPOSE_GROUP_SOURCES) == set(roles.PURPOSE_GROUPS) == {"A", "B", "C", "D"}
+    for key, source in roles.PURPOSE_GROUP_SOURCES.items():
+        assert "CSI-roles" in source and "confirmed" in source, key
+    data = roles._catalogue_data()["purpose_groups"]
+    assert {key: entry["name"] for key, entry in data.items()} == roles.PURPOSE_GROUPS
+
+
+def test_role_source_round_trips_and_old_records_still_load():
+    role = get_role("research")
+    assert Role.from_dict(role.to_dict()).source == role.source
+    old = {key: value for key, value in role.to_dict().items() if key != "source"}
+    assert Role.from_dict(old).source == ""
+    with pytest.raises(InvalidInputError, match="^source: "):
+        Role(name="Fundraising", source=3)
 
 
 def test_catalogue_table_columns_and_living_vs_samples():

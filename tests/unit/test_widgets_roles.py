@@ -175,6 +175,9 @@ def test_empty_explorer_and_helpers():
     assert codes == list(threat_classification(levels=3)["code"])
     html_text = ranking_html(suggest_roles(_review()))
     assert html_text.count("<tr style") == len(role_catalogue())
+    # every role shows where it comes from (or that no source was found)
+    assert html_text.count("<summary><small>source</small></summary>") == len(role_catalogue())
+    assert "NOT FOUND in any source read" in html_text and "CSI-roles" in html_text
 
 
 # ---------------------------------------------------------------------------------------------- saved roles

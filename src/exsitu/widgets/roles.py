@@ -73,6 +73,8 @@ def ranking_html(selection: RoleSelection) -> str:
         role = decision.role
         group = role.purpose_group
         group_text = f"{group} — {PURPOSE_GROUPS[group]}" if group else "custom"
+        source = (f"<details><summary><small>source</small></summary><small>{html.escape(role.source)}</small>"
+                  "</details>" if role.source else "")
         reasons = "".join(f"<li>{html.escape(r.text)}</li>" for r in decision.reasons)
         rationale = (f"<br><i>Rationale: {html.escape(decision.rationale)}</i>" if decision.rationale else "")
         colour = _STRENGTH_COLOURS.get(decision.strength, "#eeeeee")
@@ -80,7 +82,7 @@ def ranking_html(selection: RoleSelection) -> str:
             "<tr style='border-top:1px solid #ddd'>"
             f"<td style='vertical-align:top'>{rank}</td>"
             f"<td style='vertical-align:top'><b>{html.escape(role.name)}</b><br>"
-            f"<small>{html.escape(group_text)}</small></td>"
+            f"<small>{html.escape(group_text)}</small>{source}</td>"
             f"<td style='vertical-align:top;text-align:center'>{decision.score}</td>"
             f"<td style='vertical-align:top'><span style='background:{colour};padding:1px 6px;border-radius:3px'>"
             f"{html.escape(decision.strength)}</span></td>"
