@@ -153,8 +153,10 @@ def open_questions(assessment: Assessment) -> list[OpenQuestion]:
         for need in assessment.population_needs:
             role = _B._role_name(need.role_id, names)
             if need.target is None and need.samples is None:
-                add(3, "Population target", f"{role}: no numeric target (Ne, N or samples). What size is needed?",
+                add(3, "Population target", f"{role}: no numeric target (Ne, N or samples). What size, founders "
+                    "and duration does it need — or does it use another role's population?",
                     "A role without a size cannot be costed.")
+                continue
             if need.founders_available is None and need.form != "bio-samples":
                 add(3, "Founders", f"{role}: how many founders are (or could be made) available without harming "
                     "the wild population?", "Founders set the gene diversity a population can start with.")
