@@ -39,7 +39,7 @@ from exsitu.decision import FORMS, Decision, DecisionRecord
 from exsitu.feasibility import RISK_CATEGORIES, FeasibilityAssessment
 from exsitu.validation import InvalidInputError
 
-__all__ = ["FORMATS", "NOT_YET_DONE", "render_report", "save_report"]
+__all__ = ["FORMATS", "NOT_YET_DONE", "render_briefing_book", "render_report", "save_report"]
 
 FORMATS: dict[str, str] = {"markdown": "markdown", "md": "markdown", "html": "html"}
 """Accepted ``format`` values → the format written."""
@@ -1014,3 +1014,15 @@ def save_report(assessment: Assessment, path: str | Path, *, figures: bool = Tru
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     return target
+
+
+def render_briefing_book(assessment: Assessment, format: str = "html", **options: Any) -> str:
+    """The briefing book participants read before an ECA workshop (see :mod:`exsitu.briefing`).
+
+    ``format`` as for :func:`render_report`; keyword options ``figures``, ``occurrences`` (records for a
+    range map) and ``pedigree`` (a studbook to summarise) are passed on to
+    :func:`exsitu.briefing.render_briefing_book`.
+    """
+    from exsitu.briefing import render_briefing_book as _render_briefing_book
+
+    return _render_briefing_book(assessment, format, **options)
