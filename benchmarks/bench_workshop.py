@@ -10,7 +10,8 @@ group's judgements back. Measured per call: **write** = ``submit_judgement``, **
 ``judgements`` of the group. Meanwhile a facilitator polls every 0.5 s: **overview refresh** =
 ``overview`` + ``aggregate_judgements`` and ``outcome_scenarios`` of every group (what the facilitator
 page recomputes). Runs 40 threads sharing one store (one engine pool), then 40 processes each with its own
-store (as Voilà runs one kernel process per page). PostgreSQL runs on a throw-away cluster (tests/postgres_cluster.py) on a unix socket, unless
+store (as Voilà runs one kernel process per page); first "one at a time" (no contention: the service
+time of each call). PostgreSQL runs on a throw-away cluster (tests/postgres_cluster.py) on a unix socket, unless
 ``EXSITU_BENCH_POSTGRES_URL`` names one. Prints p50/p95/max in ms.
 """
 
@@ -65,6 +66,8 @@ def participant(url_or_store, join_code: str, group_id: str, participant_id: str
     store = url_or_store if isinstance(url_or_store, WorkshopStore) else WorkshopStore(url_or_store, migrate=False)
     rng = np.random.default_rng(seed)
     writes, reads = [], []
+    store.workshop_by_code(join_code)  # the page has loaded before anyone submits
+    store.judgements(join_code, group_id, TOPIC)
     barrier.wait()
     for round_ in range(ROUNDS):
         scores = {o: {c: float(rng.integers(0, 11)) for c in criteria} for o in options}
@@ -105,7 +108,12 @@ def run(url: str, mode: str) -> dict:
     stop, overview_times = threading.Event(), []
     watcher = threading.Thread(target=facilitator, args=(store, ws, stop, overview_times), daemon=True)
     start = time.perf_counter()
-    if mode == "threads":
+    if mode == "one at a time":  # the service time of a call without contention, for comparison
+        barrier, results = threading.Barrier(1), []
+        workers = []
+        for i, (g, p) in enumerate(people):
+            participant(store, ws.join_code, g, p, options, criteria, i, barrier, results)
+    elif mode == "threads":
         barrier, results = threading.Barrier(PARTICIPANTS), []
         workers = [threading.Thread(target=participant, args=(store, ws.join_code, g, p, options, criteria, i,
                                                                 barrier, results))
@@ -120,12 +128,14 @@ def run(url: str, mode: str) -> dict:
                    for i, (g, p) in enumerate(people)]
     for worker in workers:
         worker.start()
-    watcher.start()  # after the forks: a child must not inherit a lock held by this thread
+    if workers:
+        watcher.start()  # after the forks: a child must not inherit a lock held by this thread
     for worker in workers:
         worker.join(600)
     wall = time.perf_counter() - start
     stop.set()
-    watcher.join(30)
+    if watcher.is_alive():
+        watcher.join(30)
     writes = [t for w, _ in results for t in w]
     reads = [t for _, r in results for t in r]
     # the facilitator's refresh on the finished workshop, 5 times, quiet
@@ -150,8 +160,8 @@ def run(url: str, mode: str) -> dict:
 def main() -> None:
     rows = []
     folder = tempfile.mkdtemp(prefix="exsitu-bench-")
-    for mode in ("threads", "processes"):
-        rows.append(run(f"sqlite:///{folder}/{mode}.sqlite3", mode))
+    for i, mode in enumerate(("one at a time", "threads", "processes")):
+        rows.append(run(f"sqlite:///{folder}/{i}.sqlite3", mode))
     pg_url, cluster = os.environ.get("EXSITU_BENCH_POSTGRES_URL"), None
     if not pg_url:
         try:
@@ -163,8 +173,8 @@ def main() -> None:
             print(f"PostgreSQL skipped: {error}")
     try:
         if pg_url:
-            for mode in ("threads", "processes"):
-                if cluster is not None and mode == "processes":
+            for mode in ("one at a time", "threads", "processes"):
+                if cluster is not None and mode != "one at a time":
                     pg_url = cluster.url(cluster.create_database())
                 rows.append(run(pg_url, mode))
     finally:
@@ -172,13 +182,13 @@ def main() -> None:
             cluster.stop()
     print(f"\nWorkshop store: {PARTICIPANTS} participants × {ROUNDS} judgements at once "
           f"({platform.python_version()}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f})")
-    header = (f"{'backend':<11}{'mode':<10}{'writes':>7}{'wall s':>8}{'write p50':>10}{'p95':>8}{'max':>8}"
+    header = (f"{'backend':<11}{'mode':<14}{'writes':>7}{'wall s':>8}{'write p50':>10}{'p95':>8}{'max':>8}"
               f"{'read p50':>10}{'p95':>8}{'facil. p95':>11}{'quiet':>8}  goal p95<{GOAL_MS:.0f} ms")
     print(header)
     print("-" * len(header))
     for r in rows:
         ok = "met" if r["w95"] < GOAL_MS and r["r95"] < GOAL_MS else "NOT met"
-        print(f"{r['backend']:<11}{r['mode']:<10}{r['n']:>7}{r['wall']:>8.1f}{r['w50']:>10.0f}{r['w95']:>8.0f}"
+        print(f"{r['backend']:<11}{r['mode']:<14}{r['n']:>7}{r['wall']:>8.1f}{r['w50']:>10.0f}{r['w95']:>8.0f}"
               f"{r['wmax']:>8.0f}{r['r50']:>10.0f}{r['r95']:>8.0f}{r['o95']:>11.0f}{r['oq']:>8.0f}  {ok}")
     print("(ms; 'facil. p95' = facilitator refresh while participants write; 'quiet' = median afterwards)")
 

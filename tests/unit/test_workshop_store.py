@@ -32,6 +32,13 @@ def test_migration_from_empty_database_creates_every_table(store_url):
             assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == head_revision()
         columns = {c["name"] for c in inspect(store.engine).get_columns("documents")}
         assert {"id", "workshop_id", "version", "updated_at", "steps_done"} <= columns
+        # the migrations build exactly the tables schema.py declares (no drift between the two)
+        from alembic.autogenerate import compare_metadata
+        from alembic.migration import MigrationContext
+
+        from exsitu.workshop.schema import metadata
+        with store.engine.connect() as connection:
+            assert compare_metadata(MigrationContext.configure(connection), metadata) == []
     finally:
         store.close()
     again = WorkshopStore(store_url)  # opening a migrated database is a no-op
