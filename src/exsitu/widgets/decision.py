@@ -149,7 +149,7 @@ def record_html(record: DecisionRecord) -> str:
     if record.reasoning:
         parts.append(f"<p style='margin:2px 0'><b>The group's reasoning</b>: {html.escape(record.reasoning)}</p>")
     if record.dissent:
-        items = "".join(f"<li>{html.escape(d)}</li>" for d in record.dissent)
+        items = "".join(f"<li>{html.escape(str(d))}</li>" for d in record.dissent)
         parts.append(f"<p style='margin:2px 0'><b>Dissent</b></p><ul>{items}</ul>")
     if record.participants:
         parts.append(f"<p style='margin:2px 0'><b>Participants</b>: {html.escape(', '.join(record.participants))}</p>")
@@ -710,6 +710,7 @@ class Step5Explorer:
         self.dissents.append(dissent)
         self.dissent_text.value = ""
         self.dissent_by.value = ""
+        self.dissent_option.value = _WHOLE_DECISION
         self._show_dissent()
         self.message.value = ""
         return dissent
@@ -761,7 +762,6 @@ def _option_row(option: Option, evaluation: OptionEvaluation | None, appraisal_c
                                            layout=widgets.Layout(width="46em", height="3.5em"))
     appraisal_box = widgets.Dropdown(options=appraisal_choices, value=appraisal, description="Step 4 appraisal",
                                      layout=wide, style=style)
-    appraisal_box._wb_navigation = False
     defer = widgets.Checkbox(value=evaluation.defer if evaluation else False,
                              description="The group defers this option (name the evidence below)",
                              layout=widgets.Layout(width="46em"), indent=False)
