@@ -292,3 +292,8 @@ def test_step5_for_an_assessment_without_a_record_starts_unknown_and_deferred():
     assert "Bd persists" in parts.baseline_view.value, "the wild-only PVA of Step 3 is the baseline"
     with pytest.raises(InvalidInputError):
         step5_explorer("not an assessment")
+
+
+def test_the_weighted_scoring_explorer_says_it_is_an_optional_aid(frog):
+    assert "does not decide the outcome" in frog.children[1].value
+    assert "weighted scoring alone (optional aid)" in frog.parts.recommendation.value

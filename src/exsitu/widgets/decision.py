@@ -78,6 +78,7 @@ def recommendation_html(recommendation: Recommendation) -> str:
         label = "ex situ management not recommended"
     else:
         label = "ex situ management recommended"
+    label = "weighted scoring alone (optional aid): " + label
     colour = _VERDICT_COLOURS[recommendation.ex_situ_recommended if not recommendation.tie else None]
     return (f"<div style='margin:4px 0'><span style='color:white;background:{colour};padding:2px 8px;"
             f"border-radius:3px;font-weight:bold'>{html.escape(label)}</span></div>"
@@ -445,7 +446,10 @@ def decision_explorer(decision: Decision | Mapping[str, Any]) -> widgets.VBox:
     description = f"<small>{html.escape(decision.description)}</small>" if decision.description else ""
     container = widgets.VBox([
         widgets.HTML(f"<h3 style='margin:4px 0'>{html.escape(decision.title)}</h3>{description}"),
-        heading("Recommendation"), parts.recommendation, parts.message, tabs,
+        widgets.HTML(f"<div style='background:#fff8e1;border-left:4px solid #bf8700;padding:4px 8px'>"
+                     f"<b>{html.escape(AID_LABEL)}</b> Step 5's outcome comes from step5_explorer: conservation "
+                     "value → structure → feasibility and risk gates.</div>"),
+        heading("What the weighted scoring alone says (optional aid)"), parts.recommendation, parts.message, tabs,
         heading("Ranking"), parts.ranking, parts.contributions,
     ])
     parts.container = container
