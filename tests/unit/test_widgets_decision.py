@@ -237,7 +237,9 @@ def test_raising_value_moves_the_outcome_to_the_next_stage_that_fails(snakes):
 
 def test_the_aid_is_labelled_and_cannot_rank_an_option_the_sequence_rejects(snakes):
     parts = snakes.parts
-    assert parts.aid is not None and "does not decide the outcome" in parts.aid_table.value
+    assert parts.aid is None and "does not decide the outcome" in parts.aid_table.value, "built when opened"
+    snakes.children[-1].selected_index = 0          # open the accordion
+    assert parts.aid is not None and parts.aid_slot.children == (parts.aid,)
     parts.aid.parts.weight_sliders["cost"].value = 0.0
     parts.aid.parts.weight_sliders["conservation_benefit"].value = 1.0
     assert parts.aid.parts.decision.recommendation().leader_ids != (BASELINE_ID,), "the aid alone would say yes"

@@ -593,6 +593,8 @@ class Step5Explorer:
     record_view: widgets.HTML
     aid: widgets.VBox | None = None
     aid_table: widgets.HTML | None = None
+    aid_decision: Decision | None = None
+    aid_slot: widgets.VBox | None = None
     record: DecisionRecord | None = None
     notes: str = ""
     container: widgets.VBox | None = None
@@ -680,8 +682,8 @@ class Step5Explorer:
             return
         self.message.value = ""
         self.table.value = evaluation_html(evaluations, baseline)
-        if self.aid is not None and self.aid_table is not None:
-            decision = self.aid.parts.decision
+        if self.aid_decision is not None and self.aid_table is not None:
+            decision = self.aid.parts.decision if self.aid is not None else self.aid_decision
             try:
                 ranking = aid_ranking(decision, evaluations)
             except InvalidInputError as error:
@@ -725,9 +727,23 @@ class Step5Explorer:
             del self.dissents[index]
             self._show_dissent()
 
+    def open_aid(self) -> widgets.VBox | None:
+        """Build the optional weighted-scoring aid (done when its section is first opened: it draws several
+        charts, so the Step 5 evaluation does not wait for it). Returns ``aid`` (``None`` without a decision)."""
+        if self.aid is None and self.aid_decision is not None:
+            self.aid = decision_explorer(self.aid_decision)
+            for slider in self.aid.parts.weight_sliders.values():
+                slider.observe(lambda _change: self.refresh(), names="value")
+            for cell in self.aid.parts.score_cells.values():
+                cell.value.observe(lambda _change: self.refresh(), names="value")
+            if self.aid_slot is not None:
+                self.aid_slot.children = (self.aid,)
+            self.refresh()
+        return self.aid
+
     def take_record(self, _button: Any = None) -> DecisionRecord | None:
         """The :class:`~exsitu.decision.DecisionRecord` from the controls (``None`` and a message if invalid)."""
-        decision = self.aid.parts.decision if self.aid is not None else None
+        decision = self.aid.parts.decision if self.aid is not None else self.aid_decision
         try:
             self.record = record_decision(self.evaluations(), baseline=self.current_baseline(), decision=decision,
                                           reasoning=self.reasoning.value, dissent=list(self.dissents),
@@ -926,16 +942,14 @@ def step5_explorer(assessment: Any, *, with_aid: bool = True) -> widgets.VBox:
         parts.participants, parts.date, parts.record_button, parts.record_view,
     ]
     if with_aid and decision is not None:
-        parts.aid = decision_explorer(decision)
+        parts.aid_decision = decision
         parts.aid_table = widgets.HTML()
-        for slider in parts.aid.parts.weight_sliders.values():
-            slider.observe(lambda _change: parts.refresh(), names="value")
-        for cell in parts.aid.parts.score_cells.values():
-            cell.value.observe(lambda _change: parts.refresh(), names="value")
+        parts.aid_slot = widgets.VBox([small("The weights and scores open here (it takes a moment to draw).")])
         accordion = widgets.Accordion(children=[widgets.VBox([small(html.escape(AID_LABEL)), parts.aid_table,
-                                                              parts.aid])])
+                                                              parts.aid_slot])])
         accordion.set_title(0, "Optional aid — weighted scoring (does not decide the outcome)")
         accordion.selected_index = None
+        accordion.observe(lambda change: parts.open_aid() if change["new"] == 0 else None, names="selected_index")
         children.append(accordion)
     container = widgets.VBox(children)
     parts.container = container
