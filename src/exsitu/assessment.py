@@ -27,8 +27,12 @@ from exsitu.roles import RoleSelection
 from exsitu.status_review import StatusReview
 from exsitu.validation import InvalidInputError, require_text
 
-SCHEMA_VERSION = 1
-"""The version of the JSON layout this code writes. Bump it and add a migration when the layout changes."""
+SCHEMA_VERSION = 2
+"""The version of the JSON layout this code writes. Bump it and add a migration when the layout changes.
+
+2: the Step 5 ``decision_record`` carries per-option evaluations (outcome, conditions, deferral evidence),
+the "no ex situ action" baseline, an optional weighted-scoring ``decision``, and dissent as objects
+(``{"text", "by", "option_id"}``; version 1 stored texts)."""
 
 FORMAT_NAME = "exsitu-assessment"
 
@@ -346,8 +350,22 @@ def _parse_json(text: str | bytes) -> Any:
                                   f"{error.msg})", "upload the .json file the toolkit saved, unedited") from None
 
 
+def _migrate_1_to_2(data: dict) -> dict:
+    """Version 1 → 2: dissent texts become anonymous dissent objects; the record gains (empty) evaluations."""
+    record = data.get("decision_record")
+    if isinstance(record, dict):
+        dissent = record.get("dissent")
+        if isinstance(dissent, list):
+            record["dissent"] = [{"text": d, "by": "", "option_id": ""} if isinstance(d, str) else d
+                                 for d in dissent if not (isinstance(d, str) and not d.strip())]
+        record.setdefault("evaluations", [])
+        record.setdefault("baseline", None)
+    data["schema_version"] = 2
+    return data
+
+
 # Migrations: MIGRATIONS[n] turns a version-n dict into a version-(n+1) dict.
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _migrate_1_to_2}
 
 
 def _migrate(data: dict) -> dict:

@@ -1,14 +1,39 @@
-"""Step 5 of an ECA: an informed and transparent decision, made explicit as a multi-criteria analysis.
+"""Step 5 of an ECA: an informed and transparent decision, as the guidelines frame it.
 
 Step 5 asks the group to make an informed and transparent decision on which ex situ roles or activities,
-if any, to retain in the species' overall conservation strategy (CPSG wording, lightly paraphrased
-[CPSG-ECA]), weighing whether the expected conservation benefit outweighs costs and risks, relative to the
-alternatives (eca-process.md §2).
-The outcome may be **no ex situ role** — an integrated plan stays integrated when ex situ actions are
-judged unnecessary (CPSG via iucn-csg.org, citing Byers et al. 2013) — and the 2021 Canadian snakes ICAP
-did not recommend ex situ population management for most species (case-studies.md, case 10).
+if any, to retain in the species' overall conservation strategy (IUCN/SSC 2014 [G14]; CPSG wording, lightly
+paraphrased [CPSG-ECA]). CPSG's ECA weighs **conservation value, the structure the role requires, and
+feasibility** [AARK-ECA]. The outcome may be **no ex situ role** — an integrated plan stays integrated when
+ex situ actions are judged unnecessary (CPSG via iucn-csg.org, citing Byers et al. 2013) — and the 2021
+Canadian snakes ICAP did not recommend ex situ population management for most species (case-studies.md,
+case 10).
 
-This module writes that judgement down as a weighted-sum multi-criteria decision analysis:
+**The evaluation** (:func:`evaluate_option` → :class:`OptionEvaluation`) takes each ex situ option through
+a sequence in which the first stage that fails decides (the course's reading of the guidelines, stated so
+that a group can challenge it):
+
+1. **conservation value** — how much the option addresses the threats and roles of Steps 1–2
+   (:data:`CONSERVATION_VALUES`: high / medium / low / none, with a rationale); low or none → *not
+   recommended*, whatever it costs;
+2. **structure** — whether the population or sample structure Step 3 requires (size, founders, genetic
+   goals, duration) can be met (:data:`STRUCTURE_ANSWERS`: yes / with conditions / no / unknown);
+3. **feasibility and risk as gates** (:func:`feasibility_gate`, :func:`risk_gate`, from the Step 4
+   :class:`~exsitu.feasibility.FeasibilityAssessment`): an essential factor rated 'gap' or a residual risk
+   at an unacceptable level closes the gate unless the group names the condition that opens it;
+4. the **outcome**, one of :data:`OUTCOMES`: *recommended*, *recommended with conditions*, *not
+   recommended*, or *deferred* — which always carries the evidence that would change it.
+
+**The risk of doing nothing ex situ** is explicit: :func:`evaluate_baseline` turns a wild-only PVA
+(:mod:`exsitu.pva`, Step 3) into a :class:`BaselineEvaluation` shown beside the options.
+:func:`record_decision` writes the :class:`DecisionRecord` kept in the assessment: every option's outcome,
+conditions and deferral evidence, the baseline, the group's reasoning and :class:`Dissent` (named or
+anonymous).
+
+**Weighted scoring is an optional aid** (:data:`AID_LABEL`). A group may still score options on criteria to
+compare them and to see where it disagrees; :func:`aid_ranking` shows the ranking beside the outcomes and
+ranks only options the sequence retains, so a cheap option of low conservation value can never win on cost.
+
+The optional aid writes the judgement down as a weighted-sum multi-criteria decision analysis:
 
 * **options** (:class:`Option`): the baseline "no ex situ action" (always present, cannot be removed),
   each retained role with living individuals, bio-samples only, and combinations
@@ -50,11 +75,10 @@ SMAA — Stochastic multiobjective acceptability analysis. *European Journal of 
 106(1):137–143), which explores the whole weight space; here the weights are drawn around the group's
 own weights instead (course choice).
 
-The final record (:class:`DecisionRecord`, from :meth:`Decision.record`) keeps the chosen option(s), the
-roles retained, an auto-generated summary and the group's own reasoning, dissent, notes, date and
-participants. :func:`example_decisions` gives two worked examples for the course with **illustrative,
-course-made (SYNTHETIC) scores**: one where ex situ management is not recommended and one where an
-insurance population wins.
+The aid's weights and scores can be kept with the record (``DecisionRecord.decision``) for reference.
+:func:`example_decisions` gives two worked examples of the aid with **illustrative, course-made
+(SYNTHETIC) scores**: one where the baseline leads and one where an insurance population leads; the
+bundled assessments of :mod:`exsitu.examples` carry full Step 5 evaluations.
 """
 
 from __future__ import annotations
@@ -75,6 +99,11 @@ __all__ = [
     "Option", "Criterion", "Score", "Decision", "Recommendation", "WeightSensitivity",
     "SensitivityAnalysis", "DecisionRecord",
     "baseline_option", "default_criteria", "options_from_roles", "example_decisions", "example_decision",
+    # Step 5 as the guidelines frame it
+    "OUTCOMES", "RECOMMENDED", "CONSERVATION_VALUES", "STRUCTURE_ANSWERS", "GATE_STATES", "UNACCEPTABLE_RISK_LEVELS",
+    "AID_LABEL", "SEQUENCE", "Blocker", "Gate", "Dissent", "OptionEvaluation", "BaselineEvaluation",
+    "feasibility_gate", "risk_gate", "describe_need", "evaluate_option", "evaluate_baseline", "evaluation_table",
+    "aid_ranking", "record_decision",
 ]
 
 # --------------------------------------------------------------------------------------------------
@@ -1011,15 +1040,25 @@ class Decision:
                             index=pd.Index(self.option_ids, name="option_id"))
 
     # -- record -----------------------------------------------------------------------------------------
-    def record(self, chosen: str | Iterable[str] | None = None, reasoning: str = "", dissent: Iterable[str] = (),
-               notes: str = "", date: str | None = None, participants: Iterable[str] = ()) -> "DecisionRecord":
-        """The final, transparent record of the decision.
+    def record(self, chosen: str | Iterable[str] | None = None, reasoning: str = "", dissent: Iterable[Any] = (),
+               notes: str = "", date: str | None = None, participants: Iterable[str] = (), *,
+               evaluations: Iterable["OptionEvaluation"] | None = None,
+               baseline: "BaselineEvaluation | None" = None) -> "DecisionRecord":
+        """The record of the decision, with this weighted scoring kept as the optional aid.
 
-        ``chosen``: the option id(s) the group retains; defaults to the top option (a tie must be resolved
-        by naming the option(s) and giving ``reasoning``). Choosing other than the top option also needs
-        ``reasoning``. ``date`` defaults to today (YYYY-MM-DD). The auto-generated summary states the
-        recommendation, the sensitivity and any missing rationales.
+        With ``evaluations`` (the Step 5 :class:`OptionEvaluation` of each option; the way the course records
+        a decision) this is :func:`record_decision` with ``decision=self``: the outcomes come from conservation
+        value → structure → gates, and ``chosen`` must be left out. Without them (the older, score-only record,
+        kept so existing code runs) ``chosen`` defaults to the top of the ranking (a tie must be resolved by
+        naming the option(s) and giving ``reasoning``), choosing other than the top needs ``reasoning``, and
+        the record is flagged as made without the Step 5 evaluation. ``date`` defaults to today (YYYY-MM-DD).
         """
+        if evaluations is not None:
+            if chosen is not None:
+                raise InvalidInputError("chosen", "the options retained follow from the evaluations' outcomes",
+                                        "leave 'chosen' out when you pass evaluations")
+            return record_decision(evaluations, baseline=baseline, decision=self, reasoning=reasoning,
+                                   dissent=dissent, notes=notes, date=date, participants=participants)
         recommendation = self.recommendation()
         if chosen is None:
             if recommendation.tie:
@@ -1034,7 +1073,7 @@ class Decision:
                                     "saying why", "write the group's reasoning (it is part of the record)")
         summary = self._summary(recommendation)
         return DecisionRecord(decision=self, chosen_option_ids=chosen_ids, summary=summary, reasoning=reasoning,
-                              dissent=tuple(dissent), notes=notes,
+                              dissent=_dissents(dissent), notes=notes,
                               date=_dt.date.today().isoformat() if date is None else date,
                               participants=tuple(participants))
 
@@ -1067,23 +1106,795 @@ class Decision:
 
 
 # --------------------------------------------------------------------------------------------------
+# Step 5 as the guidelines frame it: conservation value → structure → feasibility and risk gates → outcome
+# --------------------------------------------------------------------------------------------------
+
+OUTCOMES: tuple[str, ...] = ("recommended", "recommended with conditions", "not recommended", "deferred")
+"""The four outcomes an ex situ option can get in Step 5 (course vocabulary after IUCN/SSC 2014 [G14] and
+CPSG [CPSG-ECA]: the decision says which roles, *if any*, to retain; an option that cannot be judged yet
+is deferred, with the evidence that would settle it)."""
+
+RECOMMENDED: tuple[str, ...] = ("recommended", "recommended with conditions")
+"""The outcomes that retain an option in the species' conservation strategy."""
+
+CONSERVATION_VALUES: dict[str, str] = {
+    "high": "directly addresses a primary threat or need found in Steps 1–2; without it the species' outlook "
+            "is clearly worse",
+    "medium": "contributes to the species' conservation goals, but partly or indirectly",
+    "low": "contributes little to the threats and needs found in Steps 1–2",
+    "none": "does not address any threat or need found in Steps 1–2",
+    "unknown": "cannot be judged yet (the option is deferred; say what evidence would settle it)",
+}
+"""Levels of an option's conservation value: how much it addresses the threats and roles of Steps 1–2
+(the first thing CPSG's ECA weighs, with required structure and feasibility [AARK-ECA]; the level words are
+the course's). Only ``'high'`` and ``'medium'`` can lead to a recommendation."""
+
+VALUE_THAT_CAN_BE_RECOMMENDED: tuple[str, ...] = ("high", "medium")
+
+STRUCTURE_ANSWERS: dict[str, str] = {
+    "yes": "the population or sample structure Step 3 requires (size, founders, genetic goals, duration) can be met",
+    "with conditions": "it can be met only if named conditions are met (e.g. more founders, a second facility)",
+    "no": "it cannot be met (e.g. too few founders exist, the space does not exist anywhere)",
+    "unknown": "not yet known (the option is deferred; say what evidence would settle it)",
+}
+"""Whether the population or bio-sample collection that Step 3 says the role needs can be established and kept
+(CPSG: "characteristics and dimensions of the programme" [CPSG-ECA]; required structure [AARK-ECA])."""
+
+GATE_STATES: tuple[str, ...] = ("open", "open with conditions", "closed", "unknown")
+"""States of the feasibility and the risk gate. A gate is **closed** by an essential feasibility factor
+rated 'gap' or by a residual risk at an unacceptable level (default 'extreme'), unless the group names a
+condition that opens it; a closed gate makes the option 'not recommended' whatever its value or score."""
+
+UNACCEPTABLE_RISK_LEVELS: tuple[str, ...] = ("extreme",)
+"""Residual risk levels (:data:`exsitu.feasibility.LEVEL_BANDS`) that close the risk gate by default."""
+
+AID_LABEL = ("Optional aid — weighted scoring. It helps a group compare options and see where it disagrees; it "
+             "does not decide the outcome, cannot open a closed gate and cannot make up for low conservation value.")
+"""The label put wherever the weighted scoring is shown."""
+
+SEQUENCE = ("conservation value", "population or sample structure", "feasibility gate", "risk gate")
+"""The order in which Step 5 evaluates an option (the first stage that fails decides)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Blocker:
+    """What closes a gate: an essential factor rated 'gap' or a residual risk at an unacceptable level.
+
+    ``opened_by`` is the condition the group names that would open the gate (``''``: none, the gate stays closed),
+    e.g. "funding for 10 years is pledged before founders are collected".
+    """
+
+    id: str
+    label: str
+    why: str
+    opened_by: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "id", require_text(self.id, "id"))
+        object.__setattr__(self, "label", require_text(self.label, "label"))
+        object.__setattr__(self, "why", _text(self.why, "why"))
+        object.__setattr__(self, "opened_by", _text(self.opened_by, "opened_by"))
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "label": self.label, "why": self.why, "opened_by": self.opened_by}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Blocker":
+        _check_keys(data, cls, "blocker")
+        return cls(**dict(data))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Gate:
+    """The feasibility or the risk gate of one option, as Step 4 left it (a snapshot kept with the decision).
+
+    ``state`` follows from the contents: **closed** if a blocker has no opening condition; else **unknown**
+    if something essential is not yet known (``unknowns``); else **open with conditions** if there are
+    ``conditions`` or opened blockers; else **open**.
+    """
+
+    name: str
+    blockers: tuple[Blocker, ...] = ()
+    conditions: tuple[str, ...] = ()
+    unknowns: tuple[str, ...] = ()
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        require_choice(self.name, "name", ("feasibility", "risk"))
+        blockers = []
+        for i, item in enumerate(self.blockers or ()):
+            with field_prefix(f"blockers[{i}]"):
+                blockers.append(item if isinstance(item, Blocker) else Blocker.from_dict(item))
+        object.__setattr__(self, "blockers", tuple(blockers))
+        object.__setattr__(self, "conditions", require_texts(self.conditions, "conditions"))
+        object.__setattr__(self, "unknowns", require_texts(self.unknowns, "unknowns"))
+        object.__setattr__(self, "source", _text(self.source, "source"))
+
+    @property
+    def state(self) -> str:
+        """One of :data:`GATE_STATES`."""
+        if any(not b.opened_by for b in self.blockers):
+            return "closed"
+        if self.unknowns:
+            return "unknown"
+        if self.conditions or self.blockers:
+            return "open with conditions"
+        return "open"
+
+    @property
+    def all_conditions(self) -> tuple[str, ...]:
+        """The conditions the gate stays open on: the named conditions that open blockers, then the others."""
+        return tuple(f"{b.opened_by} (opens the gate closed by '{b.label}')" for b in self.blockers if b.opened_by) \
+            + self.conditions
+
+    def describe(self) -> str:
+        """The gate's state and why, in one line."""
+        closed = [b for b in self.blockers if not b.opened_by]
+        if closed:
+            return "closed by " + "; ".join(f"'{b.label}' ({b.why})" if b.why else f"'{b.label}'" for b in closed)
+        if self.unknowns:
+            return "unknown: " + "; ".join(self.unknowns)
+        if self.all_conditions:
+            return "open with conditions: " + "; ".join(self.all_conditions)
+        return "open"
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "state": self.state, "blockers": [b.to_dict() for b in self.blockers],
+                "conditions": list(self.conditions), "unknowns": list(self.unknowns), "source": self.source}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Gate":
+        """Rebuild a gate; a stored ``state`` is checked against the contents, not trusted."""
+        _check_keys(data, cls, "gate", extra=("state",))
+        values = {k: v for k, v in data.items() if k != "state"}
+        gate = cls(**values)
+        if "state" in data and data["state"] != gate.state:
+            raise InvalidInputError("gate.state", f"{data['state']!r} does not follow from the gate's contents "
+                                    f"({gate.state!r})", "remove 'state' or fix the blockers and conditions")
+        return gate
+
+
+def _opening(opening_conditions: Mapping[str, str] | None) -> dict[str, str]:
+    if opening_conditions is None:
+        return {}
+    if not isinstance(opening_conditions, Mapping):
+        raise InvalidInputError("opening_conditions", f"expected a dict of blocker id → condition, got "
+                                f"{opening_conditions!r}", "give e.g. {'funding': 'funding for 10 years is pledged'}")
+    out = {}
+    for key, value in opening_conditions.items():
+        out[require_text(key, "opening_conditions")] = _text(value, f"opening_conditions[{key!r}]")
+    return out
+
+
+def feasibility_gate(feasibility: Any | None, opening_conditions: Mapping[str, str] | None = None,
+                     source: str = "") -> Gate:
+    """The feasibility gate from a Step 4 :class:`~exsitu.feasibility.FeasibilityAssessment`.
+
+    Closed by every **essential** factor rated 'gap' (unless ``opening_conditions`` names, by factor id, the
+    condition that would open it); unknown while an essential factor is 'unknown'; conditions from factors
+    rated 'partial', non-essential gaps and unknowns. ``None`` (Step 4 not done for this option) → unknown.
+    """
+    opening = _opening(opening_conditions)
+    if feasibility is None:
+        return Gate(name="feasibility", unknowns=("Step 4 has not appraised the feasibility of this option",),
+                    source=source)
+    blockers, conditions, unknowns = [], [], []
+    for f in feasibility.factors:
+        if f.essential and f.rating == "gap":
+            blockers.append(Blocker(id=f.id, label=f.name, why=f"essential, rated 'gap': {f.evidence or 'no evidence recorded'}",
+                                    opened_by=opening.get(f.id, "")))
+        elif f.essential and f.rating == "unknown":
+            unknowns.append(f"rate '{f.name}' with its evidence (essential factor, not yet rated)")
+        elif f.rating == "partial":
+            conditions.append(f"strengthen '{f.name}' (rated partial: {f.evidence or 'no evidence recorded'})")
+        elif f.rating == "gap":
+            conditions.append(f"close the gap in '{f.name}' (not essential: {f.evidence or 'no evidence recorded'})")
+        elif f.rating == "unknown":
+            conditions.append(f"assess '{f.name}' (not essential, not yet rated)")
+    return Gate(name="feasibility", blockers=tuple(blockers), conditions=tuple(conditions), unknowns=tuple(unknowns),
+                source=source or f"Step 4 appraisal '{feasibility.option}'")
+
+
+def risk_gate(feasibility: Any | None, opening_conditions: Mapping[str, str] | None = None,
+              unacceptable_levels: Iterable[str] = UNACCEPTABLE_RISK_LEVELS, source: str = "") -> Gate:
+    """The risk gate from a Step 4 risk register (:class:`~exsitu.feasibility.FeasibilityAssessment`).
+
+    Closed by every risk whose **residual** level (after mitigation) is in ``unacceptable_levels`` (default
+    'extreme'), unless ``opening_conditions`` names, by risk id, the condition that would open it; unknown
+    while a risk is not rated or the register is empty; a residual 'high' risk (if acceptable) is a condition.
+    """
+    from exsitu.feasibility import LEVELS
+
+    opening = _opening(opening_conditions)
+    levels = tuple(unacceptable_levels)
+    for i, level in enumerate(levels):
+        require_choice(level, f"unacceptable_levels[{i}]", LEVELS)
+    if feasibility is None:
+        return Gate(name="risk", unknowns=("Step 4 has no risk register for this option",), source=source)
+    blockers, conditions, unknowns = [], [], []
+    if not feasibility.risks:
+        unknowns.append("the risk register is empty: list and rate the risks (Step 4)")
+    for r in feasibility.risks:
+        if not r.rated:
+            unknowns.append(f"rate the risk '{r.label}' (likelihood and consequence)")
+        elif r.residual_level in levels:
+            lik, con = r.residual
+            blockers.append(Blocker(id=r.id, label=r.label, why=(
+                f"residual risk {lik}×{con} = {r.residual_rating} ({r.residual_level})"
+                + (f" after '{r.mitigation}'" if r.mitigation else ", no mitigation recorded")),
+                opened_by=opening.get(r.id, "")))
+        elif r.residual_level in ("high", "extreme"):
+            lik, con = r.residual
+            conditions.append(f"manage the {r.residual_level} residual risk '{r.label}' ({lik}×{con} = "
+                              f"{r.residual_rating})")
+    return Gate(name="risk", blockers=tuple(blockers), conditions=tuple(conditions), unknowns=tuple(unknowns),
+                source=source or f"Step 4 risk register '{feasibility.option}'")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Dissent:
+    """A view that differs from the group's decision: the text, who holds it (``by``; ``''`` = anonymous) and,
+    optionally, the option it concerns (``option_id``; ``''`` = the decision as a whole)."""
+
+    text: str
+    by: str = ""
+    option_id: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", require_text(self.text, "text"))
+        object.__setattr__(self, "by", _text(self.by, "by"))
+        object.__setattr__(self, "option_id", _text(self.option_id, "option_id"))
+
+    @property
+    def anonymous(self) -> bool:
+        return not self.by
+
+    def __str__(self) -> str:
+        who = self.by or "anonymous"
+        return f"{who}: {self.text}"
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "by": self.by, "option_id": self.option_id}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | str) -> "Dissent":
+        """From :meth:`to_dict` output, or from a plain text (anonymous; the form of schema version 1)."""
+        if isinstance(data, str):
+            return cls(text=data)
+        _check_keys(data, cls, "dissent")
+        return cls(**dict(data))
+
+
+def _dissents(items: Any) -> tuple[Dissent, ...]:
+    if items is None:
+        return ()
+    if isinstance(items, (str, Dissent, Mapping)):
+        items = [items]
+    out = []
+    for i, item in enumerate(items):
+        with field_prefix(f"dissent[{i}]"):
+            if isinstance(item, str) and not item.strip():
+                raise InvalidInputError("text", "is empty", "write the dissenting view, or leave it out")
+            out.append(item if isinstance(item, Dissent) else Dissent.from_dict(item))
+    return tuple(out)
+
+
+def describe_need(need: Any) -> str:
+    """What Step 3 says a role needs, in one line (from an :class:`exsitu.assessment.PopulationNeed`)."""
+    parts = []
+    target = getattr(need, "target", None)
+    if target is not None:
+        parts.append(f"Ne ≥ {target.effective_size} and N ≥ {target.census_size} to keep "
+                     f"{target.target_gene_diversity:.0%} of wild gene diversity for {target.years:g} years")
+        if target.founders is not None:
+            parts.append(f"planned from {target.founders:g} founders")
+    if getattr(need, "founders_available", None) is not None:
+        parts.append(f"{need.founders_available} founders available")
+    if getattr(need, "samples", None) is not None:
+        parts.append(f"{need.samples} individuals to sample")
+    if getattr(need, "duration_years", None) is not None:
+        parts.append(f"for {need.duration_years:g} years")
+    head = f"{need.role_id} ({need.form})"
+    return head + (": " + "; ".join(parts) if parts else ": no numeric target recorded" +
+                   (f" — {need.notes}" if getattr(need, "notes", "") else ""))
+
+
+@dataclass(frozen=True, kw_only=True)
+class OptionEvaluation:
+    """Step 5 for one ex situ option: conservation value → structure → feasibility and risk gates → outcome.
+
+    The guidelines ask for an informed and transparent decision on which ex situ roles, if any, to retain
+    (IUCN/SSC 2014 [G14]; CPSG [CPSG-ECA]); CPSG's ECA weighs **conservation value, required structure and
+    feasibility** [AARK-ECA]. This record makes that a sequence (the course's reading, stated so a group can
+    challenge it): the first stage that fails decides, so no score elsewhere can make up for it.
+
+    1. ``conservation_value`` (:data:`CONSERVATION_VALUES`) with ``value_rationale`` and the Step 1–2
+       ``threats_addressed``: 'low' or 'none' → **not recommended**; 'unknown' → **deferred**.
+    2. ``structure`` (:data:`STRUCTURE_ANSWERS`): can the Step 3 population or sample structure
+       (``structure_need``) be met? 'no' → **not recommended**; 'unknown' → **deferred**; 'with conditions'
+       adds ``structure_rationale`` as a condition.
+    3. ``feasibility_gate`` and ``risk_gate`` (:class:`Gate`, from Step 4): closed → **not recommended**;
+       unknown → **deferred**; conditions → **recommended with conditions**.
+    4. Otherwise **recommended**. The group may still ``defer`` an option the sequence would recommend (it
+       must then give ``deferral_evidence``); it can never upgrade one.
+
+    A deferred option always carries :attr:`evidence_needed`: the group's ``deferral_evidence`` plus what
+    the unknown stages need.
+    """
+
+    option: Option
+    conservation_value: str
+    value_rationale: str = ""
+    threats_addressed: tuple[str, ...] = ()
+    structure: str = "unknown"
+    structure_rationale: str = ""
+    structure_need: str = ""
+    feasibility_gate: Gate = field(default_factory=lambda: Gate(name="feasibility", unknowns=(
+        "Step 4 has not appraised the feasibility of this option",)))
+    risk_gate: Gate = field(default_factory=lambda: Gate(name="risk", unknowns=(
+        "Step 4 has no risk register for this option",)))
+    deferral_evidence: tuple[str, ...] = ()
+    defer: bool = False
+
+    def __post_init__(self) -> None:
+        option = self.option
+        if isinstance(option, Mapping):
+            with field_prefix("option"):
+                option = Option.from_dict(option)
+        if not isinstance(option, Option):
+            raise InvalidInputError("option", f"expected an Option, got {option!r}", "use exsitu.decision.Option(...)")
+        if option.is_baseline:
+            raise InvalidInputError("option", "the baseline 'no ex situ action' is not evaluated as an option",
+                                    "describe the risk of doing nothing with evaluate_baseline(...)")
+        object.__setattr__(self, "option", option)
+        require_choice(self.conservation_value, "conservation_value", CONSERVATION_VALUES)
+        require_choice(self.structure, "structure", STRUCTURE_ANSWERS)
+        for name in ("value_rationale", "structure_rationale", "structure_need"):
+            object.__setattr__(self, name, _text(getattr(self, name), name))
+        object.__setattr__(self, "threats_addressed", require_texts(self.threats_addressed, "threats_addressed"))
+        object.__setattr__(self, "deferral_evidence", require_texts(self.deferral_evidence, "deferral_evidence"))
+        for name, expected in (("feasibility_gate", "feasibility"), ("risk_gate", "risk")):
+            gate = getattr(self, name)
+            if isinstance(gate, Mapping):
+                with field_prefix(name):
+                    gate = Gate.from_dict(gate)
+            if not isinstance(gate, Gate) or gate.name != expected:
+                raise InvalidInputError(name, f"expected the {expected} Gate, got {gate!r}",
+                                        f"use {expected}_gate(...)")
+            object.__setattr__(self, name, gate)
+        if not isinstance(self.defer, bool):
+            raise InvalidInputError("defer", f"expected True or False, got {self.defer!r}", "use True or False")
+        if self.defer and not self.deferral_evidence:
+            raise InvalidInputError("deferral_evidence", "the group defers the option but does not say what evidence "
+                                    "would change that", "name the evidence, e.g. 'a tested cryopreservation protocol'")
+
+    # -- the sequence ------------------------------------------------------------------------------
+    def sequence(self) -> list[tuple[str, str, str]]:
+        """(stage, verdict, reason) for the four stages of :data:`SEQUENCE`, in order ('pass', 'conditions',
+        'fail', 'unknown'); every stage is shown, but the first 'fail' decides."""
+        value = self.conservation_value
+        rows = [("conservation value",
+                 "pass" if value in VALUE_THAT_CAN_BE_RECOMMENDED else ("unknown" if value == "unknown" else "fail"),
+                 f"{value}: {self.value_rationale or CONSERVATION_VALUES[value]}")]
+        structure = {"yes": "pass", "with conditions": "conditions", "no": "fail", "unknown": "unknown"}[self.structure]
+        need = f" (Step 3: {self.structure_need})" if self.structure_need else ""
+        rows.append(("population or sample structure", structure,
+                     f"{self.structure}: {self.structure_rationale or STRUCTURE_ANSWERS[self.structure]}{need}"))
+        for gate in (self.feasibility_gate, self.risk_gate):
+            verdict = {"open": "pass", "open with conditions": "conditions", "closed": "fail",
+                       "unknown": "unknown"}[gate.state]
+            rows.append((f"{gate.name} gate", verdict, gate.describe()))
+        return rows
+
+    @property
+    def outcome(self) -> str:
+        """One of :data:`OUTCOMES`, from the sequence (see the class docstring)."""
+        verdicts = [verdict for _, verdict, _ in self.sequence()]
+        if "fail" in verdicts:
+            return "not recommended"
+        if "unknown" in verdicts or self.defer:
+            return "deferred"
+        return "recommended with conditions" if self.conditions else "recommended"
+
+    @property
+    def decided_by(self) -> str:
+        """The stage that settled the outcome: the first failing (or, if none fails, unknown) stage, else ''."""
+        stages = self.sequence()
+        for wanted in ("fail", "unknown"):
+            for stage, verdict, _ in stages:
+                if verdict == wanted:
+                    return stage
+        return "the group (deferred)" if self.defer else ""
+
+    @property
+    def conditions(self) -> tuple[str, ...]:
+        """The conditions a recommendation depends on (structure, then the gates)."""
+        out = []
+        if self.structure == "with conditions":
+            out.append("population structure: " + (self.structure_rationale or "meet the Step 3 requirement"))
+        out += [f"feasibility: {c}" for c in self.feasibility_gate.all_conditions]
+        out += [f"risk: {c}" for c in self.risk_gate.all_conditions]
+        return tuple(out)
+
+    @property
+    def evidence_needed(self) -> tuple[str, ...]:
+        """What evidence would settle a deferral: the group's ``deferral_evidence``, then the unknown stages'."""
+        out = list(self.deferral_evidence)
+        if self.conservation_value == "unknown":
+            out.append("judge the conservation value: which Step 1–2 threats and roles the option addresses")
+        if self.structure == "unknown":
+            out.append("show whether the Step 3 population or sample structure can be met"
+                       + (f" ({self.structure_need})" if self.structure_need else ""))
+        out += list(self.feasibility_gate.unknowns) + list(self.risk_gate.unknowns)
+        return tuple(dict.fromkeys(out))
+
+    def statement(self) -> str:
+        """The outcome with its reason, in one or two sentences."""
+        outcome = self.outcome
+        name = self.option.name
+        if outcome == "not recommended":
+            stage = self.decided_by
+            reason = next(r for s, v, r in self.sequence() if s == stage)
+            text = f"'{name}' is not recommended: its {stage} fails ({reason})."
+            if stage == "conservation value":
+                text += " No score on cost or feasibility can make up for that."
+            return text
+        if outcome == "deferred":
+            return f"'{name}' is deferred until: " + "; ".join(self.evidence_needed) + "."
+        if outcome == "recommended with conditions":
+            return f"'{name}' is recommended with conditions: " + "; ".join(self.conditions) + "."
+        return f"'{name}' is recommended: conservation value {self.conservation_value}, structure can be met, " \
+               "feasibility and risk gates open."
+
+    def to_dict(self) -> dict:
+        return {"option": self.option.to_dict(), "conservation_value": self.conservation_value,
+                "value_rationale": self.value_rationale, "threats_addressed": list(self.threats_addressed),
+                "structure": self.structure, "structure_rationale": self.structure_rationale,
+                "structure_need": self.structure_need, "feasibility_gate": self.feasibility_gate.to_dict(),
+                "risk_gate": self.risk_gate.to_dict(), "deferral_evidence": list(self.deferral_evidence),
+                "defer": self.defer, "outcome": self.outcome}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "OptionEvaluation":
+        """Rebuild an evaluation; a stored ``outcome`` is checked against the sequence, not trusted."""
+        _check_keys(data, cls, "evaluation", extra=("outcome",))
+        for key in ("option", "conservation_value"):
+            if key not in data:
+                raise InvalidInputError(f"evaluation.{key}", "is missing", "pass the output of OptionEvaluation.to_dict()")
+        evaluation = cls(**{k: v for k, v in data.items() if k != "outcome"})
+        if "outcome" in data and data["outcome"] != evaluation.outcome:
+            raise InvalidInputError("evaluation.outcome", f"{data['outcome']!r} does not follow from the evaluation "
+                                    f"({evaluation.outcome!r})", "remove 'outcome' or fix the evaluation")
+        return evaluation
+
+
+def evaluate_option(option: Option | Mapping[str, Any], *, conservation_value: str, value_rationale: str,
+                    threats_addressed: Iterable[str] = (), structure: str = "unknown", structure_rationale: str = "",
+                    need: Any = None, feasibility: Any = None, opening_conditions: Mapping[str, str] | None = None,
+                    unacceptable_risk_levels: Iterable[str] = UNACCEPTABLE_RISK_LEVELS,
+                    deferral_evidence: Iterable[str] = (), defer: bool = False) -> OptionEvaluation:
+    """Evaluate one ex situ option as Step 5 frames it: value → structure → gates → outcome.
+
+    ``conservation_value``: :data:`CONSERVATION_VALUES`, with ``value_rationale`` (required unless 'unknown')
+    saying how far the option addresses the threats and roles of Steps 1–2 (``threats_addressed``, e.g.
+    threat codes or names). ``structure``: :data:`STRUCTURE_ANSWERS` — can the Step 3 population or sample
+    structure be met; ``need`` (a :class:`~exsitu.assessment.PopulationNeed` or a list of them) is described
+    beside it (:func:`describe_need`). ``feasibility``: the Step 4
+    :class:`~exsitu.feasibility.FeasibilityAssessment` of the option (``None``: not appraised → the gates are
+    unknown); ``opening_conditions``: factor or risk id → the named condition that opens a gate it closes;
+    ``unacceptable_risk_levels``: residual levels that close the risk gate (default 'extreme').
+    ``deferral_evidence``/``defer``: the group's own deferral (see :class:`OptionEvaluation`).
+
+    Sources: the five steps and Step 5's informed, transparent decision [G14; CPSG-ECA]; value, structure and
+    feasibility as what an ECA weighs [AARK-ECA]; gates and levels are the course's reading (eca-process.md §2).
+    """
+    if isinstance(option, Mapping):
+        with field_prefix("option"):
+            option = Option.from_dict(option)
+    require_choice(conservation_value, "conservation_value", CONSERVATION_VALUES)
+    rationale = _text(value_rationale, "value_rationale")
+    if conservation_value != "unknown" and not rationale:
+        raise InvalidInputError("value_rationale", f"conservation value '{conservation_value}' has no rationale",
+                                "say which threats or roles of Steps 1–2 the option addresses, and how much")
+    opening = _opening(opening_conditions)
+    levels = tuple(unacceptable_risk_levels)
+    gate_f = feasibility_gate(feasibility, opening)
+    gate_r = risk_gate(feasibility, opening, levels)
+    known = {b.id for b in gate_f.blockers + gate_r.blockers}
+    for key in opening:
+        if key not in known:
+            raise InvalidInputError(f"opening_conditions[{key!r}]", "names nothing that closes a gate of this option",
+                                    "use the id of an essential factor rated 'gap' or of an unacceptable risk: "
+                                    + (", ".join(sorted(known)) or "there is none"))
+    if need is None:
+        need_text = ""
+    elif isinstance(need, (list, tuple)):
+        need_text = " | ".join(describe_need(n) for n in need)
+    else:
+        need_text = describe_need(need)
+    return OptionEvaluation(option=option, conservation_value=conservation_value, value_rationale=rationale,
+                            threats_addressed=tuple(threats_addressed), structure=structure,
+                            structure_rationale=structure_rationale, structure_need=need_text,
+                            feasibility_gate=gate_f, risk_gate=gate_r, deferral_evidence=tuple(deferral_evidence),
+                            defer=defer)
+
+
+# -- the risk of doing nothing ex situ ---------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class BaselineEvaluation:
+    """The risk of doing nothing ex situ: the "no ex situ action" option, judged from a wild-only projection.
+
+    Typically the Step 3 PVA of the wild population without any ex situ action (:func:`exsitu.pva.run_pva`):
+    ``extinction_probability`` within ``years``, optionally the quasi-extinction probability (N ≤
+    ``quasi_extinction_threshold``) and the median time to extinction. ``source`` says where the figures come
+    from (and whether they are ILLUSTRATIVE); ``notes`` the group's own words. Always shown beside the options,
+    so that "not recommended" is weighed against what doing nothing risks.
+    """
+
+    scenario: str = "wild only"
+    years: float | None = None
+    extinction_probability: float | None = None
+    quasi_extinction_probability: float | None = None
+    quasi_extinction_threshold: float | None = None
+    median_time_to_extinction: float | None = None
+    replicates: int | None = None
+    source: str = ""
+    notes: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "scenario", require_text(self.scenario, "scenario"))
+        for name in ("extinction_probability", "quasi_extinction_probability"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, require_number(value, name, minimum=0, maximum=1))
+        for name in ("years", "quasi_extinction_threshold", "median_time_to_extinction"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, require_number(value, name, minimum=0))
+        if self.replicates is not None:
+            object.__setattr__(self, "replicates", int(require_number(self.replicates, "replicates", minimum=1,
+                                                                      integer=True)))
+        if self.extinction_probability is not None and self.years is None:
+            raise InvalidInputError("years", "an extinction probability needs its time horizon",
+                                    "give the years the projection covers, e.g. 100")
+        object.__setattr__(self, "source", _text(self.source, "source"))
+        object.__setattr__(self, "notes", _text(self.notes, "notes"))
+
+    @property
+    def meets_vu_e_threshold(self) -> bool | None:
+        """Whether P(extinction) ≥ 10% within ≤ 100 years — the VU threshold of Red List criterion E
+        (IUCN 2012, Categories and Criteria 3.1 [RL31]); ``None`` when it cannot be told from the figures."""
+        p, years = self.extinction_probability, self.years
+        if p is None or years is None:
+            return None
+        if p >= 0.10 and years <= 100:
+            return True
+        if p < 0.10 and years >= 100:
+            return False
+        return None
+
+    def statement(self) -> str:
+        """The risk of doing nothing ex situ, in words."""
+        if self.extinction_probability is None:
+            text = "The risk of doing nothing ex situ has not been projected"
+            return text + (f": {self.notes}" if self.notes else " (run a wild-only PVA in Step 3).")
+        runs = f", {self.replicates} runs" if self.replicates else ""
+        text = (f"Without ex situ action ('{self.scenario}' projection{runs}), the probability that the wild "
+                f"population goes extinct within {self.years:g} years is {self.extinction_probability:.0%}")
+        if self.quasi_extinction_probability is not None:
+            below = f" (N ≤ {self.quasi_extinction_threshold:g})" if self.quasi_extinction_threshold is not None else ""
+            text += f", and of falling to quasi-extinction{below} {self.quasi_extinction_probability:.0%}"
+        if self.median_time_to_extinction is not None:
+            text += f"; median time to extinction among runs that went extinct: {self.median_time_to_extinction:g} years"
+        text += "."
+        if self.meets_vu_e_threshold:
+            text += " That alone meets the VU threshold of Red List criterion E (≥ 10% within 100 years)."
+        if self.source:
+            text += f" Source: {self.source}."
+        if self.notes:
+            text += f" {self.notes}"
+        return text
+
+    def to_dict(self) -> dict:
+        return {"scenario": self.scenario, "years": self.years, "extinction_probability": self.extinction_probability,
+                "quasi_extinction_probability": self.quasi_extinction_probability,
+                "quasi_extinction_threshold": self.quasi_extinction_threshold,
+                "median_time_to_extinction": self.median_time_to_extinction, "replicates": self.replicates,
+                "source": self.source, "notes": self.notes}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "BaselineEvaluation":
+        _check_keys(data, cls, "baseline")
+        return cls(**dict(data))
+
+
+_WILD_ONLY_WORDS = ("wild only", "wild-only", "no ex situ", "without ex situ", "no collection", "baseline")
+
+
+def _first(figures: Mapping[str, Any], *keys: str) -> Any:
+    for key in keys:
+        if key in figures and figures[key] is not None:
+            return figures[key]
+    for key, value in figures.items():  # e.g. 'p_quasi_extinction_4'
+        if any(key.startswith(k) for k in keys) and value is not None:
+            return value
+    return None
+
+
+def evaluate_baseline(pva: Any = None, *, scenario: str | None = None, years: float | None = None,
+                      source: str = "", notes: str = "") -> BaselineEvaluation:
+    """The "no ex situ action" baseline from a wild-only PVA (Step 3, :mod:`exsitu.pva`).
+
+    ``pva``: a :class:`~exsitu.pva.PVAResult`; a mapping of scenario name → result or headline figures (as
+    :class:`~exsitu.assessment.PopulationNeed.pva` stores them, e.g. ``{"wild only": {"p_extinction": 0.42,
+    "years": 100}}``), in which ``scenario`` (default: the first whose name says wild only / no ex situ / no
+    collection / baseline) is used; a list of population needs (their ``pva`` figures are searched); or
+    ``None`` (no projection: the statement says so). ``years`` overrides the horizon stored with the figures.
+    """
+    from exsitu.pva import PVAResult
+
+    if pva is None:
+        return BaselineEvaluation(scenario=scenario or "wild only", source=source, notes=notes)
+    if isinstance(pva, (list, tuple)):  # population needs
+        merged: dict[str, Any] = {}
+        for need in pva:
+            figures = getattr(need, "pva", None)
+            if isinstance(figures, Mapping):
+                merged.update({k: v for k, v in figures.items() if isinstance(v, (Mapping, PVAResult))})
+        if not merged:
+            return BaselineEvaluation(scenario=scenario or "wild only", source=source, notes=notes or
+                                      "No wild-only PVA is recorded in Step 3.")
+        pva = merged
+    if isinstance(pva, PVAResult):
+        summary = pva.summary()
+        return BaselineEvaluation(
+            scenario=scenario or "wild only", years=float(years if years is not None else pva.years),
+            extinction_probability=summary["extinction_probability"],
+            quasi_extinction_probability=summary["quasi_extinction_probability"],
+            quasi_extinction_threshold=getattr(pva.parameters, "quasi_extinction_threshold", None),
+            median_time_to_extinction=summary["median_time_to_extinction"], replicates=pva.replicates,
+            source=source or "wild-only PVA (exsitu.pva)", notes=notes)
+    if not isinstance(pva, Mapping):
+        raise InvalidInputError("pva", f"expected a PVA result or its figures, got {type(pva).__name__}",
+                                "pass exsitu.pva.run_pva(...) or a dict such as {'wild only': {...}}")
+    if scenario is None:
+        nested = [k for k, v in pva.items() if isinstance(v, (Mapping, PVAResult))]
+        if nested:
+            matches = [k for k in nested if any(w in str(k).lower() for w in _WILD_ONLY_WORDS)]
+            if not matches:
+                raise InvalidInputError("scenario", f"none of the scenarios {nested!r} says it is wild only",
+                                        "name the wild-only scenario with scenario=...")
+            scenario = matches[0]
+    if scenario is not None and scenario in pva:
+        chosen = pva[scenario]
+    elif scenario is not None and any(isinstance(v, Mapping) for v in pva.values()):
+        raise InvalidInputError("scenario", f"no scenario called {scenario!r}",
+                                "use one of " + ", ".join(map(str, pva)))
+    else:
+        chosen = pva
+    if isinstance(chosen, PVAResult):
+        return evaluate_baseline(chosen, scenario=scenario, years=years, source=source, notes=notes)
+    horizon = years if years is not None else _first(chosen, "years")
+    return BaselineEvaluation(
+        scenario=str(scenario or "wild only"), years=None if horizon is None else float(horizon),
+        extinction_probability=_first(chosen, "extinction_probability", "p_extinction"),
+        quasi_extinction_probability=_first(chosen, "quasi_extinction_probability", "p_quasi_extinction"),
+        quasi_extinction_threshold=_first(chosen, "quasi_extinction_threshold"),
+        median_time_to_extinction=_first(chosen, "median_time_to_extinction"),
+        replicates=_first(chosen, "replicates"), source=source or "Step 3 PVA figures", notes=notes)
+
+
+# -- tables and the optional aid -----------------------------------------------------------------------
+
+def evaluation_table(evaluations: Iterable[OptionEvaluation], baseline: BaselineEvaluation | None = None) -> pd.DataFrame:
+    """One row per option (the baseline first, if given): value, structure, gates, outcome, conditions, evidence."""
+    rows = []
+    if baseline is not None:
+        rows.append({"option_id": BASELINE_ID, "option": "No ex situ action", "conservation_value": "—",
+                     "structure": "—", "feasibility_gate": "—", "risk_gate": "—",
+                     "outcome": "baseline (the risk of doing nothing)", "decided_by": "",
+                     "conditions": "", "evidence_needed": "", "reason": baseline.statement()})
+    for e in evaluations:
+        rows.append({"option_id": e.option.id, "option": e.option.name, "conservation_value": e.conservation_value,
+                     "structure": e.structure, "feasibility_gate": e.feasibility_gate.state,
+                     "risk_gate": e.risk_gate.state, "outcome": e.outcome, "decided_by": e.decided_by,
+                     "conditions": "; ".join(e.conditions), "evidence_needed": "; ".join(e.evidence_needed),
+                     "reason": e.statement()})
+    columns = ["option_id", "option", "conservation_value", "structure", "feasibility_gate", "risk_gate", "outcome",
+               "decided_by", "conditions", "evidence_needed", "reason"]
+    return pd.DataFrame(rows, columns=columns).set_index("option_id")
+
+
+def aid_ranking(decision: Decision, evaluations: Iterable[OptionEvaluation]) -> pd.DataFrame:
+    """The weighted-scoring ranking as an **optional aid** beside the Step 5 outcomes (:data:`AID_LABEL`).
+
+    :meth:`Decision.ranking` plus ``outcome`` (from the evaluations; the baseline: 'baseline'; an option
+    without an evaluation: 'not evaluated') and ``aid_rank``: the rank among options whose outcome retains
+    them (:data:`RECOMMENDED`) only — an option the sequence does not recommend gets no aid rank, whatever its
+    weighted score, so the aid can only order options the sequence already retains.
+    """
+    ranking = decision.ranking()
+    outcomes = {e.option.id: e.outcome for e in evaluations}
+    ranking["outcome"] = ["baseline" if i == BASELINE_ID else outcomes.get(i, "not evaluated") for i in ranking.index]
+    eligible = ranking["outcome"].isin(RECOMMENDED)
+    scores = ranking.loc[eligible, "weighted_score"].to_numpy()
+    tol = decision._tolerance()
+    ranks = 1 + (scores[None, :] > scores[:, None] + tol).sum(axis=1) if len(scores) else np.array([], dtype=int)
+    ranking["aid_rank"] = pd.array([pd.NA] * len(ranking), dtype="Int64")
+    ranking.loc[eligible, "aid_rank"] = ranks
+    return ranking
+
+
+def _verdict_text(evaluations: Sequence[OptionEvaluation], baseline: BaselineEvaluation | None) -> str:
+    retained = [e for e in evaluations if e.outcome in RECOMMENDED]
+    deferred = [e for e in evaluations if e.outcome == "deferred"]
+    if retained:
+        text = "Ex situ management is recommended: " + "; ".join(
+            f"'{e.option.name}' ({e.outcome})" for e in retained) + "."
+    elif deferred:
+        text = ("No ex situ option is recommended yet: " + "; ".join(f"'{e.option.name}'" for e in deferred)
+                + " deferred until the evidence named is available.")
+    else:
+        text = ("Ex situ management is not recommended: no option passes conservation value, structure and the "
+                "feasibility and risk gates; the species' plan stays integrated without an ex situ component.")
+    if baseline is not None:
+        text += " Risk of doing nothing ex situ: " + baseline.statement()
+    return text
+
+
+def record_decision(evaluations: Iterable[OptionEvaluation], *, baseline: BaselineEvaluation | None = None,
+                    decision: Decision | None = None, reasoning: str = "", dissent: Iterable[Any] = (),
+                    notes: str = "", date: str | None = None, participants: Iterable[str] = ()) -> "DecisionRecord":
+    """The Step 5 record: the outcome of every option, their conditions and deferral evidence, the risk of doing
+    nothing (``baseline``), the group's reasoning, ``dissent`` (texts, :class:`Dissent` or dicts; named or
+    anonymous), notes, date (default today) and participants. ``decision``: the optional weighted-scoring aid,
+    kept for reference; it does not change any outcome. The options retained are those recommended (with or
+    without conditions); none retained means "no ex situ action".
+    """
+    items = tuple(evaluations)
+    summary = _verdict_text(items, baseline)
+    if decision is not None:
+        try:
+            aid = aid_ranking(decision, items)
+        except InvalidInputError as error:
+            summary += f" Optional aid (weighted scoring): not computed ({error.problem})."
+        else:
+            first = aid[aid["aid_rank"] == 1]
+            if len(first):
+                summary += (" Optional aid (weighted scoring, does not decide the outcome): among the options "
+                            "retained, " + _quoted_list(list(first["option"])) + " scores highest.")
+    return DecisionRecord(decision=decision, evaluations=items, baseline=baseline, summary=summary,
+                          reasoning=reasoning, dissent=_dissents(dissent), notes=notes,
+                          date=_dt.date.today().isoformat() if date is None else date,
+                          participants=tuple(participants))
+
+
+# --------------------------------------------------------------------------------------------------
 # Record
 # --------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, kw_only=True)
 class DecisionRecord:
-    """The Step 5 record: the analysis, what the group chose and why, dissent, date and participants.
+    """The Step 5 record: each option's outcome, conditions and deferral evidence, the risk of doing nothing,
+    what the group retained and why, dissent, date and participants.
 
-    ``summary`` is generated by :meth:`Decision.record` when the decision is taken and stored as written
-    (a record is a document of its day). ``roles_retained`` and ``ex_situ_recommended`` follow from the
-    chosen options; ``flags`` lists transparency gaps (missing rationales, a choice other than the top).
+    Made by :func:`record_decision` from the :class:`OptionEvaluation` of every option (``evaluations``) and the
+    :class:`BaselineEvaluation` (``baseline``); ``decision`` is the optional weighted-scoring aid (or ``None``).
+    With evaluations, ``chosen_option_ids`` are the options recommended (with or without conditions), or the
+    baseline when none is — derived, never chosen against the outcomes. A record without evaluations (made by
+    :meth:`Decision.record` alone, or saved by schema version 1) keeps the options chosen then and is flagged.
+    ``summary`` is written when the decision is taken and stored as written (a record is a document of its day).
+    ``dissent`` holds :class:`Dissent` (texts are accepted and stored as anonymous dissent).
     """
 
-    decision: Decision
-    chosen_option_ids: tuple[str, ...]
+    decision: Decision | None = None
+    chosen_option_ids: tuple[str, ...] = ()
+    evaluations: tuple[OptionEvaluation, ...] = ()
+    baseline: BaselineEvaluation | None = None
     summary: str = ""
     reasoning: str = ""
-    dissent: tuple[str, ...] = ()
+    dissent: tuple[Dissent, ...] = ()
     notes: str = ""
     date: str = ""
     participants: tuple[str, ...] = ()
@@ -1093,17 +1904,46 @@ class DecisionRecord:
         if isinstance(decision, Mapping):
             with field_prefix("decision"):
                 decision = Decision.from_dict(decision)
-        if not isinstance(decision, Decision):
+        if decision is not None and not isinstance(decision, Decision):
             raise InvalidInputError("decision", f"expected a Decision, got {decision!r}", "use exsitu.decision.Decision(...)")
         object.__setattr__(self, "decision", decision)
-        chosen = require_texts(self.chosen_option_ids, "chosen_option_ids")
-        if not chosen:
-            raise InvalidInputError("chosen_option_ids", "no option was chosen",
-                                    f"name at least one option (the baseline {BASELINE_ID!r} if no ex situ action)")
-        for i, option_id in enumerate(chosen):
-            if option_id not in decision.option_ids:
-                raise InvalidInputError(f"chosen_option_ids[{i}]", f"no option called {option_id!r}",
-                                        f"use one of {', '.join(decision.option_ids)}")
+        evaluations = []
+        for i, item in enumerate(self.evaluations or ()):
+            with field_prefix(f"evaluations[{i}]"):
+                evaluations.append(item if isinstance(item, OptionEvaluation) else OptionEvaluation.from_dict(item))
+        ids = [e.option.id for e in evaluations]
+        if len(set(ids)) != len(ids):
+            raise InvalidInputError("evaluations", "an option is evaluated twice", "keep one evaluation per option")
+        object.__setattr__(self, "evaluations", tuple(evaluations))
+        baseline = self.baseline
+        if isinstance(baseline, Mapping):
+            with field_prefix("baseline"):
+                baseline = BaselineEvaluation.from_dict(baseline)
+        if baseline is not None and not isinstance(baseline, BaselineEvaluation):
+            raise InvalidInputError("baseline", f"expected a BaselineEvaluation, got {baseline!r}",
+                                    "use exsitu.decision.evaluate_baseline(...)")
+        object.__setattr__(self, "baseline", baseline)
+
+        given = require_texts(self.chosen_option_ids, "chosen_option_ids")
+        if evaluations:
+            derived = tuple(e.option.id for e in evaluations if e.outcome in RECOMMENDED) or (BASELINE_ID,)
+            if given and set(given) != set(derived):
+                raise InvalidInputError("chosen_option_ids", f"{list(given)!r} are not the options the evaluations "
+                                        f"recommend ({list(derived)!r})",
+                                        "the options retained follow from the outcomes; leave chosen_option_ids out")
+            chosen = derived
+        else:
+            if decision is None:
+                raise InvalidInputError("evaluations", "a decision record needs the evaluation of the options",
+                                        "make it with record_decision([evaluate_option(...), ...])")
+            chosen = given
+            if not chosen:
+                raise InvalidInputError("chosen_option_ids", "no option was chosen",
+                                        f"name at least one option (the baseline {BASELINE_ID!r} if no ex situ action)")
+            for i, option_id in enumerate(chosen):
+                if option_id not in decision.option_ids:
+                    raise InvalidInputError(f"chosen_option_ids[{i}]", f"no option called {option_id!r}",
+                                            f"use one of {', '.join(decision.option_ids)}")
         if len(set(chosen)) != len(chosen):
             raise InvalidInputError("chosen_option_ids", "an option is chosen twice", "list each option once")
         if BASELINE_ID in chosen and len(chosen) > 1:
@@ -1112,12 +1952,50 @@ class DecisionRecord:
         object.__setattr__(self, "chosen_option_ids", chosen)
         for name in ("summary", "reasoning", "notes"):
             object.__setattr__(self, name, _text(getattr(self, name), name))
-        object.__setattr__(self, "dissent", require_texts(self.dissent, "dissent"))
+        object.__setattr__(self, "dissent", _dissents(self.dissent))
         object.__setattr__(self, "participants", require_texts(self.participants, "participants"))
         object.__setattr__(self, "date", _iso_date(self.date, "date"))
 
+    # -- outcomes ----------------------------------------------------------------------------------
+    @property
+    def outcomes(self) -> dict[str, str]:
+        """Option id → outcome (:data:`OUTCOMES`); empty for a record without evaluations."""
+        return {e.option.id: e.outcome for e in self.evaluations}
+
+    @property
+    def conditions(self) -> dict[str, tuple[str, ...]]:
+        """Option id → the conditions of a 'recommended with conditions' outcome."""
+        return {e.option.id: e.conditions for e in self.evaluations if e.outcome == "recommended with conditions"}
+
+    @property
+    def deferral_evidence(self) -> dict[str, tuple[str, ...]]:
+        """Option id → the evidence that would change a 'deferred' outcome."""
+        return {e.option.id: e.evidence_needed for e in self.evaluations if e.outcome == "deferred"}
+
+    def evaluation(self, option_id: str) -> OptionEvaluation:
+        """The evaluation of one option."""
+        for e in self.evaluations:
+            if e.option.id == option_id:
+                return e
+        raise InvalidInputError("option_id", f"no evaluated option called {option_id!r}",
+                                "use one of " + ", ".join(e.option.id for e in self.evaluations))
+
+    @property
+    def verdict(self) -> str:
+        """The decision in a sentence or two (recommended options, deferrals, or no ex situ role)."""
+        if self.evaluations:
+            return _verdict_text(self.evaluations, self.baseline)
+        if not self.ex_situ_recommended:
+            return "Ex situ management is not recommended (chosen: 'No ex situ action')."
+        return "Ex situ management is recommended: " + _quoted_list([o.name for o in self.chosen_options]) + "."
+
     @property
     def chosen_options(self) -> list[Option]:
+        if BASELINE_ID in self.chosen_option_ids:
+            return [baseline_option()]
+        if self.evaluations:
+            by_id = {e.option.id: e.option for e in self.evaluations}
+            return [by_id[i] for i in self.chosen_option_ids]
         return [self.decision.option(i) for i in self.chosen_option_ids]
 
     @property
@@ -1136,31 +2014,47 @@ class DecisionRecord:
     def flags(self) -> tuple[str, ...]:
         """Transparency gaps worth showing next to the record."""
         out = []
-        missing = self.decision.missing_rationales()
-        if missing:
-            out.append(f"{len(missing)} score(s) without a rationale: " + ", ".join(f"{o}/{c}" for o, c in missing))
-        try:
-            leaders = self.decision.recommendation().leader_ids
-        except InvalidInputError as error:
-            out.append(f"no ranking: {error}")
+        if not self.evaluations:
+            out.append("recorded without the Step 5 evaluation (conservation value → structure → feasibility and "
+                       "risk gates): the options were chosen from the weighted scoring alone")
         else:
-            if set(leaders) != set(self.chosen_option_ids):
-                out.append("the chosen option(s) differ from the top of the ranking (see the group's reasoning)")
+            missing = [e.option.name for e in self.evaluations
+                       if e.conservation_value != "unknown" and not e.value_rationale]
+            if missing:
+                out.append("conservation value without a rationale: " + ", ".join(missing))
+            if self.baseline is None:
+                out.append("the risk of doing nothing ex situ is not stated (no baseline evaluation)")
+        if self.decision is not None:
+            missing_scores = self.decision.missing_rationales()
+            if missing_scores:
+                out.append(f"{len(missing_scores)} score(s) of the optional aid without a rationale: "
+                           + ", ".join(f"{o}/{c}" for o, c in missing_scores))
+            if not self.evaluations:
+                try:
+                    leaders = self.decision.recommendation().leader_ids
+                except InvalidInputError as error:
+                    out.append(f"no ranking: {error}")
+                else:
+                    if set(leaders) != set(self.chosen_option_ids):
+                        out.append("the chosen option(s) differ from the top of the ranking (see the group's reasoning)")
         return tuple(out)
 
     def to_dict(self) -> dict:
-        return {"decision": self.decision.to_dict(), "chosen_option_ids": list(self.chosen_option_ids),
+        return {"decision": None if self.decision is None else self.decision.to_dict(),
+                "evaluations": [e.to_dict() for e in self.evaluations],
+                "baseline": None if self.baseline is None else self.baseline.to_dict(),
+                "chosen_option_ids": list(self.chosen_option_ids),
                 "roles_retained": list(self.roles_retained), "ex_situ_recommended": self.ex_situ_recommended,
-                "summary": self.summary, "reasoning": self.reasoning, "dissent": list(self.dissent),
+                "summary": self.summary, "reasoning": self.reasoning, "dissent": [d.to_dict() for d in self.dissent],
                 "notes": self.notes, "date": self.date, "participants": list(self.participants)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "DecisionRecord":
         """Rebuild a record; the derived ``roles_retained`` / ``ex_situ_recommended`` are checked, not trusted."""
         _check_keys(data, cls, "record", extra=("roles_retained", "ex_situ_recommended"))
-        for key in ("decision", "chosen_option_ids"):
-            if key not in data:
-                raise InvalidInputError(f"record.{key}", "is missing", "pass the output of DecisionRecord.to_dict()")
+        if not data.get("evaluations") and ("decision" not in data or "chosen_option_ids" not in data):
+            missing = "decision" if "decision" not in data else "chosen_option_ids"
+            raise InvalidInputError(f"record.{missing}", "is missing", "pass the output of DecisionRecord.to_dict()")
         values = {k: v for k, v in data.items() if k not in ("roles_retained", "ex_situ_recommended")}
         record = cls(**values)
         if "roles_retained" in data and list(data["roles_retained"]) != list(record.roles_retained):

@@ -1,5 +1,7 @@
-"""Plots for Step 5: what each criterion contributes to each option's weighted score, and how the
-weighted scores move with one criterion's weight (see :mod:`exsitu.decision` for the method)."""
+"""Plots for the optional weighted-scoring aid of Step 5: what each criterion contributes to each option's
+weighted score, and how the weighted scores move with one criterion's weight (see :mod:`exsitu.decision`).
+Every title says "Optional aid": the outcome of Step 5 comes from conservation value → structure → gates
+(:func:`exsitu.decision.evaluate_option`), never from these scores."""
 
 from __future__ import annotations
 
@@ -62,7 +64,8 @@ def plot_contributions(decision: Decision, ax: Axes | None = None) -> Figure:
         verdict = "ex situ management not recommended"
     else:
         verdict = f"top: {recommendation.leader_names[0]}"
-    ax.set_title(f"{decision.title}\nContributions of each criterion ({verdict})", fontsize="medium")
+    ax.set_title(f"{decision.title}\nOptional aid (does not decide the outcome) — contributions of each criterion "
+                 f"({verdict})", fontsize="medium")
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize="small")
     ax.grid(True, axis="x", alpha=0.3)
     return figure
@@ -101,7 +104,8 @@ def plot_sensitivity(decision: Decision, criterion_id: str, ax: Axes | None = No
     ax.set_xlim(0, 1)
     ax.set_xlabel(f"Weight of '{criterion.name}' (others rescaled in proportion)")
     ax.set_ylabel(f"Weighted score ({decision.score_min:g}–{decision.score_max:g})")
-    ax.set_title(f"Sensitivity of the ranking to the weight of '{criterion.name}'", fontsize="medium")
+    ax.set_title(f"Optional aid — sensitivity of the weighted ranking to the weight of '{criterion.name}'",
+                 fontsize="medium")
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize="x-small")
     ax.grid(True, alpha=0.3)
     return figure
@@ -124,6 +128,7 @@ def plot_weight_uncertainty(decision: Decision, draws: int = 10_000, concentrati
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("Share of weight draws in which the option ranks first")
-    ax.set_title(f"Weight uncertainty ({draws} draws, concentration {float(concentration):g})", fontsize="medium")
+    ax.set_title(f"Optional aid — weight uncertainty ({draws} draws, concentration {float(concentration):g})",
+                 fontsize="medium")
     ax.grid(True, axis="x", alpha=0.3)
     return figure

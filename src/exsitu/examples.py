@@ -30,11 +30,12 @@ from typing import Callable, Mapping
 
 from exsitu.assessment import Assessment, Participant, PopulationNeed, Source
 from exsitu.datasets import data_path
-from exsitu.decision import BASELINE_ID, Decision, Option, Score, baseline_option, example_decisions
+from exsitu.decision import (BASELINE_ID, Decision, Dissent, Option, Score, baseline_option, evaluate_baseline,
+                             evaluate_option, example_decisions)
 from exsitu.feasibility import FeasibilityAssessment
 from exsitu.genetics import LAWRENCE_1995_SAMPLE_SIZE, founders_needed, population_target, samples_to_capture_allele
 from exsitu.geo import range_summary
-from exsitu.pva import Catastrophe, PVAParameters, run_scenarios
+from exsitu.pva import Catastrophe, PVAParameters, run_pva, run_scenarios
 from exsitu.redlist import categorize
 from exsitu.roles import suggest_roles
 from exsitu.status_review import StatusReview
@@ -167,6 +168,22 @@ def _appraise(feasibility: FeasibilityAssessment, factors: Mapping[str, tuple[st
     return feasibility
 
 
+def _wild_only(params: PVAParameters, years: int, seed: int, replicates: int = 500) -> dict:
+    """Headline figures of an ILLUSTRATIVE wild-only PVA (no ex situ action), as a PopulationNeed stores them."""
+    result = run_pva(params, replicates=replicates, years=years, seed=seed)
+    summary = result.summary()
+    return {"replicates": result.replicates, "years": result.years, "seed": result.seed,
+            "p_extinction": summary["extinction_probability"],
+            "p_quasi_extinction": summary["quasi_extinction_probability"],
+            "quasi_extinction_threshold": params.quasi_extinction_threshold,
+            "median_time_to_extinction": summary["median_time_to_extinction"],
+            "median_final_size": summary["median_final_size"]}
+
+
+_STEP5_NOTE = (f"Step 5 judgements (conservation value, structure, opening conditions, deferrals) are {ILLUSTRATIVE}; "
+               "the weighted scores are kept only as the optional aid.")
+
+
 # ------------------------------------------------------------------------------------------------------
 # Panamanian golden frog (amphibian; insurance + research) — case-studies.md case 9
 # ------------------------------------------------------------------------------------------------------
@@ -203,12 +220,17 @@ def _golden_frog() -> Assessment:
     roles.reject("reintroduction", "Reintroduction is blocked while Bd persists in the range [Golden frog].")
 
     target = population_target(0.9, 100, generation_time=3.0, ne_to_n_ratio=0.3)
+    wild_only = _wild_only(PVAParameters(model="diffusion", initial_size=40, mu=-0.161, sigma2=0.05,
+                                         quasi_extinction_threshold=10), years=50, seed=2006)
     needs = [
-        PopulationNeed("insurance", form="living", target=target, duration_years=100.0, notes=(
+        PopulationNeed("insurance", form="living", target=target, duration_years=100.0,
+                       pva={"wild only, Bd persists (ILLUSTRATIVE)": wild_only}, notes=(
             "Goal: 90% of wild gene diversity for 100 years (AZA Green SSP goal, adapted from Soulé et al. 1986) "
             "[OKC-SSP; Sou86]. Generation time 3 years and Ne/N 0.3 are ILLUSTRATIVE (not in the sources; managed "
             "populations often achieve more than the wild average Ne/N of 0.10–0.11 [Fr95]). The captive population "
-            "of > 1,000 adults [Golden frog] is above this illustrative census target.")),
+            "of > 1,000 adults [Golden frog] is above this illustrative census target. The wild-only PVA is ILLUSTRATIVE: "
+            "a diffusion model from < 50 mature individuals [Golden frog] declining as the > 80% fall in 10 years "
+            "continued (mu = ln 0.2 / 10 ≈ −0.161 per year), variance 0.05, quasi-extinction at 10.")),
         PopulationNeed("research", form="living", notes=(
             "Uses frogs of the insurance population (no separate population); numbers depend on the research plan.")),
     ]
@@ -276,10 +298,25 @@ def _golden_frog() -> Assessment:
                 "cost": (7, "Insurance plus research costs."),
             },
         })
-    record = decision.record(reasoning=(
+    evaluations = [
+        evaluate_option(decision.option("insurance_living"), conservation_value="high", value_rationale=(
+            f"{bd}: an insurance population is the role that answers the primary threat (8.1.2, chytridiomycosis) "
+            "and keeps the species alive and future options open [Golden frog]."), threats_addressed=("8.1.2",),
+            structure="yes", structure_rationale=(
+                "> 1,000 adults at > 50 institutions [Golden frog] exceed the illustrative census target; founders "
+                "were taken before Bd arrived."), need=needs[0], feasibility=feasibility),
+        evaluate_option(decision.option("research_living"), conservation_value="medium", value_rationale=(
+            "Research on Bd and husbandry does not keep the species alive, but it is what reintroduction waits for "
+            "[Golden frog]."), threats_addressed=("8.1.2",), structure="yes",
+            structure_rationale="Uses frogs of the insurance population; no separate population.", need=needs[1],
+            feasibility=feasibility),
+    ]
+    baseline = evaluate_baseline(needs, source="Step 3 wild-only PVA (ILLUSTRATIVE inputs, see the insurance need)",
+                                 notes="The last wild record is from 2009 (2007 in some sources) [Golden frog; Frog-RL].")
+    record = decision.record(evaluations=evaluations, baseline=baseline, reasoning=(
         f"Since {bd}, an insurance population is justified, and research is needed before any reintroduction "
-        "[Golden frog]. The combination ranks first with the illustrative scores; insurance alone is the runner-up."),
-        date=EXAMPLE_DATE, participants=["exsitu course authors"])
+        "[Golden frog]. Reintroduction itself was not retained in Step 2 (blocked while Bd persists). "
+        + _STEP5_NOTE), date=EXAMPLE_DATE, participants=["exsitu course authors"])
     return Assessment(
         taxon=review.taxon, taxon_group="amphibian", scope="Global (the species is endemic to central Panama)",
         title="Panamanian golden frog — worked ECA example", created=EXAMPLE_DATE, updated=EXAMPLE_DATE,
@@ -447,9 +484,40 @@ def _stick_insect() -> Assessment:
                 "cost": (6, "One programme serves all four roles."),
             },
         })
-    record = decision.record(reasoning=(
+    evaluations = [
+        evaluate_option(decision.option("insurance_living"), conservation_value="high", value_rationale=(
+            "Guards against the loss of the only wild population, about 24 insects on one sea stack [LHISI]; the "
+            "primary threat (rats, 8.1.2) kept the species off Lord Howe Island."), threats_addressed=("8.1.2",),
+            structure="with conditions", structure_rationale=(
+                "4 founders capture only 0.875 of wild gene diversity and inbreeding appeared in the 4th captive "
+                "generation [LHISI]: manage pairings and add founders from Ball's Pyramid if the PVA shows the wild "
+                "population can spare them."), need=needs[0], feasibility=feasibility),
+        evaluate_option(decision.option("research_living"), conservation_value="medium", value_rationale=(
+            "Husbandry had to be worked out for a species never kept before (Honan 2008) [LHISI]; it serves the "
+            "other roles."), structure="yes", structure_rationale="Uses the insurance population.", need=needs[1],
+            feasibility=feasibility),
+        evaluate_option(decision.option("reintroduction_living"), conservation_value="high", value_rationale=(
+            "Would return the species to Lord Howe Island, where rats (8.1.2) were its primary threat "
+            "[LHISI; LHI-rodent]."), threats_addressed=("8.1.2",), structure="unknown", structure_rationale=(
+                "Release numbers and sites were not worked out (no PVA of a release plan)."), need=needs[2],
+            feasibility=feasibility, deferral_evidence=(
+                "confirmation that the 2019 rodent eradication succeeded (not confirmed in the sources read) "
+                "[LHI-rodent]",)),
+        evaluate_option(decision.option("education_living"), conservation_value="medium", value_rationale=(
+            "Awareness was a Melbourne Zoo aim [LHISI]; public support mattered for a rodent eradication on an "
+            "inhabited island [LHI-rodent]."), structure="yes",
+            structure_rationale="Display animals from the insurance population.", need=needs[3],
+            feasibility=feasibility),
+    ]
+    baseline = evaluate_baseline(needs[0].pva, scenario="Ball's Pyramid, no collection",
+                                 source="Step 3 PVA of the Ball's Pyramid population (ILLUSTRATIVE inputs)")
+    record = decision.record(evaluations=evaluations, baseline=baseline, reasoning=(
         "The only wild population is tiny and on one sea stack, the primary threat (rats) could be removed in situ, and "
-        "husbandry was proven: ex situ work buys time while the threat is removed [LHISI; LHI-rodent]."),
+        "husbandry was proven: ex situ work buys time while the threat is removed [LHISI; LHI-rodent]. Reintroduction "
+        "is deferred until the eradication is confirmed and a release plan is modelled. " + _STEP5_NOTE),
+        dissent=[Dissent(text="ILLUSTRATIVE: release a trial group on Lord Howe Island now, inside the on-island "
+                              "enclosure, rather than wait for confirmation of the eradication.",
+                         by="ILLUSTRATIVE participant (in situ manager)", option_id="reintroduction_living")],
         date=EXAMPLE_DATE, participants=["exsitu course authors"])
     return Assessment(
         taxon=review.taxon, taxon_group="invertebrate", scope="Global (Lord Howe Island group, Australia)",
@@ -565,9 +633,24 @@ def _fungi() -> Assessment:
                 "cost": (4, "Storage plus inoculation and monitoring."),
             },
         })
-    record = decision.record(reasoning=(
+    evaluations = [
+        evaluate_option(decision.option("culture_collection"), conservation_value="medium", value_rationale=(
+            "Keeps genetic material of red-listed species (buys time), but does not reduce the loss of old-growth "
+            "and dead wood (5.3) or add wild populations [Fungi]."), threats_addressed=("5.3",), structure="yes",
+            structure_rationale=f"{per_individual} fruiting bodies can be sampled; 23 species were collected in 2018 "
+                                "[Fungi].", need=needs[0], feasibility=feasibility),
+        evaluate_option(decision.option("culture_and_inoculation"), conservation_value="high", value_rationale=(
+            "Adds populations in suitable dead wood: 28–60% of inoculated logs colonised within a year [Fungi]; "
+            "offsets the effect of dead-wood loss (5.3) where wood is retained."), threats_addressed=("5.3",),
+            structure="yes", structure_rationale="Cultures from the collection; logs at partner forests [Fungi].",
+            need=list(needs), feasibility=feasibility),
+    ]
+    baseline = evaluate_baseline(None, notes=(
+        "No population projection exists for these fungi in the sources read; about 41% of Finland's 250 polypores "
+        "are threatened or near threatened [Fungi]."))
+    record = decision.record(evaluations=evaluations, baseline=baseline, reasoning=(
         "Culture collections are the ex situ tool for fungi, and inoculation restores them [Fungi]; dead-wood "
-        "retention in forestry stays the main in situ action."), date=EXAMPLE_DATE,
+        "retention in forestry stays the main in situ action. " + _STEP5_NOTE), date=EXAMPLE_DATE,
         participants=["exsitu course authors"])
     return Assessment(
         taxon=review.taxon, taxon_group="fungus", scope="Finland (national red list); stands for red-listed pine "
@@ -619,9 +702,12 @@ def _snakes() -> Assessment:
 
     needs = [
         PopulationNeed("insurance", form="living", target=population_target(0.9, 100, generation_time=10.0),
-                       duration_years=100.0, notes=(
+                       duration_years=100.0, pva={"wild only (ILLUSTRATIVE)": _wild_only(PVAParameters(
+                           model="diffusion", initial_size=1000, mu=-0.01, sigma2=0.02, quasi_extinction_threshold=50),
+                           years=100, seed=2021)}, notes=(
                            "90% of wild gene diversity for 100 years [OKC-SSP; Sou86] with an ILLUSTRATIVE generation "
-                           "time of 10 years and Ne/N 0.1 [Fr95]: Ne 48, N 478 (genetics-demography.md test T7).")),
+                           "time of 10 years and Ne/N 0.1 [Fr95]: Ne 48, N 478 (genetics-demography.md test T7). The wild-only PVA "
+                           "is ILLUSTRATIVE (1,000 snakes declining 1% a year, variance 0.02, quasi-extinction at 50).")),
         PopulationNeed("reintroduction", form="living", duration_years=20.0, notes=(
             "Reinforcement would need the insurance population plus releases each year; numbers not worked out "
             "because the option was not retained.")),
@@ -659,11 +745,27 @@ def _snakes() -> Assessment:
     })
 
     decision = example_decisions()["snake_not_recommended"]
-    record = decision.record(reasoning=(
-        "No ex situ population-management option outweighs its risks and costs: the threats (habitat loss, roads, "
-        "persecution) act on the wild population and are not reduced by holding snakes. As at the 2021 Canadian "
-        "snakes ICAP, education, training and research with snakes already held continue, and intensive ex situ "
-        "programmes are kept for a few highly at-risk species [Snakes ICAP]."), dissent=(
+    low = ("The threats (habitat loss 1.1, roads 4.1, persecution 5.1) act on the wild population and holding snakes "
+           "does not reduce them [Snakes ICAP]")
+    evaluations = [
+        evaluate_option(decision.option("insurance_living"), conservation_value="low", value_rationale=(
+            f"{low}; the wild population is not judged close to extinction (see the wild-only PVA), so an insurance "
+            "population buys time the species does not yet need."), threats_addressed=("1.1", "4.1", "5.1"),
+            structure="with conditions", structure_rationale="About 480 snakes for 100 years; space is not available.",
+            need=needs[0], feasibility=feasibility),
+        evaluate_option(decision.option("reinforcement_living"), conservation_value="low", value_rationale=(
+            f"{low}; released snakes would meet the same roads and habitat loss."),
+            threats_addressed=("1.1", "4.1", "5.1"), structure="unknown",
+            structure_rationale="Release numbers not worked out.", need=needs[1], feasibility=feasibility),
+    ]
+    baseline = evaluate_baseline(needs, source="Step 3 wild-only PVA (ILLUSTRATIVE inputs, see the insurance need)",
+                                 notes="Re-assess if a new COSEWIC or Red List assessment shows a steep decline.")
+    record = decision.record(evaluations=evaluations, baseline=baseline, reasoning=(
+        "No ex situ population-management option has the conservation value to be retained: the threats (habitat "
+        "loss, roads, persecution) act on the wild population and are not reduced by holding snakes, and the funding "
+        "gap would close the feasibility gate anyway. As at the 2021 Canadian snakes ICAP, education, training and "
+        "research with snakes already held continue, and intensive ex situ programmes are kept for a few highly "
+        "at-risk species [Snakes ICAP]. " + _STEP5_NOTE), dissent=(
         "ILLUSTRATIVE: one participant asked to re-assess if the wild population falls below a few hundred adults.",),
         date=EXAMPLE_DATE, participants=["exsitu course authors"])
     return Assessment(
@@ -785,8 +887,25 @@ def _exemplia() -> Assessment:
                 "cost": (5, "SYNTHETIC: seed bank plus reintroduction."),
             },
         })
-    record = decision.record(reasoning="SYNTHETIC: bank seed now and reintroduce to East spur once grazing is fenced "
-                                       "out.", date=EXAMPLE_DATE, participants=["exsitu course authors"])
+    evaluations = [
+        evaluate_option(decision.option("seed_bank"), conservation_value="high", value_rationale=(
+            "SYNTHETIC: secures the species' genetic material against a large fire, the main threat (7.1)."),
+            threats_addressed=("7.1",), structure="yes", structure_rationale=(
+                f"SYNTHETIC: seed from {seed_mothers} mothers at each of 3 locations can be collected."),
+            need=needs[0], feasibility=feasibility),
+        evaluate_option(decision.option("reintroduction_living"), conservation_value="medium", value_rationale=(
+            "SYNTHETIC: restores a fourth location (East spur), but grazing (2.3) would kill seedlings until fenced "
+            "out."), threats_addressed=("2.3",), structure="with conditions", structure_rationale=(
+                "SYNTHETIC: 30 seed mothers for the founders, grown in the nursery."), need=needs[1],
+            feasibility=feasibility, defer=True, deferral_evidence=(
+                "SYNTHETIC: grazing fenced out of East spur",
+                "SYNTHETIC: a germination and nursery trial showing the seed can be grown on")),
+    ]
+    baseline = evaluate_baseline(None, notes="SYNTHETIC: no population counts, so no PVA; one of four clusters "
+                                             "(East spur) is already taken as lost.")
+    record = decision.record(evaluations=evaluations, baseline=baseline, reasoning=(
+        "SYNTHETIC: bank seed now and reintroduce to East spur once grazing is fenced out. "
+        + _STEP5_NOTE.replace(ILLUSTRATIVE, "SYNTHETIC")), date=EXAMPLE_DATE, participants=["exsitu course authors"])
     return Assessment(
         taxon=review.taxon, taxon_group="plant", scope="Global (SYNTHETIC range in four clusters)",
         title="Exemplia montana — SYNTHETIC worked ECA example", created=EXAMPLE_DATE, updated=EXAMPLE_DATE,

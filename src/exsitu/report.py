@@ -1,8 +1,12 @@
 """The assessment report: one :class:`~exsitu.assessment.Assessment` as Markdown or as a standalone HTML page.
 
 :func:`render_report` states the recommendation, the role(s), the population needed, feasibility, the
-risks, the decision's reasoning and its sensitivity (how far each criterion's weight must move before
-another option comes first), and the sources — then gives each of the five steps in full. A step
+risks, the Step 5 outcome of each option with the group's reasoning and dissent, and the sources — then
+gives each of the five steps in full. Step 5 shows the sequence the guidelines' decision follows in this
+course (conservation value → structure → feasibility and risk gates → outcome; :mod:`exsitu.decision`),
+the risk of doing nothing ex situ, the conditions and deferral evidence, the dissent (named or
+anonymous), and then the weighted scoring, labelled as an optional aid, with its sensitivity (how far
+each criterion's weight must move before another option comes first). A step
 without a result says "Not yet done", so a report can be printed at any point of a workshop.
 
 The HTML page stands alone: figures are embedded as PNG (``data:`` URIs), the CSS is inline, there is no
@@ -35,7 +39,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from exsitu.assessment import SCHEMA_VERSION, STEP_TITLES, Assessment, PopulationNeed
-from exsitu.decision import FORMS, Decision, DecisionRecord
+from exsitu.decision import AID_LABEL, FORMS, RECOMMENDED, SEQUENCE, Decision, DecisionRecord, aid_ranking
 from exsitu.feasibility import RISK_CATEGORIES, FeasibilityAssessment
 from exsitu.validation import InvalidInputError
 
@@ -271,6 +275,11 @@ def _verdict(assessment: Assessment) -> _Para:
     """The recommendation in one paragraph (the words tests and readers look for)."""
     record, decision = _record_and_decision(assessment)
     names = _role_names(assessment)
+    if record is not None and record.evaluations:
+        when = f" (decision recorded {record.date})" if record.date else ""
+        outcomes = set(record.outcomes.values())
+        kind = "verdict-yes" if record.ex_situ_recommended else ("verdict-open" if "deferred" in outcomes else "verdict-no")
+        return _Para(record.verdict + when, "Recommendation:", kind)
     if record is not None:
         when = f" (decision recorded {record.date})" if record.date else ""
         if not record.ex_situ_recommended:
@@ -283,8 +292,8 @@ def _verdict(assessment: Assessment) -> _Para:
                      "Recommendation:", "verdict-yes")
     if decision is not None and _ranking_ok(decision):
         statement = decision.recommendation().statement
-        return _Para(f"Step 5 not yet done: no decision has been recorded. The analysis so far says: {statement}",
-                     "Recommendation:", "verdict-open")
+        return _Para("Step 5 not yet done: no decision has been recorded. Optional aid only (weighted scoring, which "
+                     f"does not decide the outcome) so far: {statement}", "Recommendation:", "verdict-open")
     return _Para("Step 5 not yet done: no decision has been recorded.", "Recommendation:", "verdict-open")
 
 
@@ -372,11 +381,37 @@ def _summary_section(assessment: Assessment) -> _Section:
     else:
         blocks.append(_Para(NOT_YET_DONE, "Feasibility and risks (Step 4):", "missing"))
     record, decision = _record_and_decision(assessment)
+    if record is not None and record.evaluations:
+        blocks.append(_Para("", "Outcome of each option (Step 5):"))
+        blocks.append(_List([_outcome_line(e) for e in record.evaluations]))
     if record is not None and record.reasoning:
         blocks.append(_Para(record.reasoning, "The group's reasoning (Step 5):"))
+    if record is not None and record.dissent:
+        blocks.append(_Para("; ".join(_dissent_line(d, record) for d in record.dissent), "Dissent (Step 5):"))
     if decision is not None and _ranking_ok(decision):
-        blocks.append(_Para(_sensitivity_lines(decision)[1], "Sensitivity (Step 5):"))
+        blocks.append(_Para(_sensitivity_lines(decision)[1], "Optional aid — sensitivity of the weighted scoring (Step 5):"))
     return section
+
+
+def _outcome_line(evaluation: Any) -> str:
+    text = f"{evaluation.option.name}: {evaluation.outcome}"
+    if evaluation.outcome == "not recommended":
+        text += f" (decided by its {evaluation.decided_by})"
+    elif evaluation.outcome == "deferred":
+        text += " until: " + "; ".join(evaluation.evidence_needed)
+    elif evaluation.conditions:
+        text += f" ({len(evaluation.conditions)} condition(s), see Step 5)"
+    return text
+
+
+def _dissent_line(dissent: Any, record: DecisionRecord) -> str:
+    about = ""
+    if dissent.option_id:
+        names = {e.option.id: e.option.name for e in record.evaluations}
+        if record.decision is not None:
+            names.update({o.id: o.name for o in record.decision.options})
+        about = f" (on '{names.get(dissent.option_id, dissent.option_id)}')"
+    return f"{dissent.by or 'anonymous'}{about}: {dissent.text}"
 
 
 def _header_blocks(assessment: Assessment) -> list[_Block]:
@@ -635,16 +670,59 @@ def _step4(assessment: Assessment, figures: bool) -> _Section:
     return section
 
 
+_STAGE_WORDS = {"pass": "passes", "conditions": "passes with conditions", "fail": "FAILS", "unknown": "not yet known"}
+
+
+def _step5_sequence(record: DecisionRecord, names: dict[str, str]) -> list[_Block]:
+    """The value → structure → gates → outcome evaluation of every option, the baseline and the dissent."""
+    blocks: list[_Block] = [_Heading(3, "The evaluation: conservation value → structure → feasibility and risk gates")]
+    blocks.append(_Para(
+        "Each ex situ option is taken through " + " → ".join(SEQUENCE) + " → outcome; the first stage that fails "
+        "decides, so nothing later (and no weighted score) can make up for it. Outcomes: recommended, recommended "
+        "with conditions, not recommended, deferred (with the evidence that would change it). The guidelines ask "
+        "for an informed, transparent decision on which ex situ roles, if any, to retain (IUCN/SSC 2014; CPSG); "
+        "CPSG's ECA weighs conservation value, required structure and feasibility (Amphibian Ark on CPSG's course). "
+        "A gate is closed by an essential feasibility factor rated 'gap' or a residual risk at an unacceptable level "
+        "(course reading).", kind="note"))
+    if record.baseline is not None:
+        blocks.append(_Para(record.baseline.statement(), "The risk of doing nothing ex situ (No ex situ action):"))
+    rows = [["No ex situ action (baseline)", "—", "—", "—", "—", "the risk of doing nothing, above"]]
+    rows += [[e.option.name, e.conservation_value, e.structure, e.feasibility_gate.state, e.risk_gate.state, e.outcome]
+             for e in record.evaluations]
+    blocks.append(_Table(["Option", "Conservation value", "Structure can be met", "Feasibility gate", "Risk gate",
+                          "Outcome"], rows, "Conservation value: high, medium, low, none (low or none → not "
+                                               "recommended). Structure: yes, with conditions, no, unknown. Gates: open, "
+                                               "open with conditions, closed, unknown."))
+    for e in record.evaluations:
+        blocks.append(_Heading(4, f"{e.option.name} — {e.outcome}"))
+        roles = ", ".join(_role_name(r, names) for r in e.option.role_ids)
+        blocks.append(_Para(f"{FORMS[e.option.form]}; role(s): {roles}"
+                            + (f"; threats addressed: {', '.join(e.threats_addressed)}" if e.threats_addressed else ""),
+                            kind="note"))
+        blocks.append(_List([f"{stage.capitalize()} — {_STAGE_WORDS[verdict]}: {reason}"
+                             for stage, verdict, reason in e.sequence()]))
+        blocks.append(_Para(e.statement(), "Outcome:",
+                            "verdict-yes" if e.outcome in RECOMMENDED else
+                            ("verdict-open" if e.outcome == "deferred" else "verdict-no")))
+        if e.outcome == "recommended with conditions":
+            blocks.append(_Para("", "Conditions:"))
+            blocks.append(_List(list(e.conditions)))
+        if e.outcome == "deferred":
+            blocks.append(_Para("", "What evidence would change the deferral:"))
+            blocks.append(_List(list(e.evidence_needed)))
+    return blocks
+
+
 def _step5(assessment: Assessment, figures: bool) -> _Section:
     section = _Section("step-5", f"Step 5 — {STEP_TITLES[5]}", page_break=True)
     blocks = section.blocks
     record, decision = _record_and_decision(assessment)
     names = _role_names(assessment)
     blocks.append(_verdict(assessment))
-    if decision is None:
+    if record is None and decision is None:
         return section
     if record is not None:
-        rows = [("Chosen", _quoted(o.name for o in record.chosen_options)),
+        rows = [("Options retained", _quoted(o.name for o in record.chosen_options)),
                 ("Roles retained", ", ".join(_role_name(r, names) for r in record.roles_retained) or
                  "none (no ex situ action)")]
         if record.date:
@@ -655,16 +733,27 @@ def _step5(assessment: Assessment, figures: bool) -> _Section:
         if record.notes:
             rows.append(("Notes", record.notes))
         blocks.append(_Facts(rows))
+        if record.evaluations:
+            blocks.extend(_step5_sequence(record, names))
+        else:
+            blocks.append(_Para("This record was made before the Step 5 evaluation of conservation value, structure "
+                                "and the feasibility and risk gates (or from the weighted scoring alone): the outcome "
+                                "of each option is not recorded.", kind="warning"))
+        blocks.append(_Heading(3, "Dissent"))
         if record.dissent:
-            blocks.append(_Para("", "Dissent recorded:"))
-            blocks.append(_List(list(record.dissent)))
+            blocks.append(_List([_dissent_line(d, record) for d in record.dissent]))
+        else:
+            blocks.append(_Para("No dissent recorded.", kind="missing"))
         if record.flags:
             blocks.append(_Para("", "Transparency flags:", "warning"))
             blocks.append(_List(list(record.flags)))
-        if assessment.decision is not None and assessment.decision != record.decision:
-            blocks.append(_Para("The working decision analysis in this assessment has changed since the decision was "
-                                "recorded; this section shows the analysis as recorded.", kind="warning"))
-    blocks.append(_Heading(3, decision.title))
+        if decision is not None and assessment.decision is not None and assessment.decision != record.decision:
+            blocks.append(_Para("The working weighted scoring in this assessment has changed since the decision was "
+                                "recorded; the optional aid below is shown as recorded.", kind="warning"))
+    if decision is None:
+        return section
+    blocks.append(_Heading(3, f"Optional aid: weighted scoring — {decision.title}"))
+    blocks.append(_Para(AID_LABEL, kind="warning"))
     if decision.description:
         blocks.append(_Para(decision.description, kind="note"))
     try:
@@ -682,23 +771,30 @@ def _step5(assessment: Assessment, figures: bool) -> _Section:
                             + ", ".join(f"{o}/{c}" for o, c in missing[:12]) + ("…" if len(missing) > 12 else "")
                             + ".", kind="missing"))
     else:
-        ranking = decision.ranking()
+        evaluations = record.evaluations if record is not None else ()
+        ranking = aid_ranking(decision, evaluations) if evaluations else decision.ranking()
         uncertainty = decision.weight_uncertainty(draws=4000, seed=0)
-        blocks.append(_Heading(3, "Ranking"))
-        blocks.append(_Table(["Rank", "Option", "Form", "Roles", "Weighted score", "First in weight draws"], [
+        blocks.append(_Heading(3, "Optional aid: ranking by weighted score"))
+        header = ["Rank", "Option", "Form", "Roles", "Weighted score", "First in weight draws"]
+        if evaluations:
+            header += ["Step 5 outcome"]
+        blocks.append(_Table(header, [
             [str(row["rank"]), row["option"], FORMS[row["form"]],
              ", ".join(_role_name(r, names) for r in decision.option(option_id).role_ids) or "—",
              f"{row['weighted_score']:.2f}", f"{uncertainty.loc[option_id, 'share_first']:.0%}"]
+            + ([row["outcome"]] if evaluations else [])
             for option_id, row in ranking.iterrows()],
-            "Weighted score = Σ weight × value (cost criteria counted as min + max − score). 'First in weight "
-            "draws': share of 4,000 weight sets drawn around the group's weights (Dirichlet, concentration 20, "
-            "seed 0) in which the option ranks first."))
-        blocks.append(_Para(decision.recommendation().statement, "Analysis:"))
+            "Optional aid, not the decision. Weighted score = Σ weight × value (cost criteria counted as min + max − "
+            "score). 'First in weight draws': share of 4,000 weight sets drawn around the group's weights (Dirichlet, "
+            "concentration 20, seed 0) in which the option ranks first."
+            + (" The Step 5 outcome comes from conservation value → structure → gates; the weighted score cannot "
+               "change it." if evaluations else "")))
+        blocks.append(_Para(decision.recommendation().statement, "Weighted-scoring aid alone would say:"))
         blocks.append(_image("contributions", decision.to_dict(), "Contributions of each criterion",
-                             "What each criterion contributes to each option's weighted score (best at the top).",
-                             figures))
+                             "Optional aid: what each criterion contributes to each option's weighted score (best at "
+                             "the top).", figures))
         lines, headline = _sensitivity_lines(decision)
-        blocks.append(_Heading(3, "Sensitivity: how far each weight must move"))
+        blocks.append(_Heading(3, "Optional aid: how far each weight must move"))
         blocks.append(_Para(headline))
         blocks.append(_List(lines))
         analysis = decision.sensitivity()
@@ -714,10 +810,10 @@ def _step5(assessment: Assessment, figures: bool) -> _Section:
             for item in analysis.items], "One criterion's weight moves; the others are rescaled in proportion "
                                           "so all sum to 1 (exact crossings)."))
         blocks.append(_image("sensitivity", decision.to_dict(), "Weighted scores against each criterion's weight",
-                             "Weighted score of every option as one criterion's weight goes from 0 to 1 (one panel "
-                             "per criterion); red: where the top option changes; black dashed: no ex situ action.",
-                             figures))
-    blocks.append(_Heading(3, "Scores and their rationale"))
+                             "Optional aid: weighted score of every option as one criterion's weight goes from 0 to 1 "
+                             "(one panel per criterion); red: where the top option changes; black dashed: no ex situ "
+                             "action.", figures))
+    blocks.append(_Heading(3, "Optional aid: scores and their rationale"))
     if decision.scores:
         option_names = {o.id: o.name for o in decision.options}
         criterion_names = {c.id: c.name for c in decision.criteria}

@@ -202,3 +202,35 @@ def test_constructor_validates_fields():
 def test_steps_done_tracks_progress():
     assessment = _good_assessment()
     assert assessment.steps_done() == {1: True, 2: True, 3: True, 4: False, 5: False}
+
+
+def test_schema_version_1_files_still_load_and_migrate_to_the_new_decision_record():
+    """Version 1 stored dissent as texts and had no per-option evaluations; it loads, and saves as version 2."""
+    from exsitu.decision import BASELINE_ID, Decision, Dissent, Option, Score, default_criteria
+
+    options = [Option(id="a", name="Option A", role_ids=["insurance"])]
+    scores = [Score(option_id=o, criterion_id=c.id, value=5, rationale="r")
+              for o in (BASELINE_ID, "a") for c in default_criteria()]
+    decision = Decision(options=options, scores=scores)
+    version_1 = {
+        "format": "exsitu-assessment", "schema_version": 1, "taxon": "Testus oldus",
+        "decision": decision.to_dict(),
+        "decision_record": {"decision": decision.to_dict(), "chosen_option_ids": ["a"],
+                            "roles_retained": ["insurance"], "ex_situ_recommended": True, "summary": "old summary",
+                            "reasoning": "chosen in 2024", "dissent": ["C. Person preferred a biobank", ""],
+                            "notes": "", "date": "2024-05-01", "participants": ["C. Person"]},
+    }
+    assert SCHEMA_VERSION == 2
+    loaded = Assessment.from_json(json.dumps(version_1))
+    record = loaded.decision_record
+    assert record.chosen_option_ids == ("a",) and record.summary == "old summary"
+    assert record.dissent == (Dissent(text="C. Person preferred a biobank"),), "texts become anonymous dissent"
+    assert record.evaluations == () and record.outcomes == {}
+    assert record.flags[0].startswith("recorded without the Step 5 evaluation")
+    saved = json.loads(loaded.to_json())
+    assert saved["schema_version"] == 2
+    assert saved["decision_record"]["dissent"] == [{"text": "C. Person preferred a biobank", "by": "",
+                                                    "option_id": ""}]
+    assert Assessment.from_json(loaded.to_json()) == loaded
+    assessment, problems = load_assessment(json.dumps(version_1))
+    assert problems == [] and assessment == loaded

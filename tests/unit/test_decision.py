@@ -463,7 +463,8 @@ def test_record_defaults_to_top_option_and_keeps_everything():
     assert record.ex_situ_recommended is True
     assert record.summary.startswith("Recommended: 'Option B'") and "Sensitivity:" in record.summary
     assert "1 of 6 scores have no written rationale" in record.summary
-    assert record.flags == ("1 score(s) without a rationale: b/cost",)
+    assert record.flags[0].startswith("recorded without the Step 5 evaluation"), "a score-only record is flagged"
+    assert record.flags[1:] == ("1 score(s) of the optional aid without a rationale: b/cost",)
     data = record.to_dict()
     assert json.loads(json.dumps(data)) == data
     assert DecisionRecord.from_dict(json.loads(json.dumps(data))) == record
@@ -483,7 +484,7 @@ def test_record_choices_other_than_the_top_need_reasoning():
     _raises("chosen_option_ids", decision.record, chosen=["a", "a"], reasoning="x")
     _raises("chosen_option_ids", DecisionRecord, decision=decision, chosen_option_ids=[])
     _raises("date", decision.record, date="June 2024")
-    _raises("dissent[0]", decision.record, dissent=[""])
+    _raises("dissent[0].text", decision.record, dissent=[""])
     _raises("decision", DecisionRecord, decision="x", chosen_option_ids=["a"])
 
 
@@ -498,7 +499,7 @@ def test_record_from_dict_checks_derived_fields():
             dict(data, decision=dict(data["decision"], scores=[dict(data["decision"]["scores"][0], value=99)])))
     unranked = DecisionRecord(decision=Decision(options=[Option(id="a", name="A", role_ids=["r"])]),
                               chosen_option_ids=["a"], reasoning="scored later")
-    assert unranked.flags[0].startswith("no ranking: scores['no_ex_situ_action']['conservation_benefit']")
+    assert unranked.flags[1].startswith("no ranking: scores['no_ex_situ_action']['conservation_benefit']")
     minimal = {k: v for k, v in data.items() if k not in ("roles_retained", "ex_situ_recommended")}
     assert DecisionRecord.from_dict(minimal).to_dict() == data
 
@@ -519,7 +520,9 @@ def test_example_decisions_outcomes_and_labels():
         assert decision.title.startswith("ILLUSTRATIVE") and "SYNTHETIC" in decision.description
         assert not decision.missing_scores() and not decision.missing_rationales()
         assert all("illustrative" in s.by and len(s.rationale) > 10 for s in decision.scores)
-        assert decision.record(date="2024-01-01").flags == ()
+        assert decision.record(date="2024-01-01").flags == (
+            "recorded without the Step 5 evaluation (conservation value → structure → feasibility and risk gates): "
+            "the options were chosen from the weighted scoring alone",)
     _raises("name", example_decision, "tiger")
 
 
@@ -570,7 +573,7 @@ def decisions(draw) -> Decision:
                     scores=scores, score_min=low, score_max=high)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(decisions())
 def test_decision_round_trip_property(decision):
     data = decision.to_dict()
@@ -590,3 +593,260 @@ def test_record_round_trip_property(decision, participants, dissent, notes):
                                  participants=participants, dissent=dissent, notes=notes, date="2021-03-15")
     data = json.loads(json.dumps(record.to_dict()))
     assert DecisionRecord.from_dict(data) == record
+
+
+# --------------------------------------------------------------------------------------------------
+# Step 5 as the guidelines frame it: value → structure → gates → outcome
+# --------------------------------------------------------------------------------------------------
+
+from exsitu.decision import (  # noqa: E402
+    AID_LABEL, OUTCOMES, RECOMMENDED, BaselineEvaluation, Dissent, Gate, OptionEvaluation, aid_ranking,
+    evaluate_baseline, evaluate_option, evaluation_table, feasibility_gate, record_decision, risk_gate,
+)
+from exsitu.feasibility import FeasibilityAssessment  # noqa: E402
+from exsitu.pva import PVAParameters, run_pva  # noqa: E402
+
+INSURANCE = Option(id="insurance_living", name="Insurance population", role_ids=["insurance"])
+CHEAP = Option(id="display_living", name="Display animals", role_ids=["education"])
+
+
+def appraisal(funding: str = "available", residual: tuple[int, int] = (2, 2), unknown_factor: str = "") -> FeasibilityAssessment:
+    """Every factor 'available' with evidence, except funding; one rated risk with the given residual."""
+    feasibility = FeasibilityAssessment.for_roles("Insurance population", ["insurance"])
+    for factor in feasibility.factors:
+        feasibility.rate(factor.id, "available", "evidence")
+    feasibility.rate("funding", funding, "pledges so far")
+    if unknown_factor:
+        feasibility.rate(unknown_factor, "unknown")
+    feasibility.risks = feasibility.risks[:1]
+    risk_id = feasibility.risks[0].id
+    feasibility.update_risk(risk_id, likelihood=5, consequence=5, mitigation="quarantine",
+                            residual_likelihood=residual[0], residual_consequence=residual[1])
+    return feasibility
+
+
+def evaluate(value="high", structure="yes", feasibility=None, **kwargs) -> OptionEvaluation:
+    return evaluate_option(INSURANCE, conservation_value=value, value_rationale="answers the primary threat",
+                           structure=structure, structure_rationale="target can be met",
+                           feasibility=appraisal() if feasibility is None else feasibility, **kwargs)
+
+
+def test_outcomes_vocabulary():
+    assert OUTCOMES == ("recommended", "recommended with conditions", "not recommended", "deferred")
+    assert RECOMMENDED == OUTCOMES[:2]
+    assert "does not decide the outcome" in AID_LABEL
+
+
+def test_everything_open_is_recommended():
+    evaluation = evaluate()
+    assert evaluation.outcome == "recommended" and evaluation.conditions == () and evaluation.decided_by == ""
+    assert [verdict for _, verdict, _ in evaluation.sequence()] == ["pass"] * 4
+    assert evaluation.statement().startswith("'Insurance population' is recommended")
+
+
+@pytest.mark.parametrize("value", ["low", "none"])
+def test_low_or_no_conservation_value_is_not_recommended_whatever_else(value):
+    evaluation = evaluate(value=value)
+    assert evaluation.outcome == "not recommended" and evaluation.decided_by == "conservation value"
+    assert "No score on cost or feasibility can make up for that" in evaluation.statement()
+
+
+def test_structure_decides_before_the_gates():
+    assert evaluate(structure="no").outcome == "not recommended"
+    assert evaluate(structure="no").decided_by == "population or sample structure"
+    conditional = evaluate(structure="with conditions")
+    assert conditional.outcome == "recommended with conditions"
+    assert conditional.conditions == ("population structure: target can be met",)
+    unknown = evaluate(structure="unknown")
+    assert unknown.outcome == "deferred" and any("Step 3" in e for e in unknown.evidence_needed)
+
+
+def test_an_essential_gap_closes_the_feasibility_gate_unless_a_named_condition_opens_it():
+    closed = evaluate(feasibility=appraisal(funding="gap"))
+    assert closed.feasibility_gate.state == "closed" and closed.outcome == "not recommended"
+    assert closed.decided_by == "feasibility gate" and "Funding" in closed.statement()
+    opened = evaluate(feasibility=appraisal(funding="gap"),
+                      opening_conditions={"funding": "ten years of funding pledged before founders are taken"})
+    assert opened.feasibility_gate.state == "open with conditions"
+    assert opened.outcome == "recommended with conditions"
+    assert opened.conditions[0].startswith("feasibility: ten years of funding pledged")
+    partial = evaluate(feasibility=appraisal(funding="partial"))
+    assert partial.outcome == "recommended with conditions" and "strengthen" in partial.conditions[0]
+    # An opening condition must name something that closes a gate.
+    _raises("opening_conditions['staff']", evaluate, opening_conditions={"staff": "hire"})
+
+
+def test_an_unacceptable_residual_risk_closes_the_risk_gate():
+    extreme = evaluate(feasibility=appraisal(residual=(5, 4)))
+    assert extreme.risk_gate.state == "closed" and extreme.outcome == "not recommended"
+    risk_id = extreme.risk_gate.blockers[0].id
+    high = evaluate(feasibility=appraisal(residual=(4, 4)))
+    assert high.risk_gate.state == "open with conditions" and high.outcome == "recommended with conditions"
+    stricter = evaluate(feasibility=appraisal(residual=(4, 4)), unacceptable_risk_levels=("high", "extreme"))
+    assert stricter.outcome == "not recommended"
+    opened = evaluate(feasibility=appraisal(residual=(5, 4)), opening_conditions={risk_id: "a second holder"})
+    assert opened.outcome == "recommended with conditions"
+    _raises("unacceptable_levels[0]", risk_gate, appraisal(), unacceptable_levels=("dire",))
+
+
+def test_unknowns_defer_and_a_deferral_always_names_its_evidence():
+    no_step4 = evaluate_option(INSURANCE, conservation_value="high", value_rationale="r", structure="yes")
+    assert no_step4.outcome == "deferred"
+    assert any("Step 4" in e for e in no_step4.evidence_needed)
+    unrated = evaluate(feasibility=appraisal(unknown_factor="husbandry"))
+    assert unrated.outcome == "deferred" and any("Husbandry" in e for e in unrated.evidence_needed)
+    unknown_value = evaluate_option(INSURANCE, conservation_value="unknown", value_rationale="", structure="yes",
+                                    feasibility=appraisal())
+    assert unknown_value.outcome == "deferred" and "conservation value" in unknown_value.evidence_needed[0]
+    by_group = evaluate(defer=True, deferral_evidence=["the eradication is confirmed"])
+    assert by_group.outcome == "deferred" and by_group.evidence_needed == ("the eradication is confirmed",)
+    _raises("deferral_evidence", evaluate, defer=True)
+    # A closed gate is not softened into a deferral by the group.
+    assert evaluate(feasibility=appraisal(funding="gap"), defer=True, deferral_evidence=["x"]).outcome == "not recommended"
+    for evaluation in (no_step4, unrated, unknown_value, by_group):
+        assert evaluation.evidence_needed, "deferred always carries what evidence would change it"
+
+
+def test_evaluation_input_errors_name_the_field():
+    _raises("conservation_value", evaluate, value="very high")
+    _raises("structure", evaluate, structure="maybe")
+    _raises("value_rationale", evaluate_option, INSURANCE, conservation_value="high", value_rationale=" ")
+    _raises("option", evaluate_option, baseline_option(), conservation_value="high", value_rationale="r")
+
+
+def test_evaluation_round_trip_checks_the_stored_outcome():
+    evaluation = evaluate(feasibility=appraisal(funding="gap"), opening_conditions={"funding": "pledged"},
+                          threats_addressed=["8.1.2"])
+    data = json.loads(json.dumps(evaluation.to_dict()))
+    assert data["outcome"] == "recommended with conditions"
+    assert OptionEvaluation.from_dict(data) == evaluation
+    _raises("evaluation.outcome", OptionEvaluation.from_dict, dict(data, outcome="recommended"))
+    gate = data["feasibility_gate"]
+    _raises("feasibility_gate.gate.state", OptionEvaluation.from_dict,
+            dict(data, feasibility_gate=dict(gate, state="open")))
+    assert Gate.from_dict(gate) == evaluation.feasibility_gate
+
+
+def test_gates_without_step4_are_unknown():
+    assert feasibility_gate(None).state == "unknown" and risk_gate(None).state == "unknown"
+
+
+# -- the risk of doing nothing ---------------------------------------------------------------------
+
+def test_baseline_from_a_wild_only_pva_result():
+    params = PVAParameters(model="diffusion", initial_size=40, mu=-0.16, sigma2=0.05, quasi_extinction_threshold=10)
+    result = run_pva(params, replicates=200, years=50, seed=1)
+    baseline = evaluate_baseline(result)
+    assert baseline.extinction_probability == pytest.approx(result.extinction_probability[-1])
+    assert baseline.years == 50 and baseline.replicates == 200 and baseline.quasi_extinction_threshold == 10
+    assert baseline.meets_vu_e_threshold is True
+    assert "within 50 years" in baseline.statement() and "criterion E" in baseline.statement()
+    assert BaselineEvaluation.from_dict(json.loads(json.dumps(baseline.to_dict()))) == baseline
+
+
+def test_baseline_from_stored_figures_and_needs():
+    figures = {"with collection": {"p_extinction": 0.5, "years": 100},
+               "Wild only": {"p_extinction": 0.04, "years": 100, "replicates": 300, "p_quasi_extinction_20": 0.2}}
+    baseline = evaluate_baseline(figures)
+    assert baseline.scenario == "Wild only" and baseline.extinction_probability == 0.04
+    assert baseline.quasi_extinction_probability == 0.2 and baseline.meets_vu_e_threshold is False
+    _raises("scenario", evaluate_baseline, {"with collection": {"p_extinction": 0.5, "years": 100}})
+    _raises("scenario", evaluate_baseline, figures, scenario="nope")
+    _raises("years", BaselineEvaluation, extinction_probability=0.3)
+    _raises("extinction_probability", BaselineEvaluation, extinction_probability=1.3, years=10)
+    nothing = evaluate_baseline(None, notes="no counts")
+    assert nothing.extinction_probability is None and "not been projected: no counts" in nothing.statement()
+
+
+# -- the optional aid cannot override value or gates -----------------------------------------------
+
+def _cheap_low_value_decision(weights: dict[str, float]) -> Decision:
+    """A cheap, easy, riskless option of low conservation value against a costly insurance population."""
+    table = {BASELINE_ID: (0, 10, 0, 0), "display_living": (3, 10, 0, 0), "insurance_living": (9, 5, 4, 9)}
+    criteria = [c.id for c in default_criteria()]
+    scores = [Score(option_id=o, criterion_id=c, value=v, rationale="r")
+              for o, values in table.items() for c, v in zip(criteria, values)]
+    return Decision(options=[CHEAP, INSURANCE], scores=scores).with_weights(weights)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(weights=st.fixed_dictionaries({c.id: st.floats(0.0, 10.0) for c in default_criteria()})
+       .filter(lambda w: sum(w.values()) > 0.01))
+def test_a_cheap_low_value_option_is_never_recommended_whatever_the_weights(weights):
+    decision = _cheap_low_value_decision(weights)
+    cheap = evaluate_option(CHEAP, conservation_value="low", value_rationale="does not address the threat",
+                            structure="yes", feasibility=appraisal())
+    costly = evaluate(feasibility=appraisal(funding="partial"))
+    record = decision.record(evaluations=[cheap, costly], date="2025-01-01")
+    assert record.outcomes["display_living"] == "not recommended"
+    assert "display_living" not in record.chosen_option_ids
+    aid = aid_ranking(decision, [cheap, costly])
+    assert aid.loc["display_living", "outcome"] == "not recommended"
+    assert aid["aid_rank"].isna()["display_living"], "the aid ranks only options the sequence retains"
+    assert not {"recommended", "recommended with conditions"} & {record.outcomes["display_living"]}
+
+
+def test_the_aid_cannot_open_a_closed_gate():
+    decision = _cheap_low_value_decision({"conservation_benefit": 1, "feasibility": 0, "risk": 0, "cost": 0})
+    assert decision.recommendation().leader_ids == ("insurance_living",), "the aid puts insurance first"
+    closed = evaluate(feasibility=appraisal(funding="gap"))
+    record = record_decision([closed], decision=decision, date="2025-01-01")
+    assert record.outcomes == {"insurance_living": "not recommended"}
+    assert record.chosen_option_ids == (BASELINE_ID,) and record.ex_situ_recommended is False
+    assert "Ex situ management is not recommended" in record.summary
+
+
+# -- the record --------------------------------------------------------------------------------------
+
+def test_record_carries_outcomes_conditions_deferral_evidence_and_dissent():
+    recommended = evaluate(feasibility=appraisal(funding="partial"))
+    deferred = evaluate_option(CHEAP, conservation_value="medium", value_rationale="awareness", structure="unknown",
+                               feasibility=appraisal(), deferral_evidence=["a visitor survey"])
+    baseline = evaluate_baseline({"wild only": {"p_extinction": 0.3, "years": 100}})
+    record = record_decision([recommended, deferred], baseline=baseline, reasoning="consensus",
+                             dissent=["wait a year", Dissent(text="prefer biobank", by="R. Keeper",
+                                                             option_id="insurance_living")],
+                             date="2025-01-01", participants=["A", "B"], notes="review in 2030")
+    assert record.outcomes == {"insurance_living": "recommended with conditions", "display_living": "deferred"}
+    assert record.chosen_option_ids == ("insurance_living",) and record.roles_retained == ("insurance",)
+    assert record.conditions["insurance_living"][0].startswith("feasibility: strengthen")
+    assert record.deferral_evidence["display_living"][0] == "a visitor survey"
+    assert record.dissent[0].anonymous and str(record.dissent[0]) == "anonymous: wait a year"
+    assert record.dissent[1].by == "R. Keeper" and not record.dissent[1].anonymous
+    assert "30%" in record.summary and record.flags == ()
+    data = json.loads(json.dumps(record.to_dict()))
+    assert DecisionRecord.from_dict(data) == record
+    assert DecisionRecord.from_dict(data).to_dict() == data
+    _raises("chosen_option_ids", DecisionRecord.from_dict, dict(data, chosen_option_ids=["display_living"]))
+    _raises("evaluations", DecisionRecord, evaluations=[recommended, recommended])
+    _raises("evaluations", DecisionRecord)
+    _raises("chosen", Decision(options=[INSURANCE]).record, chosen="insurance_living", evaluations=[recommended])
+    table = evaluation_table(record.evaluations, record.baseline)
+    assert list(table.index) == [BASELINE_ID, "insurance_living", "display_living"]
+    assert table.loc["display_living", "evidence_needed"].startswith("a visitor survey")
+
+
+def test_record_without_baseline_or_rationale_is_flagged():
+    bare = OptionEvaluation(option=INSURANCE, conservation_value="high", structure="yes")
+    record = record_decision([bare], date="")
+    assert any("risk of doing nothing" in flag for flag in record.flags)
+    assert any("without a rationale" in flag for flag in record.flags)
+
+
+@settings(max_examples=30, deadline=None)
+@given(value=st.sampled_from(["high", "medium", "low", "none", "unknown"]),
+       structure=st.sampled_from(["yes", "with conditions", "no", "unknown"]),
+       funding=st.sampled_from(["available", "partial", "gap", "unknown"]),
+       residual=st.tuples(st.integers(1, 5), st.integers(1, 5)),
+       dissent=st.lists(st.tuples(st.text(min_size=1).filter(str.strip), st.text()), max_size=3))
+def test_record_round_trip_and_sequence_property(value, structure, funding, residual, dissent):
+    evaluation = evaluate_option(INSURANCE, conservation_value=value, value_rationale="r", structure=structure,
+                                 feasibility=appraisal(funding=funding, residual=residual))
+    if value in ("low", "none") or structure == "no" or funding == "gap" or residual[0] * residual[1] >= 20:
+        assert evaluation.outcome == "not recommended"
+    elif value == "unknown" or structure == "unknown" or funding == "unknown":
+        assert evaluation.outcome == "deferred" and evaluation.evidence_needed
+    else:
+        assert evaluation.outcome in RECOMMENDED
+    record = record_decision([evaluation], dissent=[Dissent(text=t, by=b) for t, b in dissent], date="2025-01-01")
+    assert DecisionRecord.from_dict(json.loads(json.dumps(record.to_dict()))) == record

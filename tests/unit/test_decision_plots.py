@@ -95,3 +95,16 @@ def test_plot_weight_uncertainty_bars_are_shares():
     with pytest.raises(InvalidInputError) as info:
         plot_weight_uncertainty(decision, draws=0)
     assert info.value.field == "draws"
+
+
+def test_every_plot_is_labelled_as_the_optional_aid():
+    import matplotlib.pyplot as plt
+
+    decision = example_decision("frog_insurance")
+    for draw in (lambda ax: plot_contributions(decision, ax=ax),
+                 lambda ax: plot_sensitivity(decision, "cost", ax=ax),
+                 lambda ax: plot_weight_uncertainty(decision, draws=200, seed=1, ax=ax)):
+        figure, ax = plt.subplots()
+        draw(ax)
+        assert "Optional aid" in ax.get_title()
+        plt.close(figure)

@@ -10,7 +10,7 @@ import pytest
 
 from exsitu.assessment import Assessment
 from exsitu.datasets import data_path
-from exsitu.decision import BASELINE_ID, example_decisions
+from exsitu.decision import BASELINE_ID, RECOMMENDED, example_decisions
 from exsitu.examples import ILLUSTRATIVE, SOURCES, example_assessment, example_keys
 from exsitu.geo import range_summary
 from exsitu.validation import InvalidInputError
@@ -68,7 +68,11 @@ def _own_texts(assessment: Assessment) -> list[str]:
         texts += [feasibility.notes, *(f.evidence for f in feasibility.factors), *(r.mitigation for r in feasibility.risks)]
     decision = assessment.decision_record.decision
     texts += [decision.description, *(s.rationale for s in decision.scores)]
-    texts += [assessment.decision_record.reasoning, *assessment.decision_record.dissent]
+    record = assessment.decision_record
+    texts += [record.reasoning, *(d.text for d in record.dissent), *(d.by for d in record.dissent)]
+    for evaluation in record.evaluations:
+        texts += [evaluation.value_rationale, evaluation.structure_rationale, *evaluation.deferral_evidence]
+    texts += [record.baseline.notes, record.baseline.source]
     return texts
 
 
@@ -99,6 +103,11 @@ def test_invented_numbers_are_labelled(key, examples):
     assert INVENTED.search(decision.title + decision.description)
     assert all(INVENTED.search(score.by) for score in decision.scores)
     assert not decision.missing_rationales()
+    record = assessment.decision_record
+    assert INVENTED.search(record.reasoning), "the Step 5 judgements are labelled invented"
+    assert all(INVENTED.search(d.text) for d in record.dissent)
+    if record.baseline.extinction_probability is not None:
+        assert INVENTED.search(record.baseline.source), "the wild-only PVA inputs are invented"
     for need in assessment.population_needs:
         if need.target is not None or need.pva:
             assert INVENTED.search(need.notes), f"{need.role_id}: generation time, Ne/N or PVA inputs are invented"
@@ -109,6 +118,11 @@ def test_snakes_outcome_is_not_recommended(examples):
     record = assessment.decision_record
     assert record.ex_situ_recommended is False
     assert record.chosen_option_ids == (BASELINE_ID,) and record.roles_retained == ()
+    assert set(record.outcomes.values()) == {"not recommended"}
+    assert all(e.decided_by == "conservation value" for e in record.evaluations), "low value decides first"
+    # The risk of doing nothing is stated from a wild-only PVA, beside the options.
+    assert record.baseline.extinction_probability is not None and record.baseline.years == 100
+    assert "Without ex situ action" in record.verdict
     recommendation = record.decision.recommendation()
     assert recommendation.ex_situ_recommended is False and "not recommended" in recommendation.statement
     assert record.decision == example_decisions()["snake_not_recommended"]
@@ -116,11 +130,16 @@ def test_snakes_outcome_is_not_recommended(examples):
 
 
 @pytest.mark.parametrize("key", [k for k in KEYS if k != "canadian-snakes"])
-def test_other_examples_recommend_the_top_ex_situ_option(key, examples):
+def test_other_examples_retain_what_the_sequence_recommends(key, examples):
     record = examples[key].decision_record
     assert record.ex_situ_recommended is True
-    assert set(record.chosen_option_ids) == set(record.decision.recommendation().leader_ids)
-    assert record.flags == (), "no missing rationale and the chosen option is the top one"
+    assert record.evaluations and record.baseline is not None
+    assert set(record.chosen_option_ids) == {i for i, o in record.outcomes.items() if o in RECOMMENDED}
+    assert record.flags == (), "every judgement has a rationale and the baseline is stated"
+    for evaluation in record.evaluations:
+        assert evaluation.conservation_value in ("high", "medium") or evaluation.outcome == "not recommended"
+        if evaluation.outcome == "deferred":
+            assert evaluation.evidence_needed, "a deferral names the evidence that would change it"
     accepted = {role.id for role in examples[key].roles.accepted_roles()}
     assert set(record.roles_retained) <= accepted
 
@@ -149,7 +168,12 @@ def test_stick_insect_status_founders_and_pva(examples):
     insurance = assessment.population_needs[0]
     assert insurance.founders_available == 4
     assert insurance.target.initial_gene_diversity == pytest.approx(1 - 1 / 8)
-    assert set(assessment.decision_record.roles_retained) == {"insurance", "research", "reintroduction", "education"}
+    record = assessment.decision_record
+    assert set(record.roles_retained) == {"insurance", "research", "education"}
+    assert record.outcomes["reintroduction_living"] == "deferred"
+    assert any("eradication" in e for e in record.deferral_evidence["reintroduction_living"])
+    assert record.dissent[0].by and record.dissent[0].option_id == "reintroduction_living"
+    assert record.baseline.scenario == "Ball's Pyramid, no collection" and record.baseline.years == 50
     assert len(insurance.pva) == 2
     for figures in insurance.pva.values():
         assert figures["replicates"] == 400 and figures["seed"] == 2003
@@ -164,8 +188,10 @@ def test_fungi_are_bio_samples(examples):
     # Hand-worked: 1 - 0.95^n >= 0.95  ->  n >= ln 0.05 / ln 0.95 = 58.4  ->  59 gene copies, one per culture.
     assert assessment.population_needs[0].samples == math.ceil(math.log(0.05) / math.log(0.95)) == 59
     chosen = assessment.decision_record.chosen_options
-    assert [option.form for option in chosen] == ["bio-samples"]
+    assert {option.form for option in chosen} == {"bio-samples"}
     assert set(assessment.decision_record.roles_retained) == {"biobank", "reintroduction"}
+    assert assessment.decision_record.baseline.extinction_probability is None, "no projection, and it says so"
+    assert "not been projected" in assessment.decision_record.baseline.statement()
     assert "28–60%" in assessment.roles.get("reintroduction").rationale
 
 
@@ -180,6 +206,9 @@ def test_exemplia_range_and_category_come_from_the_synthetic_records(examples):
     assert 100 <= expected.eoo_km2 < 5000 and 10 <= expected.aoo_km2 < 500
     assert review.category == "EN" and review.criteria == "B1ab(iii,iv)+2ab(iii,iv)"
     assert "SYNTHETIC" in assessment.taxon and "SYNTHETIC" in assessment.notes
+    record = assessment.decision_record
+    assert record.outcomes == {"seed_bank": "recommended with conditions", "reintroduction_living": "deferred"}
+    assert record.evaluation("reintroduction_living").defer, "the group deferred it, naming the evidence"
 
 
 def test_label_constant_says_illustrative():

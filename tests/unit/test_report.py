@@ -257,7 +257,7 @@ def test_partly_done_assessment_shows_what_exists():
                 complete = complete.with_score(option, criterion, 5, "draft")
     assessment.decision = complete
     text = render_report(assessment, "markdown")
-    assert "The analysis so far says: Recommended:" in text
+    assert "Optional aid only (weighted scoring, which does not decide the outcome) so far: Recommended:" in text
 
 
 def test_unreadable_sections_are_reported_not_lost():
@@ -381,3 +381,46 @@ def test_a_possibly_extinct_tag_is_shown_with_the_category():
                           redlist=categorize(mature_individuals=0, possibly_extinct_in_the_wild=True))
     text = render_report(Assessment(taxon=review.taxon, status_review=review), "markdown")
     assert "CR(PEW) D" in text
+
+
+# -- Step 5 as the guidelines frame it -------------------------------------------------------------------
+
+def _step5_text(assessment: Assessment) -> str:
+    markdown = render_report(assessment, "markdown", figures=False)
+    return markdown[markdown.index("## Step 5"):markdown.index("## Sources")].replace("\\", "")
+
+
+def test_step5_shows_the_sequence_outcomes_conditions_deferral_evidence_and_dissent():
+    assessment = example_assessment("lord-howe-island-stick-insect")
+    record = assessment.decision_record
+    text = _step5_text(assessment)
+    assert "The evaluation: conservation value → structure → feasibility and risk gates" in text
+    assert text.index("The evaluation") < text.index("Optional aid: weighted scoring"), "the sequence comes first"
+    for evaluation in record.evaluations:
+        assert f"{evaluation.option.name} — {evaluation.outcome}" in text
+        for condition in evaluation.conditions if evaluation.outcome == "recommended with conditions" else ():
+            assert condition in text
+    assert "What evidence would change the deferral" in text
+    assert "confirmation that the 2019 rodent eradication succeeded" in text
+    assert "The risk of doing nothing ex situ (No ex situ action):" in text and "Ball's Pyramid, no collection" in text
+    dissent = record.dissent[0]
+    assert f"{dissent.by} (on 'Reintroduction — living individuals'): {dissent.text}" in text
+    assert "it does not decide the outcome" in text and "Step 5 outcome" in text
+    summary = render_report(assessment, "markdown", figures=False).split("## Step 1")[0]
+    assert "Outcome of each option (Step 5)" in summary and "deferred until" in summary
+
+
+def test_step5_of_a_not_recommended_case_names_the_stage_that_decided_and_anonymous_dissent():
+    assessment = example_assessment("canadian-snakes")
+    text = _step5_text(assessment)
+    assert "Ex situ management is not recommended" in text
+    assert "Conservation value — FAILS: low:" in text
+    assert "anonymous: ILLUSTRATIVE: one participant asked to re-assess" in text
+    assert "Without ex situ action ('wild only (ILLUSTRATIVE)' projection" in text
+
+
+def test_step5_of_an_old_record_says_the_outcomes_were_not_recorded():
+    assessment = example_assessment("canadian-snakes")
+    assessment.decision_record = assessment.decision.record(date="2024-01-01", dissent=["kept as text"])
+    text = _step5_text(assessment)
+    assert "the outcome of each option is not recorded" in text and "anonymous: kept as text" in text

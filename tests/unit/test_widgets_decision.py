@@ -193,3 +193,109 @@ def test_ranking_html_has_one_row_per_option_in_rank_order():
     assert text.count("<tr style='border-top") == len(decision.options)
     positions = [text.index(html.escape(name)) for name in decision.ranking()["option"]]
     assert positions == sorted(positions)
+
+
+# --------------------------------------------------------------------------------------------------
+# step5_explorer: value → structure → gates → outcome, beside the risk of doing nothing
+# --------------------------------------------------------------------------------------------------
+
+from exsitu.examples import example_assessment  # noqa: E402
+from exsitu.widgets.decision import step5_explorer  # noqa: E402
+
+
+@pytest.fixture
+def snakes():
+    return step5_explorer(example_assessment("canadian-snakes"))
+
+
+def test_step5_starts_from_the_recorded_evaluations_and_reproduces_the_record(snakes):
+    parts = snakes.parts
+    assessment = parts.assessment
+    assert list(parts.rows) == [e.option.id for e in assessment.decision_record.evaluations]
+    assert "Without ex situ action" in parts.baseline_view.value
+    assert parts.table.value.count("not recommended") == 2 and "No ex situ action" in parts.table.value
+    record = parts.take_record()
+    old = assessment.decision_record.to_dict()
+    assert {k: v for k, v in record.to_dict().items() if k != "summary"} == \
+        {k: v for k, v in old.items() if k != "summary"}
+
+
+def test_raising_value_moves_the_outcome_to_the_next_stage_that_fails(snakes):
+    parts = snakes.parts
+    row = parts.rows["insurance_living"]
+    assert "FAILS" not in row.outcome.value and "not recommended" in row.outcome.value
+    row.value.value = "high"
+    evaluation = parts.evaluate_row(row)
+    # Value now passes, but the funding gap (an essential factor rated 'gap') still closes the feasibility gate.
+    assert evaluation.outcome == "not recommended" and evaluation.decided_by == "feasibility gate"
+    assert "funding" in row.openings, "a box to name the condition that would open the gate"
+    row.openings["funding"].value = "a 20-year funding pledge before founders are taken"
+    evaluation = parts.evaluate_row(row)
+    assert evaluation.outcome == "recommended with conditions"
+    assert "recommended with conditions" in row.outcome.value and "recommended with conditions" in parts.table.value
+
+
+def test_the_aid_is_labelled_and_cannot_rank_an_option_the_sequence_rejects(snakes):
+    parts = snakes.parts
+    assert parts.aid is None and "does not decide the outcome" in parts.aid_table.value, "built when opened"
+    snakes.children[-1].selected_index = 0          # open the accordion
+    assert parts.aid is not None and parts.aid_slot.children == (parts.aid,)
+    parts.aid.parts.weight_sliders["cost"].value = 0.0
+    parts.aid.parts.weight_sliders["conservation_benefit"].value = 1.0
+    assert parts.aid.parts.decision.recommendation().leader_ids != (BASELINE_ID,), "the aid alone would say yes"
+    record = parts.take_record()
+    assert record.ex_situ_recommended is False and set(record.outcomes.values()) == {"not recommended"}
+    assert "<td style='text-align:center'>—</td><td>not recommended</td>" in parts.aid_table.value
+
+
+def test_deferral_needs_evidence_and_a_bad_entry_is_a_message_not_a_traceback(snakes):
+    parts = snakes.parts
+    row = parts.rows["insurance_living"]
+    row.value.value = "high"
+    row.openings["funding"].value = "pledged"
+    row.defer.value = True
+    assert "Please check" in row.outcome.value and "deferral_evidence" in row.outcome.value
+    assert parts.take_record() is None and "Please check" in parts.record_view.value
+    row.evidence.value = "a wild population estimate below a few hundred adults"
+    assert parts.evaluate_row(row).outcome == "deferred"
+    row.value_rationale.value = ""
+    assert "value_rationale" in row.outcome.value
+    assert parts.take_record() is None
+
+
+def test_dissent_named_or_anonymous_goes_into_the_record(snakes):
+    parts = snakes.parts
+    parts.dissent_text.value = "Start a small insurance group now."
+    parts.dissent_by.value = "R. Keeper"
+    parts.dissent_option.value = "insurance_living"
+    parts.add_dissent()
+    parts.dissent_text.value = "Re-assess in five years."
+    parts.add_dissent()
+    parts.dissent_text.value = "   "
+    assert parts.add_dissent() is None and "Please check" in parts.message.value
+    record = parts.take_record()
+    assert [(d.by, d.option_id) for d in record.dissent][-2:] == [("R. Keeper", "insurance_living"), ("", "")]
+    assert "anonymous: Re-assess in five years." in parts.record_view.value
+    parts.dissent_list.value = 0
+    parts.remove_dissent()
+    assert len(parts.take_record().dissent) == 2
+
+
+def test_step5_for_an_assessment_without_a_record_starts_unknown_and_deferred():
+    assessment = example_assessment("panamanian-golden-frog")
+    assessment.decision_record = None
+    assessment.decision = None
+    parts = step5_explorer(assessment).parts
+    assert set(parts.rows) == {"insurance_living", "research_living"}
+    for row in parts.rows.values():
+        assert row.appraisal.value == "0", "the appraisal covering the option's roles is chosen"
+        assert "Please check" in row.outcome.value or "deferred" in row.outcome.value
+    assert parts.aid is None
+    assert "Bd persists" in parts.baseline_view.value, "the wild-only PVA of Step 3 is the baseline"
+    with pytest.raises(InvalidInputError):
+        step5_explorer("not an assessment")
+
+
+def test_the_weighted_scoring_explorer_says_it_is_an_optional_aid(frog):
+    assert "does not decide the outcome" in frog.children[1].value
+    assert "weighted scoring alone (optional aid)" in frog.parts.recommendation.value

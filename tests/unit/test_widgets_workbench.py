@@ -647,3 +647,21 @@ def test_step4_switching_options_keeps_edits_and_saving_twice_adds_one_option(tm
     assert [f.option for f in bench.assessment.feasibility] == options
     editor["choice"].value = str(len(before))  # the saved new option is now an option like the others
     assert editor["state"]["container"].parts.assessment.option == "Head-starting"
+
+
+def test_step5_tab_evaluates_options_and_saves_outcomes(tmp_path):
+    bench = workbench(tmp_path, case="canadian-snakes")
+    editor = bench.open_step(5)
+    parts = editor["parts"]
+    row = parts.rows["insurance_living"]
+    row.value.value = "high"
+    row.openings["funding"].value = "SYNTHETIC: a 20-year funding pledge before founders are taken"
+    parts.dissent_text.value = "SYNTHETIC: this is premature"
+    parts.add_dissent()
+    assert bench.save_step(5), bench.step_messages[5].value
+    record = bench.assessment.decision_record
+    assert record.outcomes["insurance_living"] == "recommended with conditions"
+    assert record.chosen_option_ids == ("insurance_living",) and record.dissent[-1].anonymous
+    assert "Insurance population — living individuals: recommended with conditions" in bench.step_summaries[5].value
+    saved = json.loads(bench.path.read_text(encoding="utf-8"))
+    assert saved["decision_record"]["evaluations"][0]["outcome"] == "recommended with conditions"

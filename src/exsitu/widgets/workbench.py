@@ -451,7 +451,10 @@ class Workbench:
         record = a.decision_record
         if record is None:
             return empty if a.decision is None else "<p>Options scored; no decision recorded yet.</p>"
-        names = {option.id: option.name for option in record.decision.options}
+        if record.evaluations:
+            outcomes = "; ".join(f"{e.option.name}: {e.outcome}" for e in record.evaluations)
+            return f"<p>Decision recorded: <b>{html.escape(outcomes)}</b></p>"
+        names = {option.id: option.name for option in record.chosen_options}
         chosen = ", ".join(names.get(i, i) for i in record.chosen_option_ids)
         return f"<p>Decision recorded: <b>{html.escape(chosen)}</b></p>"
 
@@ -807,43 +810,26 @@ class Workbench:
                 "save": save}
 
     def _step5_editor(self) -> dict:
-        from exsitu.decision import Decision, options_from_roles
-        from exsitu.widgets.decision import decision_explorer
+        from exsitu.widgets.decision import step5_explorer
 
-        decision = self.assessment.decision
-        if decision is None:
-            if self.assessment.roles is None or not self.assessment.roles.accepted_roles():
-                raise InvalidInputError("Step 5", "no option to decide between: no role is retained in Step 2",
-                                        "retain at least one role in Step 2 and save it first")
-            decision = Decision(title=f"Ex situ management of {self.assessment.taxon}",
-                                options=tuple(options_from_roles(self.assessment.roles)))
-        container = decision_explorer(decision)
+        container = step5_explorer(self.assessment)  # raises InvalidInputError (shown) when no role is retained
         parts = container.parts
-        _navigation(parts.sensitivity_criterion)  # which criterion's sensitivity to show is not an edit
         record = self.assessment.decision_record
-        if record is not None:
-            parts.reasoning.value = record.reasoning
-            parts.dissent.value = "\n".join(record.dissent)
-            parts.participants.value = "\n".join(record.participants)
-            ids = [option_id for _, option_id in parts.chosen.options]
-            parts.chosen.value = tuple(i for i in record.chosen_option_ids if i in ids)
-            parts.date.value = record.date
 
         def save() -> None:
             taken = parts.take_record()
             if taken is None:
                 raise InvalidInputError("Record", "the decision cannot be recorded yet",
-                                        "see the message in the Record tab, then save again")
-            if record is not None:
-                if not taken.notes:
-                    taken = dataclasses.replace(taken, notes=record.notes)  # the editor has no notes field
-                if _without_summary(taken.to_dict()) == _without_summary(record.to_dict()):
-                    taken = record  # nothing edited: keep the record as written on its day
-            self.assessment.decision = parts.decision
+                                        "see the message under 'record the decision', then save again")
+            if record is not None and _without_summary(taken.to_dict()) == _without_summary(record.to_dict()):
+                taken = record  # nothing edited: keep the record as written on its day
+            if parts.aid is not None:
+                self.assessment.decision = parts.aid.parts.decision
             self.assessment.decision_record = taken
 
-        note = ("<small>Saving records the decision (the 'Record' tab: leave 'Chosen' empty to record the top of "
-                "the ranking) and stores the weights and scores with it.</small>")
+        note = ("<small>Saving records the decision: each option's outcome from conservation value → structure → "
+                "feasibility and risk gates, the risk of doing nothing, reasoning and dissent (and the optional "
+                "weighted scoring, if used).</small>")
         return {"widget": widgets.VBox([widgets.HTML(note), container]), "parts": parts, "save": save}
 
     # ------------------------------------------------------------------------------------- report
