@@ -466,7 +466,8 @@ def _stick_insect() -> Assessment:
             "reintroduction_living": {
                 "conservation_benefit": (7, "Would restore the species to Lord Howe Island once rats are gone "
                                             "[LHI-rodent]."),
-                "feasibility": (5, "Depends on the eradication's success, not yet confirmed in the sources read."),
+                "feasibility": (5, "Depends on the eradication's success, not yet confirmed when this ECA is set "
+                                   "(declared in 2023 [LHI-2023])."),
                 "risk": (5, "Disease or maladapted insects at release; rats could return."),
                 "cost": (6, "Breeding, releases and monitoring."),
             },
@@ -501,8 +502,8 @@ def _stick_insect() -> Assessment:
             "[LHISI; LHI-rodent]."), threats_addressed=("8.1.2",), structure="unknown", structure_rationale=(
                 "Release numbers and sites were not worked out (no PVA of a release plan)."), need=needs[2],
             feasibility=feasibility, deferral_evidence=(
-                "confirmation that the 2019 rodent eradication succeeded (not confirmed in the sources read) "
-                "[LHI-rodent]",)),
+                "confirmation that the 2019 rodent eradication succeeded [LHI-rodent] (it came in 2023, after this "
+                "ECA: two years without rats or mice [LHI-2023])",)),
         evaluate_option(decision.option("education_living"), conservation_value="medium", value_rationale=(
             "Awareness was a Melbourne Zoo aim [LHISI]; public support mattered for a rodent eradication on an "
             "inhabited island [LHI-rodent]."), structure="yes",
