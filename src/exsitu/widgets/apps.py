@@ -340,7 +340,14 @@ class StudbookApp:
             kept = f" Still showing {html.escape(parts.name)}." if parts.pedigree is not None else ""
             parts.message.value = _error_html(error, name) + kept
         else:
-            parts.load(data, name)
+            try:
+                parts.load(data, name)
+            except Exception as error:  # noqa: BLE001 - an app must never show a traceback
+                kept = f" Still showing {html.escape(parts.name)}." if parts.pedigree is not None else ""
+                parts.message.value = _message_html(
+                    f"<b>{html.escape(name)} was not loaded:</b> it could not be analysed "
+                    f"({html.escape(type(error).__name__)}: {html.escape(str(error)[:300])}).<br><b>How to fix it:"
+                    "</b> save it as CSV UTF-8 with columns id, sire, dam, sex." + kept, error=True)
         parts.upload.value = ()
 
 
