@@ -26,7 +26,9 @@ from exsitu.validation import InvalidInputError
 
 __all__ = [
     "CHUNK_BYTES", "MAX_TABLE_BYTES", "MAX_TABLE_CELLS", "MAX_OCCURRENCE_LINES", "MAX_STUDBOOK_LINES",
-    "MAX_ZIP_MEMBERS", "check_cells", "open_zip", "read_limited", "read_zip_member",
+    "MAX_ZIP_MEMBERS", "MAX_JSON_BYTES", "MAX_JSON_DEPTH", "MAX_NAME_CHARS", "MAX_NUMBER_DIGITS", "MAX_TEXT_CHARS",
+    "check_cells", "check_json_data", "check_text", "json_depth", "open_zip", "parse_json", "read_limited",
+    "read_zip_member",
 ]
 
 #: Largest text a table may be, bytes, after unzipping (64 MiB: a GBIF "simple" download of ~200,000 records).
@@ -162,3 +164,137 @@ def check_cells(lines: int, columns: int, *, field: str = "file", what: str = "t
         raise InvalidInputError(field, f"{what} has about {lines:,} rows × {columns:,} columns, more than the "
                                 f"{max_cells:,} cells read at once",
                                 "keep only the columns and records needed, or split the file")
+
+
+# ------------------------------------------------------------------------------------------------ JSON and text
+#: Largest assessment JSON read or written, bytes (the course's complete examples are under 100 kB).
+MAX_JSON_BYTES = 5 * 1024 * 1024
+#: Deepest nesting of JSON arrays/objects read (an assessment file nests about 8 deep).
+MAX_JSON_DEPTH = 32
+#: Most digits a JSON number may have (an integer of more digits is refused before ``int()`` converts it).
+MAX_NUMBER_DIGITS = 30
+#: Longest name-like text (taxon, title, a participant's name), characters.
+MAX_NAME_CHARS = 200
+#: Longest free text (notes, reasons, descriptions), characters.
+MAX_TEXT_CHARS = 20_000
+
+_JSON_FIX = "upload the .json file the toolkit saved, unedited"
+
+
+def _json_number_too_long(text: str, field: str) -> InvalidInputError:
+    shown = text[:20] + ("…" if len(text) > 20 else "")
+    return InvalidInputError(field, f"holds a number with more than {MAX_NUMBER_DIGITS} digits ({shown})", _JSON_FIX)
+
+
+def _parse_int(text: str, field: str) -> int:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise _json_number_too_long(text, field)
+    return int(text)
+
+
+def _parse_float(text: str, field: str) -> float:
+    digits = sum(ch.isdigit() for ch in text.split("e")[0].split("E")[0])
+    if digits > MAX_NUMBER_DIGITS + 10:
+        raise _json_number_too_long(text, field)
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise InvalidInputError(field, f"holds a number too large to use ({text[:20]})", _JSON_FIX)
+    return value
+
+
+def _parse_constant(text: str, field: str) -> None:
+    raise InvalidInputError(field, f"holds {text}, which is not a number in standard JSON", _JSON_FIX)
+
+
+def json_depth(text: str) -> int:
+    """Deepest nesting of ``[``/``{`` in JSON text (brackets inside strings ignored), computed without recursion."""
+    import re
+
+    import numpy as np
+
+    bare = re.sub(r'"[^"\\]*(?:\\.[^"\\]*)*"', '""', text)
+    codes = np.frombuffer(bare.encode("utf-8", "replace"), dtype=np.uint8)
+    steps = np.zeros(len(codes), dtype=np.int32)
+    steps[(codes == ord("[")) | (codes == ord("{"))] = 1
+    steps[(codes == ord("]")) | (codes == ord("}"))] = -1
+    return int(np.cumsum(steps).max(initial=0))
+
+
+def parse_json(text: str | bytes, *, field: str = "file", max_bytes: int = MAX_JSON_BYTES,
+               max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """Parse JSON a person supplied, bounded: size (bytes), nesting depth (checked before parsing, without
+    recursion), numbers of at most :data:`MAX_NUMBER_DIGITS` digits, no ``NaN``/``Infinity``. Raises
+    :class:`InvalidInputError` (``field``) with a message for anything else, never another exception."""
+    import json
+
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        raw = bytes(text)
+        if len(raw) > max_bytes:
+            raise InvalidInputError(field, f"is {_mb(len(raw))}, more than the {_mb(max_bytes)} allowed", _JSON_FIX)
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InvalidInputError(field, "is not UTF-8 text", _JSON_FIX) from None
+    if not isinstance(text, str):
+        raise InvalidInputError(field, f"expected JSON text, got {type(text).__name__}", _JSON_FIX)
+    if len(text) > max_bytes:
+        raise InvalidInputError(field, f"is more than {_mb(max_bytes)}", _JSON_FIX)
+    depth = json_depth(text)
+    if depth > max_depth:
+        raise InvalidInputError(field, f"nests {depth} levels deep (at most {max_depth} are read)", _JSON_FIX)
+    try:
+        return json.loads(text, parse_int=lambda s: _parse_int(s, field),
+                          parse_float=lambda s: _parse_float(s, field),
+                          parse_constant=lambda s: _parse_constant(s, field))
+    except json.JSONDecodeError as error:
+        raise InvalidInputError(field, f"is not valid JSON (line {error.lineno}, column {error.colno}: "
+                                f"{error.msg})", _JSON_FIX) from None
+    except RecursionError:
+        raise InvalidInputError(field, "nests too deep", _JSON_FIX) from None
+
+
+def check_json_data(data: Any, *, field: str = "", max_text: int = MAX_TEXT_CHARS,
+                    max_depth: int = MAX_JSON_DEPTH) -> None:
+    """Check plain data (dicts, lists, texts, numbers) before it is written as JSON, without recursion: every text
+    at most ``max_text`` characters, every number finite and of at most :data:`MAX_NUMBER_DIGITS` digits, nesting
+    at most ``max_depth``, only JSON types. Raises :class:`InvalidInputError` naming the path (e.g. ``notes``)."""
+    import math
+
+    stack: list[tuple[Any, str, int]] = [(data, field, 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        where = path or "value"
+        if depth > max_depth:
+            raise InvalidInputError(where, f"nests more than {max_depth} levels deep", "simplify it")
+        if value is None or isinstance(value, bool):
+            continue
+        if isinstance(value, str):
+            if len(value) > max_text:
+                raise InvalidInputError(where, f"is {len(value):,} characters long, more than the {max_text:,} "
+                                        "allowed", "shorten it (keep long documents as sources, cited by key)")
+        elif isinstance(value, int):
+            if abs(value) >= 10**MAX_NUMBER_DIGITS:
+                raise InvalidInputError(where, f"has more than {MAX_NUMBER_DIGITS} digits", "enter a smaller number")
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                raise InvalidInputError(where, f"is {value!r}, not a finite number", "enter a finite number")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise InvalidInputError(where, f"has a key {key!r} that is not a text", "use text keys")
+                stack.append((item, f"{path}.{key}" if path else key, depth + 1))
+        elif isinstance(value, (list, tuple)):
+            for index, item in enumerate(value):
+                stack.append((item, f"{path}[{index}]", depth + 1))
+        else:
+            raise InvalidInputError(where, f"is a {type(value).__name__}, not JSON data", "use texts and numbers")
+
+
+def check_text(value: Any, field: str, max_chars: int = MAX_TEXT_CHARS) -> str:
+    """Return ``value`` if it is a text of at most ``max_chars`` characters; otherwise raise naming ``field``."""
+    if not isinstance(value, str):
+        raise InvalidInputError(field, f"expected a text, got {type(value).__name__}", "write it as text")
+    if len(value) > max_chars:
+        raise InvalidInputError(field, f"is {len(value):,} characters long, more than the {max_chars:,} allowed",
+                                "shorten it")
+    return value
