@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-VOILA = Path(sys.executable).with_name("voila")
+#: The launcher ``make apps`` runs: Voilà with exsitu's caps, Host allow-list and kernel shutdown (exsitu.serve).
+SERVE = [sys.executable, "-m", "exsitu.serve"]
 CHROMIUM = os.environ.get("EXSITU_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -59,7 +60,9 @@ class VoilaServer:
         env = {**os.environ, **extra_env, "EXSITU_WORKBENCH_DIR": str(self.workbench_dir)}
         env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT / "src"), *filter(None, [env.get("PYTHONPATH")])])
         env.setdefault("MPLBACKEND", "Agg")
-        args = [str(VOILA), *VOILA_ARGS, f"--port={self.port}", "--Voila.port_retries=0"]
+        args = [*SERVE, *VOILA_ARGS, f"--port={self.port}", "--Voila.port_retries=0"]
+        if not any("max_kernels_per_client" in arg for arg in extra_args):
+            args.append("--ExsituVoila.max_kernels_per_client=0")  # every test page comes from 127.0.0.1
         if not preheat:
             args.append("--VoilaConfiguration.preheat_kernel=False")
         elif pool_size is not None:
@@ -94,6 +97,39 @@ class VoilaServer:
                 return
             time.sleep(0.3)
         raise RuntimeError(f"kernel pools not filled within {timeout:.0f} s:\n{self.log_text()}")
+
+    def kernel_pids(self) -> list[int]:
+        """Process ids of the server's live kernels (its child processes running ipykernel)."""
+        import psutil
+
+        try:
+            children = psutil.Process(self.process.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+        pids = []
+        for child in children:
+            try:
+                if any("ipykernel" in part for part in child.cmdline()) and child.status() != psutil.STATUS_ZOMBIE:
+                    pids.append(child.pid)
+            except psutil.Error:
+                continue
+        return pids
+
+    def kernel_memory_mb(self) -> float:
+        """Resident memory of the server and its kernels, MB."""
+        import psutil
+
+        total = 0
+        try:
+            process = psutil.Process(self.process.pid)
+            for member in [process, *process.children(recursive=True)]:
+                try:
+                    total += member.memory_info().rss
+                except psutil.Error:
+                    continue
+        except psutil.NoSuchProcess:
+            return 0.0
+        return total / 2**20
 
     def log_text(self) -> str:
         """The server's log so far."""
