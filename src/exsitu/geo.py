@@ -29,8 +29,6 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
-import pyproj
-from scipy.spatial import ConvexHull, QhullError
 
 from exsitu import limits
 from exsitu.validation import InvalidInputError, require_number
@@ -81,7 +79,23 @@ EXCLUSION_REASONS = {
 DUPLICATE_DECIMALS = 6
 
 _LATITUDE, _LONGITUDE = "decimalLatitude", "decimalLongitude"
-_GEOD = pyproj.Geod(ellps="WGS84")
+# pyproj and scipy.spatial are imported when first used (they cost seconds at import; the workbench and the
+# assessment model import this module for RangeSummary only).
+
+
+def _pyproj():
+    import pyproj
+
+    return pyproj
+
+
+def _geod():
+    geod = getattr(_geod, "cached", None)
+    if geod is None:
+        geod = _geod.cached = _pyproj().Geod(ellps="WGS84")
+    return geod
+
+
 _LOCAL = threading.local()  # pyproj transformers are not safe to share between threads
 # Hull whose area is this small a fraction of its perimeter squared is treated as a line (all points on one
 # geodesic): in the centred gnomonic projection a geodesic's points are collinear to about 1e-14.
@@ -440,7 +454,7 @@ def _coordinates(latitude: Any, longitude: Any) -> tuple[np.ndarray, np.ndarray]
 def _to_grid_projection(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     transformer = getattr(_LOCAL, "forward", None)
     if transformer is None:
-        transformer = _LOCAL.forward = pyproj.Transformer.from_crs("EPSG:4326", AOO_CRS, always_xy=True)
+        transformer = _LOCAL.forward = _pyproj().Transformer.from_crs("EPSG:4326", AOO_CRS, always_xy=True)
     x, y = transformer.transform(lon, lat)
     return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
 
@@ -460,7 +474,7 @@ def _record_grid_xy(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.nd
 def _from_grid_projection(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     transformer = getattr(_LOCAL, "inverse", None)
     if transformer is None:
-        transformer = _LOCAL.inverse = pyproj.Transformer.from_crs(AOO_CRS, "EPSG:4326", always_xy=True)
+        transformer = _LOCAL.inverse = _pyproj().Transformer.from_crs(AOO_CRS, "EPSG:4326", always_xy=True)
     lon, lat = transformer.transform(x, y)
     return np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
 
@@ -498,7 +512,9 @@ def _hull(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray] | N
     centre = centre / np.linalg.norm(centre)
     lat0 = math.degrees(math.asin(max(-1.0, min(1.0, centre[2]))))
     lon0 = math.degrees(math.atan2(centre[1], centre[0]))
-    projection = pyproj.Proj(f"+proj=gnom +lat_0={lat0!r} +lon_0={lon0!r} +ellps=WGS84 +units=m +no_defs")
+    from scipy.spatial import ConvexHull, QhullError
+
+    projection = _pyproj().Proj(f"+proj=gnom +lat_0={lat0!r} +lon_0={lon0!r} +ellps=WGS84 +units=m +no_defs")
     x, y = projection(lon, lat)
     xy = np.column_stack((x, y))
     if not np.isfinite(xy).all():
@@ -584,7 +600,7 @@ def extent_of_occurrence(
 
 def polygon_area_km2(latitude: np.ndarray, longitude: np.ndarray) -> float:
     """Area (km²) on the WGS84 ellipsoid of the polygon with these vertices joined by geodesics (Karney 2013)."""
-    area_m2, _ = _GEOD.polygon_area_perimeter(np.asarray(longitude, float), np.asarray(latitude, float))
+    area_m2, _ = _geod().polygon_area_perimeter(np.asarray(longitude, float), np.asarray(latitude, float))
     return abs(float(area_m2)) / 1e6
 
 

@@ -192,3 +192,65 @@ def upload(page: Any, path: Path, *, index: int = 0) -> None:
     with page.expect_file_chooser(timeout=15_000) as chooser:
         page.locator(".widget-upload").nth(index).click()
     chooser.value.set_files(str(path))
+
+
+def open_many(browser: Any, server: Any, name: str, pages: int, *, timeout_s: float = 300.0,
+              widget: str = ".jupyter-widgets.widget-button, .widget-dropdown select") -> dict[str, Any]:
+    """Open app ``name`` in ``pages`` browser contexts at once (one Chromium), wait until each shows ``widget``
+    (a blank page is one that does not within ``timeout_s``), then close them all.
+
+    Returns ``opened`` (seconds until every page showed its widgets or timed out), ``blank`` (indices of pages
+    without widgets, with the reason), ``peak_kernels`` and ``peak_memory_mb`` (server + kernels, resident).
+    """
+    import threading
+
+    contexts = [browser.new_context(viewport={"width": 1000, "height": 700}) for _ in range(pages)]
+    tabs = [context.new_page() for context in contexts]
+    url = app_url(server, name)
+    peak = {"kernels": 0, "memory": 0.0}
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            peak["kernels"] = max(peak["kernels"], len(server.kernel_pids()))
+            peak["memory"] = max(peak["memory"], server.kernel_memory_mb())
+            stop.wait(1.0)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    start = time.perf_counter()
+    for tab in tabs:  # start every navigation before waiting for any (the page script runs the navigation)
+        tab.evaluate("url => { setTimeout(() => { window.location.href = url; }, 0); }", url)
+    blank: dict[int, str] = {}
+    deadline = time.monotonic() + timeout_s
+    for index, tab in enumerate(tabs):
+        left_ms = max(1_000.0, (deadline - time.monotonic()) * 1000)
+        try:
+            tab.locator(widget).first.wait_for(state="visible", timeout=left_ms)
+        except Exception as error:  # noqa: BLE001 - report every page, not only the first
+            text = ""
+            try:
+                text = tab.inner_text("body", timeout=5_000)[:120].replace("\n", " ")
+            except Exception:  # noqa: BLE001
+                pass
+            blank[index] = f"{type(error).__name__}; page shows: {text!r}"
+    opened = time.perf_counter() - start
+    stop.set()
+    watcher.join(timeout=5)
+    for context in contexts:
+        try:
+            context.close()
+        except Exception:  # noqa: BLE001 - closing is best effort
+            pass
+    return {"opened": opened, "blank": blank, "peak_kernels": peak["kernels"], "peak_memory_mb": peak["memory"]}
+
+
+def wait_for_kernels(server: Any, count: int, timeout_s: float) -> tuple[bool, float, int]:
+    """Wait until the server has ``count`` kernels; returns (reached, seconds waited, kernels at the end)."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout_s:
+        live = len(server.kernel_pids())
+        if live == count:
+            return True, time.monotonic() - start, live
+        time.sleep(1.0)
+    return False, time.monotonic() - start, len(server.kernel_pids())
