@@ -50,6 +50,7 @@ def main() -> None:
             pool = POOL * len(APPS)
         settled, _, before = wait_for_kernels(server, pool, 180)
         idle_mb = server.kernel_memory_mb()
+        idle_cpu = server.kernel_cpu_seconds()
         print(f"idle: {before} kernels, {idle_mb:.0f} MB (server + kernels)", flush=True)
         with sync_playwright() as playwright:
             browser = launch_chromium(playwright)
@@ -63,6 +64,9 @@ def main() -> None:
         per_page = (result["peak_memory_mb"] - idle_mb) / pages
         print(f"peak: {result['peak_kernels']} kernels, {result['peak_memory_mb']:.0f} MB "
               f"(≈ {per_page:.0f} MB per participant above idle)")
+        cpu = (result["kernel_cpu_seconds"] - idle_cpu) / pages
+        print(f"CPU: ≈ {cpu:.1f} CPU-seconds per participant to open the app (kernels' CPU time, pool refills "
+              "included)")
         print(f"after they left: {after} kernels ({'back to the pool size' if back else 'NOT back'} "
               f"{pool} after {waited:.0f} s)")
         problems = [line for line in server.log_text().splitlines() if "Traceback" in line or "ERROR" in line]

@@ -115,6 +115,19 @@ class VoilaServer:
                 continue
         return pids
 
+    def kernel_cpu_seconds(self) -> float:
+        """CPU time (user + system, s) used so far by the server's live kernels."""
+        import psutil
+
+        total = 0.0
+        for pid in self.kernel_pids():
+            try:
+                times = psutil.Process(pid).cpu_times()
+                total += times.user + times.system
+            except psutil.Error:
+                continue
+        return total
+
     def kernel_memory_mb(self) -> float:
         """Resident memory of the server and its kernels, MB."""
         import psutil
@@ -200,7 +213,8 @@ def open_many(browser: Any, server: Any, name: str, pages: int, *, timeout_s: fl
     (a blank page is one that does not within ``timeout_s``), then close them all.
 
     Returns ``opened`` (seconds until every page showed its widgets or timed out), ``blank`` (indices of pages
-    without widgets, with the reason), ``peak_kernels`` and ``peak_memory_mb`` (server + kernels, resident).
+    without widgets, with the reason), ``peak_kernels`` and ``peak_memory_mb`` (server + kernels, resident),
+    ``kernel_cpu_seconds`` (CPU time of the live kernels when the last page opened).
     """
     import threading
 
@@ -237,12 +251,14 @@ def open_many(browser: Any, server: Any, name: str, pages: int, *, timeout_s: fl
     opened = time.perf_counter() - start
     stop.set()
     watcher.join(timeout=5)
+    cpu = server.kernel_cpu_seconds()
     for context in contexts:
         try:
             context.close()
         except Exception:  # noqa: BLE001 - closing is best effort
             pass
-    return {"opened": opened, "blank": blank, "peak_kernels": peak["kernels"], "peak_memory_mb": peak["memory"]}
+    return {"opened": opened, "blank": blank, "peak_kernels": peak["kernels"], "peak_memory_mb": peak["memory"],
+            "kernel_cpu_seconds": cpu}
 
 
 def wait_for_kernels(server: Any, count: int, timeout_s: float) -> tuple[bool, float, int]:

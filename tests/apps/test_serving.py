@@ -201,3 +201,19 @@ def test_a_server_bound_beyond_loopback_requires_a_token():
                                           "eca.example.org", "ECA.example.org:443"))
     assert not any(hosts.allowed(h) for h in ("evil.example:8866", "localhost.evil.example", "", "eca.example.org.evil"))
     assert default_max_kernels() >= 2
+
+
+def test_ten_pages_opened_at_once_all_show_their_widgets_and_their_kernels_stop_after(voila_server, chromium):
+    """A smaller version of benchmarks/bench_load.py (30 pages): no blank page, and the kernels come back to the
+    pools' size once the pages have gone."""
+    from tests.apps.helpers import open_many, wait_for_kernels
+
+    voila_server.wait_for_pools(len(APPS))
+    pool = len(APPS)  # one preheated kernel per app
+    assert wait_for_kernels(voila_server, pool, 180)[0], "the pool did not settle"
+    result = open_many(chromium, voila_server, "workbench.ipynb", 10, timeout_s=600)
+    assert not result["blank"], result["blank"]
+    assert result["peak_kernels"] > pool
+    back, waited, left = wait_for_kernels(voila_server, pool, 120)
+    assert back, f"{left} kernels left after {waited:.0f} s (pool {pool})"
+    assert not server_problems(voila_server.log_text())

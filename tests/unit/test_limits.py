@@ -150,3 +150,30 @@ def test_studbook_app_upload_with_too_many_rows_gets_a_message():
     parts.analyser.upload.value = _uploaded("huge.csv", data)
     assert "more than 250,000 lines" in parts.analyser.message.value
     assert parts.analyser.name.startswith("synthetic_frog_studbook")
+
+
+def test_pva_slider_shows_a_quick_run_then_the_full_one():
+    import time
+
+    from exsitu.pva import compare_scenarios
+    from exsitu.widgets.population import pva_comparison
+
+    parts = pva_comparison(years=20, replicates=200, seed=5, quick_replicates=40, background=True).parts
+    deadline = time.monotonic() + 120
+    while parts.shown_replicates != 200 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert parts.shown_replicates == 200
+    parts.adult_survival.value = 0.61
+    assert parts.shown_replicates == 40 and "Quick estimate from 40 replicates" in parts.message.value
+    assert "40 replicates" in parts.summary.value
+    while parts.shown_replicates != 200 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert parts.shown_replicates == 200 and parts.message.value == ""
+    assert parts.table.equals(compare_scenarios(parts.scenarios, replicates=200, years=20, seed=5))
+    parts.adult_survival.value = 0.62  # two changes in a row: only the last one's full run is shown
+    parts.adult_survival.value = 0.63
+    while parts.shown_replicates != 200 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert parts.scenarios["wild only"].adult_survival == 0.63
+    parts.adult_survival.value = 0.61  # a setting seen before: the full result at once, from the cache
+    assert parts.shown_replicates == 200
