@@ -271,7 +271,7 @@ class ExsituVoila(Voila):
 
     max_kernels = Integer(0, config=True, help="Most live kernels, pool included (0: available memory / 250 MB).")
     max_kernels_per_client = Integer(6, config=True, help="Most kernels one client address may hold (0: no cap).")
-    shutdown_grace_seconds = Float(10.0, config=True,
+    shutdown_grace_seconds = Float(30.0, config=True,
                                    help="Seconds a page's kernel waits for its websocket to come back before it "
                                         "is shut down.")
     allowed_hosts = List(Unicode(), config=True,

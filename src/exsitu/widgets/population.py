@@ -601,23 +601,25 @@ class PVAComparison:
 
     def _show(self, generation: int, scenarios: dict[str, PVAParameters], results: dict[str, PVAResult],
               table: pd.DataFrame, replicates: int) -> None:
+        quick = replicates != self.replicates
         with self._draw_lock:
             if generation != self._generation:
                 return
             key = self._key(scenarios, replicates)
-            fan, extinction = self._runs.get(("figures", key), lambda: (
-                _redraw(self._figures, "fan", (8, 4.2), lambda ax: plot_pva_fan(results, ax=ax)),
-                _redraw(self._figures, "extinction", (8, 3.8),
-                        lambda ax: plot_extinction_probability(results, ax=ax))))
+            figures = None
+            if not quick:  # the charts (most of the time of an update) are drawn for the full run only
+                figures = self._runs.get(("figures", key), lambda: (
+                    _redraw(self._figures, "fan", (8, 4.2), lambda ax: plot_pva_fan(results, ax=ax)),
+                    _redraw(self._figures, "extinction", (8, 3.8),
+                            lambda ax: plot_extinction_probability(results, ax=ax))))
             if generation != self._generation:
                 return
             self.scenarios, self.results, self.table, self.shown_replicates = scenarios, results, table, replicates
-            quick = replicates != self.replicates
             self.message.value = (_note_html(f"Quick estimate from {replicates} replicates; refining to "
-                                             f"{self.replicates}…") if quick else "")
+                                             f"{self.replicates} and redrawing the charts…") if quick else "")
             self.summary.value = pva_summary_html(table, self.years, replicates, self.seed)
-            self.fan_chart.value = fan
-            self.extinction_chart.value = extinction
+            if figures is not None:
+                self.fan_chart.value, self.extinction_chart.value = figures
 
     def _run(self, scenarios: dict[str, PVAParameters], replicates: int | None = None
              ) -> tuple[dict[str, PVAResult], pd.DataFrame]:
