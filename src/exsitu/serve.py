@@ -7,6 +7,10 @@ On top of Voilà 0.5 (same handlers, same apps/voila.json) this launcher adds:
   available memory / :data:`KERNEL_MB` MB) **and on kernels per client address**
   (:attr:`ExsituVoila.max_kernels_per_client`). An app page asked for over a cap gets at once a plain
   "The server is full — try again in a minute" page (HTTP 503, ``Retry-After: 60``), not a hang.
+* **Pages start in turn**: at most :attr:`ExsituVoila.render_slots` pages (2 per core) start their kernels at
+  once; the others wait with their request open and are served in turn (thirty kernels starting together on two
+  cores starved each other and the pages stayed blank). A page whose person left before it was served has its
+  kernel stopped.
 * **Closing or reloading a tab stops its kernel**: when the last websocket of a page's kernel closes and none
   reconnects within :attr:`ExsituVoila.shutdown_grace_seconds`, the kernel is shut down server-side (Voilà's
   own shutdown beacon is refused for want of an XSRF token). Pool kernels are never touched; kernels no page
@@ -78,6 +82,8 @@ def default_max_kernels() -> int:
 class _Reservation:
     client: str
     consumed: bool = False
+    kernel_id: str | None = None
+    abandoned: bool = False  # the page's connection closed before it was served
 
 
 @dataclass
@@ -121,6 +127,7 @@ class Admission:
         if reservation is None:
             return
         self.owners[kernel_id] = reservation.client
+        reservation.kernel_id = kernel_id
         self.release(reservation)
 
     def release(self, reservation: _Reservation) -> None:
@@ -173,13 +180,42 @@ class CappedVoilaHandler(TornadoVoilaHandler):
             self.set_header("Cache-Control", "no-store")
             self.finish(FULL_PAGE.format(detail=html.escape(reason)))
             return
-        reservation = admission.reserve(client)
+        reservation = self._reservation = admission.reserve(client)
         token = _CLIENT.set(reservation)
+        slots: asyncio.Semaphore = self.settings["exsitu_render_slots"]
         try:
-            await super().get(path)
+            # At most render_slots pages start their kernels at once: on a few cores, thirty kernels importing
+            # the toolkit at once starve each other (pages stayed blank for many minutes); queued pages wait
+            # with their request open and are served in turn, or get the "server is full" page after a while.
+            try:
+                await asyncio.wait_for(slots.acquire(), timeout=self.settings["exsitu_queue_timeout"])
+            except asyncio.TimeoutError:
+                self.log.warning("Refused a page for %s: waited too long for a free start slot", client)
+                self.set_status(503)
+                self.set_header("Retry-After", "60")
+                self.set_header("Content-Type", "text/html; charset=utf-8")
+                self.finish(FULL_PAGE.format(detail="Many pages are starting at once."))
+                return
+            try:
+                if reservation.abandoned:
+                    return  # the person left while the page waited
+                await super().get(path)
+            finally:
+                slots.release()
         finally:
             _CLIENT.reset(token)
             admission.release(reservation)
+            if reservation.abandoned and reservation.kernel_id:
+                _shutdown_later(self.settings, reservation.kernel_id, self.log)
+
+    def on_connection_close(self) -> None:
+        """The person left before the page was served (closed the tab, or gave up): stop its kernel."""
+        super().on_connection_close()
+        reservation = getattr(self, "_reservation", None)
+        if reservation is not None:
+            reservation.abandoned = True
+            if reservation.kernel_id:
+                _shutdown_later(self.settings, reservation.kernel_id, self.log)
 
 
 class ClosingKernelWebsocketHandler(VoilaKernelWebsocketHandler):
@@ -202,10 +238,14 @@ class ClosingKernelWebsocketHandler(VoilaKernelWebsocketHandler):
         kernel_id = getattr(self, "kernel_id", None)
         admission: Admission = self.settings["exsitu_admission"]
         if kernel_id and kernel_id in admission.owners:
-            grace = self.settings["exsitu_shutdown_grace"]
-            loop = asyncio.get_event_loop()
-            loop.call_later(grace, lambda: asyncio.ensure_future(_shutdown_if_unconnected(
-                self.settings["kernel_manager"], admission, kernel_id, self.log)))
+            _shutdown_later(self.settings, kernel_id, self.log)
+
+
+def _shutdown_later(settings: dict, kernel_id: str, log: Any) -> None:
+    """Shut ``kernel_id`` down after the grace period unless a page is connected to it by then."""
+    loop = asyncio.get_event_loop()
+    loop.call_later(settings["exsitu_shutdown_grace"], lambda: asyncio.ensure_future(_shutdown_if_unconnected(
+        settings["kernel_manager"], settings["exsitu_admission"], kernel_id, log)))
 
 
 async def _shutdown_if_unconnected(kernel_manager: Any, admission: Admission, kernel_id: str, log: Any) -> None:
@@ -274,6 +314,10 @@ class ExsituVoila(Voila):
     shutdown_grace_seconds = Float(30.0, config=True,
                                    help="Seconds a page's kernel waits for its websocket to come back before it "
                                         "is shut down.")
+    render_slots = Integer(0, config=True, help="Most app pages starting (rendering) at once; others wait their "
+                           "turn (0: 2 per CPU core).")
+    queue_timeout_seconds = Float(300.0, config=True, help="Longest a page waits for a start slot before it gets "
+                                  "the 'server is full' page.")
     allowed_hosts = List(Unicode(), config=True,
                          help="Host names (besides localhost and IP addresses) the server answers to, e.g. the "
                               "name a reverse proxy passes on.")
@@ -295,11 +339,13 @@ class ExsituVoila(Voila):
         admission = Admission(max_kernels=self.max_kernels or default_max_kernels(),
                               max_per_client=self.max_kernels_per_client)
         _track_kernels(self.kernel_manager, admission)
+        slots = self.render_slots or 2 * (os.cpu_count() or 1)
         settings.update(exsitu_admission=admission, exsitu_shutdown_grace=self.shutdown_grace_seconds,
-                        exsitu_hosts=HostAllowList(tuple(self.allowed_hosts)))
-        self.log.info("At most %d kernels (pool included), %s per client address; page kernels stop %.0f s "
-                      "after their tab closes", admission.max_kernels, admission.max_per_client or "no cap",
-                      self.shutdown_grace_seconds)
+                        exsitu_hosts=HostAllowList(tuple(self.allowed_hosts)),
+                        exsitu_render_slots=asyncio.Semaphore(slots), exsitu_queue_timeout=self.queue_timeout_seconds)
+        self.log.info("At most %d kernels (pool included), %s per client address, %d pages starting at once; "
+                      "page kernels stop %.0f s after their tab closes", admission.max_kernels,
+                      admission.max_per_client or "no cap", slots, self.shutdown_grace_seconds)
         return settings
 
     def init_handlers(self) -> list:
