@@ -70,7 +70,11 @@ def main() -> None:
         print(f"after they left: {after} kernels ({'back to the pool size' if back else 'NOT back'} "
               f"{pool} after {waited:.0f} s)")
         problems = [line for line in server.log_text().splitlines() if "Traceback" in line or "ERROR" in line]
-        print(f"server log: {len(problems)} error lines" + (f"; first: {problems[0][:200]}" if problems else ""))
+        print(f"server log: {len(problems)} error lines")
+        if problems:
+            lines = server.log_text().splitlines()
+            first = next(i for i, line in enumerate(lines) if "Traceback" in line or "ERROR" in line)
+            print("\n".join("    " + line[:200] for line in lines[max(0, first - 2):first + 20]))
     print(f"load average at the end {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
