@@ -31,6 +31,7 @@ import ipaddress
 import os
 import secrets
 import sys
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
@@ -46,6 +47,8 @@ __all__ = ["Admission", "ExsituVoila", "FULL_MESSAGE", "KERNEL_MB", "default_max
 
 #: Memory one app kernel may take, MB (measured: 150–250 MB per kernel once an app has run).
 KERNEL_MB = 250
+#: Longest a kernel handed to a page is kept for that page to connect (s), whatever the culling settings.
+PAGE_CONNECT_SECONDS = 600.0
 #: What a person sees when the server is at its cap.
 FULL_MESSAGE = "The server is full — try again in a minute"
 FULL_PAGE = (
@@ -94,10 +97,14 @@ class Admission:
     max_per_client: int
     owners: dict[str, str] = field(default_factory=dict)  # kernel id -> client address
     pending: dict[str, int] = field(default_factory=dict)  # client address -> pages being given a kernel
+    assigned_at: dict[str, float] = field(default_factory=dict)  # kernel id -> when a page was given it (monotonic)
+    connected: set[str] = field(default_factory=set)  # kernel ids a page has connected to at least once
 
     def _prune(self, kernel_manager: Any) -> None:
         for kernel_id in [k for k in self.owners if k not in kernel_manager]:
             del self.owners[kernel_id]
+            self.assigned_at.pop(kernel_id, None)
+            self.connected.discard(kernel_id)
 
     @staticmethod
     def pool_kernels(kernel_manager: Any) -> int:
@@ -127,6 +134,7 @@ class Admission:
         if reservation is None:
             return
         self.owners[kernel_id] = reservation.client
+        self.assigned_at[kernel_id] = time.monotonic()
         reservation.kernel_id = kernel_id
         self.release(reservation)
 
@@ -155,13 +163,38 @@ def _track_kernels(kernel_manager: Any, admission: Admission) -> None:
         return kernel_id
 
     kernel_manager.start_kernel = tracked_start_kernel
+
+    # The root cause of blank pages under load: a preheated kernel's idle clock started when it finished
+    # preheating, so once handed to a page it could be culled ("0 connections, idle") before the page, slow to
+    # load on a busy machine, had connected its websocket — the page then found no kernel and stayed blank.
+    # A kernel handed to a page is never culled before that page has connected, or PAGE_CONNECT_SECONDS passed.
+    cull_kernel_if_idle = kernel_manager.cull_kernel_if_idle
+
+    async def cull_unless_page_still_loading(kernel_id: str) -> Any:
+        assigned = admission.assigned_at.get(kernel_id)
+        if assigned is not None and kernel_id not in admission.connected and \
+                time.monotonic() - assigned < PAGE_CONNECT_SECONDS:
+            return None
+        return await cull_kernel_if_idle(kernel_id)
+
+    kernel_manager.cull_kernel_if_idle = cull_unless_page_still_loading
     if get_rendered_notebook is not None:
         async def tracked_get_rendered_notebook(*args: Any, **kwargs: Any) -> Any:
             render_task, rendered_cache, kernel_id = await get_rendered_notebook(*args, **kwargs)
             admission.assign(kernel_id, _CLIENT.get())
+            _touch(kernel_manager, kernel_id)  # its idle clock starts now, not when it was preheated
             return render_task, rendered_cache, kernel_id
 
         kernel_manager.get_rendered_notebook = tracked_get_rendered_notebook
+
+
+def _touch(kernel_manager: Any, kernel_id: str) -> None:
+    try:
+        from jupyter_server.utils import utcnow
+
+        kernel_manager.get_kernel(kernel_id).last_activity = utcnow()
+    except Exception:  # noqa: BLE001 - the kernel may already be gone
+        pass
 
 
 class CappedVoilaHandler(TornadoVoilaHandler):
@@ -232,6 +265,10 @@ class ClosingKernelWebsocketHandler(VoilaKernelWebsocketHandler):
                                  self.request.headers.get("Host"))
                 return False
         return super().check_origin(origin)
+
+    async def open(self, kernel_id: str) -> None:  # type: ignore[override]
+        self.settings["exsitu_admission"].connected.add(kernel_id)
+        await super().open(kernel_id)
 
     def on_close(self) -> None:
         super().on_close()

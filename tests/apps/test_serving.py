@@ -217,3 +217,46 @@ def test_ten_pages_opened_at_once_all_show_their_widgets_and_their_kernels_stop_
     back, waited, left = wait_for_kernels(voila_server, pool, 120)
     assert back, f"{left} kernels left after {waited:.0f} s (pool {pool})"
     assert not server_problems(voila_server.log_text())
+
+
+def test_a_kernel_handed_to_a_page_is_not_culled_before_the_page_connects():
+    """The root cause of blank pages under load: a page slow to connect lost its kernel to the idle culler."""
+    import asyncio
+
+    from exsitu import serve
+
+    class FakeKernelManager:
+        def __init__(self):
+            self.culled: list[str] = []
+
+        async def start_kernel(self, **kwargs):
+            return "k1"
+
+        async def cull_kernel_if_idle(self, kernel_id):
+            self.culled.append(kernel_id)
+
+        def __contains__(self, kernel_id):
+            return True
+
+    async def scenario():
+        manager = FakeKernelManager()
+        admission = serve.Admission(max_kernels=10, max_per_client=2)
+        serve._track_kernels(manager, admission)
+        await manager.cull_kernel_if_idle("pool-kernel")  # not handed to a page: the culler decides as before
+        reservation = admission.reserve("192.0.2.1")
+        token = serve._CLIENT.set(reservation)
+        try:
+            assert await manager.start_kernel() == "k1"
+        finally:
+            serve._CLIENT.reset(token)
+        assert admission.owners == {"k1": "192.0.2.1"} and admission.pending == {}
+        await manager.cull_kernel_if_idle("k1")  # the page has not connected yet: kept
+        assert manager.culled == ["pool-kernel"]
+        admission.connected.add("k1")  # the page connected (and may since have gone): the culler decides
+        await manager.cull_kernel_if_idle("k1")
+        assert manager.culled == ["pool-kernel", "k1"]
+        admission.assigned_at["k2"], admission.owners["k2"] = -1e9, "192.0.2.1"  # handed out long ago
+        await manager.cull_kernel_if_idle("k2")
+        assert manager.culled[-1] == "k2"
+
+    asyncio.run(scenario())
