@@ -299,9 +299,12 @@ async def _shutdown_if_unconnected(kernel_manager: Any, admission: Admission, ke
 
 
 class RefusedHostHandler(tornado.web.RequestHandler):
-    """Every request whose Host is not allowed (DNS rebinding, a mistyped proxy): 403."""
+    """Every request whose Host is not allowed (DNS rebinding, a mistyped proxy): 403; an allowed Host whose path
+    nothing serves: 404."""
 
     def prepare(self) -> None:
+        if self.settings["exsitu_hosts"].allowed(self.request.host or ""):
+            raise tornado.web.HTTPError(404)  # an allowed host, a path nothing serves (as Voilà answers it)
         self.set_status(403)
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.finish(REFUSED_HOST_PAGE)

@@ -134,6 +134,7 @@ def test_a_flood_over_the_caps_gets_the_server_is_full_page():
         url = f"{server.url}voila/render/studbook-analyser.ipynb"
         with ThreadPoolExecutor(max_workers=14) as executor:
             first = executor.submit(_get, url)  # takes the one place left
+            _wait_for(lambda: "Using pre-heated kernel" in server.log_text(), 120, "the first page got no kernel")
             # once the first page holds its place, every other request is refused at once
             _wait_for(lambda: _get(url, timeout=60)[0] == 503, 60, "a second page was never refused")
             flood = [executor.submit(_get, url, timeout=60) for _ in range(12)]
@@ -259,4 +260,17 @@ def test_a_kernel_handed_to_a_page_is_not_culled_before_the_page_connects():
         await manager.cull_kernel_if_idle("k2")
         assert manager.culled[-1] == "k2"
 
-    asyncio.run(scenario())
+    import threading  # Playwright's sync API may hold an event loop in this thread: run the scenario in another
+
+    errors: list[BaseException] = []
+    runner = threading.Thread(target=lambda: _collect(errors, lambda: asyncio.run(scenario())))
+    runner.start()
+    runner.join(timeout=60)
+    assert not runner.is_alive() and not errors, errors
+
+
+def _collect(errors: list, call) -> None:
+    try:
+        call()
+    except BaseException as error:  # noqa: BLE001 - re-raised by the test
+        errors.append(error)
