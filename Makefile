@@ -79,7 +79,7 @@ APPS_IP   ?= 127.0.0.1
 APPS_POOL ?= 2
 apps: install
 	@echo "Serving the apps on http://$(APPS_IP):$(APPS_PORT)/ (Ctrl-C stops them)."
-	$(BIN)/voila apps/ --no-browser --Voila.config_file_paths=apps --port=$(APPS_PORT) \
+	$(BIN)/python -m exsitu.serve apps/ --no-browser --Voila.config_file_paths=apps --port=$(APPS_PORT) \
 		--Voila.ip=$(APPS_IP) --pool_size=$(APPS_POOL)
 
 # Many participants: JupyterHub (deploy/jupyterhub/, see deploy/README.md). configurable-http-proxy comes from npm,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import datetime as _dt
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -25,6 +26,7 @@ from exsitu.genetics import PopulationTarget
 from exsitu.geo import RangeSummary
 from exsitu.roles import RoleSelection
 from exsitu.status_review import StatusReview
+from exsitu import limits
 from exsitu.validation import InvalidInputError, require_text
 
 SCHEMA_VERSION = 2
@@ -96,11 +98,12 @@ class Participant:
     role: str = ""  # e.g. 'facilitator', 'species expert', 'studbook keeper'
 
     def __post_init__(self) -> None:
-        self.name = require_text(self.name, "name")
+        self.name = limits.check_text(require_text(self.name, "name"), "name", limits.MAX_NAME_CHARS)
         for attribute in ("organisation", "expertise", "role"):
             value = getattr(self, attribute)
             if not isinstance(value, str):
                 raise InvalidInputError(attribute, f"expected a text, got {value!r}", "write it as text")
+            limits.check_text(value, attribute, limits.MAX_NAME_CHARS)
 
     def to_dict(self) -> dict[str, str]:
         return {"name": self.name, "organisation": self.organisation, "expertise": self.expertise, "role": self.role}
@@ -124,6 +127,9 @@ class Source:
         self.citation = require_text(self.citation, "citation")
         if not isinstance(self.url, str):
             raise InvalidInputError("url", f"expected a text, got {self.url!r}", "write the address as text")
+        limits.check_text(self.key, "key", limits.MAX_NAME_CHARS)
+        limits.check_text(self.citation, "citation")
+        limits.check_text(self.url, "url", 2_000)
 
     def to_dict(self) -> dict[str, str]:
         return {"key": self.key, "citation": self.citation, "url": self.url}
@@ -174,10 +180,14 @@ class PopulationNeed:
         if not isinstance(self.pva, Mapping):
             raise InvalidInputError("pva", f"expected an object of figures, got {self.pva!r}",
                                     "use e.g. {\"wild only\": {\"p_extinction\": 0.4}}")
-        json.dumps(self.pva)  # must be plain JSON data
+        limits.check_json_data(dict(self.pva), field="pva")  # plain JSON data: finite numbers, bounded texts
         self.pva = dict(self.pva)
         if not isinstance(self.notes, str):
             raise InvalidInputError("notes", f"expected a text, got {self.notes!r}", "write notes as text")
+        limits.check_text(self.notes, "notes")
+        if self.duration_years is not None and not math.isfinite(self.duration_years):
+            raise InvalidInputError("duration_years", f"expected a finite number of years, got "
+                                    f"{self.duration_years!r}", "enter the years the role must last")
 
     def to_dict(self) -> dict[str, Any]:
         return {"role_id": self.role_id, "form": self.form,
@@ -225,6 +235,15 @@ _SECTIONS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
 }
 
 _SCALARS = ("taxon", "taxon_group", "scope", "title", "created", "updated", "notes")
+#: Longest text of each scalar field, characters (enforced when an Assessment is made or changed).
+_TEXT_LIMITS = {"taxon": limits.MAX_NAME_CHARS, "taxon_group": limits.MAX_NAME_CHARS, "title": limits.MAX_NAME_CHARS,
+                "scope": 2_000, "notes": limits.MAX_TEXT_CHARS}
+
+
+def _shown(value: Any) -> str:
+    """A value for a message, cut to 80 characters."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "…"
 
 
 @dataclass(frozen=True)
@@ -270,8 +289,11 @@ class Assessment:
         self.taxon = require_text(self.taxon, "taxon")
         for attribute in ("taxon_group", "scope", "title", "notes"):
             if not isinstance(getattr(self, attribute), str):
-                raise InvalidInputError(attribute, f"expected a text, got {getattr(self, attribute)!r}",
+                raise InvalidInputError(attribute, f"expected a text, got {_shown(getattr(self, attribute))}",
                                         "write it as text")
+        # text limits enforced here, in the kernel, whatever the browser sent (see exsitu.limits)
+        for attribute, most in _TEXT_LIMITS.items():
+            limits.check_text(getattr(self, attribute), attribute, most)
         self.created = _iso_date(self.created, "created")
         self.updated = _iso_date(self.updated, "updated")
 
@@ -297,13 +319,24 @@ class Assessment:
         return data
 
     def to_json(self, indent: int | None = 2) -> str:
-        """The assessment as JSON text (UTF-8 safe, stable key order)."""
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+        """The assessment as standard JSON text (UTF-8 safe, stable key order; never ``NaN``/``Infinity``).
+
+        Raises :class:`InvalidInputError` naming the field if a value cannot be written as standard JSON (a
+        non-finite number, a text over its limit) or the whole is larger than :data:`exsitu.limits.MAX_JSON_BYTES`.
+        """
+        data = self.to_dict()
+        limits.check_json_data(data)
+        text = json.dumps(data, indent=indent, ensure_ascii=False, allow_nan=False)
+        if len(text) > limits.MAX_JSON_BYTES:
+            raise InvalidInputError("assessment", f"would be {len(text) / 2**20:.1f} MB as JSON, more than the "
+                                    f"{limits.MAX_JSON_BYTES // 2**20} MB allowed",
+                                    "shorten long texts (notes, reasons) or remove unused sections")
+        return text
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Assessment":
         """Rebuild an assessment; raises :class:`AssessmentLoadError` naming the first bad field."""
-        assessment, problems = _load(data, strict=True)
+        assessment, problems = _guarded_load(data, strict=True)
         return assessment
 
     @classmethod
@@ -317,12 +350,13 @@ class Assessment:
         import tempfile
         from pathlib import Path
 
+        text = self.to_json()  # raises InvalidInputError before any file is touched
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(self.to_json())
+                stream.write(text)
             os.replace(temporary, target)
         except BaseException:
             if os.path.exists(temporary):
@@ -338,16 +372,11 @@ class Assessment:
 
 
 def _parse_json(text: str | bytes) -> Any:
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError:
-            raise AssessmentLoadError("file", "is not UTF-8 text", "upload the .json file the toolkit saved") from None
+    """Parse an assessment file, bounded (exsitu.limits.parse_json: size, depth, number digits, no NaN)."""
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise AssessmentLoadError("file", f"is not valid JSON (line {error.lineno}, column {error.colno}: "
-                                  f"{error.msg})", "upload the .json file the toolkit saved, unedited") from None
+        return limits.parse_json(text, field="file")
+    except InvalidInputError as error:
+        raise AssessmentLoadError(error.field, error.problem, error.fix) from None
 
 
 def _migrate_1_to_2(data: dict) -> dict:
@@ -417,7 +446,7 @@ def _load(data: Any, strict: bool) -> tuple[Assessment, list[LoadProblem]]:
             continue
         try:
             sections[name] = load(data[name])
-        except (InvalidInputError, KeyError, TypeError, ValueError) as error:
+        except (InvalidInputError, KeyError, TypeError, ValueError, AttributeError) as error:
             if isinstance(error, InvalidInputError):
                 inner = error.field
                 where = name + ("" if not inner else (inner if inner.startswith("[") else f".{inner}"))
@@ -429,18 +458,24 @@ def _load(data: Any, strict: bool) -> tuple[Assessment, list[LoadProblem]]:
                 raise AssessmentLoadError(problem.field, problem.problem, problem.fix) from None
             problems.append(problem)
             unparsed[name] = copy.deepcopy(data[name])
-    try:
-        assessment = Assessment(**scalars, **sections, unparsed=unparsed)
-    except InvalidInputError as error:
-        if strict or error.field != "taxon" and error.field not in _SCALARS:
-            raise AssessmentLoadError(error.field, error.problem, error.fix) from None
-        # Keep what is valid: drop the bad scalar, note it, and keep its raw value in the notes.
-        problems.append(LoadProblem(error.field, error.problem, error.fix))
-        bad = scalars.pop(error.field)
-        if error.field == "taxon":
-            scalars["taxon"] = "unnamed taxon"
-        scalars["notes"] = (str(scalars.get("notes", "")) + f"\n[unreadable {error.field}: {bad!r}]").strip()
-        assessment = Assessment(**scalars, **sections, unparsed=unparsed)
+    for _ in range(len(_SCALARS) + 2):  # each pass drops one bad scalar
+        try:
+            assessment = Assessment(**scalars, **sections, unparsed=unparsed)
+            break
+        except InvalidInputError as error:
+            if strict or error.field not in scalars:
+                raise AssessmentLoadError(error.field, error.problem, error.fix) from None
+            # Keep what is valid: drop the bad scalar, note it, and keep (the start of) its raw value in the notes.
+            problems.append(LoadProblem(error.field, error.problem, error.fix))
+            bad = scalars.pop(error.field)
+            if error.field == "taxon":
+                scalars["taxon"] = "unnamed taxon"
+            if error.field != "notes":
+                notes = scalars.get("notes", "")
+                notes = notes if isinstance(notes, str) and len(notes) <= limits.MAX_TEXT_CHARS - 200 else ""
+                scalars["notes"] = (notes + f"\n[unreadable {error.field}: {_shown(bad)}]").strip()
+    else:
+        raise AssessmentLoadError("file", "has too many unreadable fields", "upload the file the toolkit saved")
     return assessment, problems
 
 
@@ -453,4 +488,19 @@ def load_assessment(source: str | bytes | Mapping[str, Any]) -> tuple[Assessment
     :class:`AssessmentLoadError`.
     """
     data = source if isinstance(source, Mapping) else _parse_json(source)
-    return _load(data, strict=False)
+    return _guarded_load(data, strict=False)
+
+
+def _guarded_load(data: Any, strict: bool) -> tuple[Assessment, list[LoadProblem]]:
+    """:func:`_load`, with every problem reaching the caller as an :class:`AssessmentLoadError` (a message)."""
+    try:
+        if isinstance(data, Mapping):
+            limits.check_json_data(dict(data), max_text=limits.MAX_JSON_BYTES)  # finite numbers, bounded depth
+        return _load(data, strict=strict)
+    except AssessmentLoadError:
+        raise
+    except InvalidInputError as error:
+        raise AssessmentLoadError(error.field, error.problem, error.fix) from None
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as error:
+        raise AssessmentLoadError("file", f"could not be read ({type(error).__name__}: {str(error)[:200]})",
+                                  "upload the .json file the toolkit saved, unedited") from None

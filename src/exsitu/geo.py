@@ -23,16 +23,14 @@ import os
 import re
 import threading
 import warnings
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
-import pyproj
-from scipy.spatial import ConvexHull, QhullError
 
+from exsitu import limits
 from exsitu.validation import InvalidInputError, require_number
 
 __all__ = [
@@ -81,7 +79,23 @@ EXCLUSION_REASONS = {
 DUPLICATE_DECIMALS = 6
 
 _LATITUDE, _LONGITUDE = "decimalLatitude", "decimalLongitude"
-_GEOD = pyproj.Geod(ellps="WGS84")
+# pyproj and scipy.spatial are imported when first used (they cost seconds at import; the workbench and the
+# assessment model import this module for RangeSummary only).
+
+
+def _pyproj():
+    import pyproj
+
+    return pyproj
+
+
+def _geod():
+    geod = getattr(_geod, "cached", None)
+    if geod is None:
+        geod = _geod.cached = _pyproj().Geod(ellps="WGS84")
+    return geod
+
+
 _LOCAL = threading.local()  # pyproj transformers are not safe to share between threads
 # Hull whose area is this small a fraction of its perimeter squared is treated as a line (all points on one
 # geodesic): in the centred gnomonic projection a geodesic's points are collinear to about 1e-14.
@@ -253,24 +267,15 @@ def clean_occurrences(frame: pd.DataFrame) -> OccurrenceCleaning:
 def _read_table(source: Any, delimiter: str | None) -> pd.DataFrame:
     if isinstance(source, pd.DataFrame):
         return source.copy()
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        data: bytes | str = bytes(source)
-    elif isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        if not path.is_file():
-            hint = (" (to read text rather than a file, pass it as bytes or io.StringIO)"
-                    if isinstance(source, str) and "\n" in source else "")
-            raise InvalidInputError("path", f"no file at {str(path)[:200]!r}{hint}",
-                                    "check the folder and file name")
-        data = path.read_bytes()
-    elif hasattr(source, "read"):
-        data = source.read()
-        if not isinstance(data, (bytes, str)):
-            raise InvalidInputError("path", "the file object did not return text or bytes",
-                                    "open the file in text or binary mode")
-    else:
+    if isinstance(source, str) and not isinstance(source, os.PathLike) and not Path(source).is_file():
+        hint = " (to read text rather than a file, pass it as bytes or io.StringIO)" if "\n" in source else ""
+        raise InvalidInputError("path", f"no file at {source[:200]!r}{hint}", "check the folder and file name")
+    if not isinstance(source, (bytes, bytearray, memoryview, str, os.PathLike)) and not hasattr(source, "read"):
         raise InvalidInputError("path", f"expected a file path, bytes, a file object or a DataFrame, "
                                         f"got {type(source).__name__}", "pass the path of a CSV or GBIF file")
+    # Read as a stream with caps on bytes and lines (limits.read_limited): a huge file is refused, not held.
+    data: bytes | str = limits.read_limited(source, field="path", what="the occurrence file",
+                                            max_bytes=limits.MAX_TABLE_BYTES, max_lines=limits.MAX_OCCURRENCE_LINES)
     if isinstance(data, bytes) and data[:4] == b"PK\x03\x04":
         data = _occurrence_file_in_zip(data)
     if isinstance(data, bytes) and data[:2] in (b"\xff\xfe", b"\xfe\xff"):
@@ -299,6 +304,7 @@ def _read_table(source: Any, delimiter: str | None) -> pd.DataFrame:
     header_fields = header.split(delimiter)
     quoted_header = all(len(f.strip()) >= 2 and f.strip()[0] == f.strip()[-1] == '"' for f in header_fields)
     quoting = csv.QUOTE_NONE if delimiter == "\t" and not quoted_header else csv.QUOTE_MINIMAL
+    limits.check_cells(text.count("\n") + 1, len(header_fields), field="path", what="the occurrence file")
     try:
         with warnings.catch_warnings():
             # a line with more fields than the header would otherwise lose data with only a warning
@@ -310,8 +316,8 @@ def _read_table(source: Any, delimiter: str | None) -> pd.DataFrame:
                                 "check that every line has as many fields as the header") from None
 
 
-#: Largest uncompressed occurrence file read from a zip, bytes (a GBIF download of a million records is ~500 MB).
-MAX_UNZIPPED_BYTES = 2 * 1024**3
+#: Largest uncompressed occurrence file read from a zip, bytes (:data:`exsitu.limits.MAX_TABLE_BYTES`).
+MAX_UNZIPPED_BYTES = limits.MAX_TABLE_BYTES
 #: Files of a GBIF Darwin Core Archive that are not the occurrence table.
 _NOT_OCCURRENCE_TABLES = {"verbatim.txt", "multimedia.txt", "citations.txt", "rights.txt", "meta.xml",
                           "metadata.xml", "eml.xml"}
@@ -320,12 +326,7 @@ _NOT_OCCURRENCE_TABLES = {"verbatim.txt", "multimedia.txt", "citations.txt", "ri
 def _occurrence_file_in_zip(data: bytes) -> bytes:
     """The occurrence table inside a zip: GBIF's Darwin Core Archive (``occurrence.txt``) or a zip holding one
     CSV/TSV/TXT file (GBIF's "simple" download). Other zips get a message listing what is inside."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = [m for m in archive.infolist() if not m.is_dir()]
-    except (zipfile.BadZipFile, OSError) as error:
-        raise InvalidInputError("path", f"the zip file could not be opened ({error})",
-                                "download it again, or unzip it and choose the CSV file inside") from None
+    archive, members = limits.open_zip(data, field="path")
     names = {Path(m.filename).name.lower(): m for m in members}
     if "occurrence.txt" in names:
         chosen = names["occurrence.txt"]
@@ -338,19 +339,9 @@ def _occurrence_file_in_zip(data: bytes) -> bytes:
             raise InvalidInputError("path", f"the zip holds {len(tables)} tables of records ({shown})",
                                     "use a GBIF download zip, or a zip with exactly one CSV file in it")
         chosen = tables[0]
-    if chosen.file_size > MAX_UNZIPPED_BYTES:
-        raise InvalidInputError("path", f"{chosen.filename} in the zip is {chosen.file_size / 2**20:,.0f} MB",
-                                f"use a file under {MAX_UNZIPPED_BYTES // 2**20:,} MB (fewer records)")
-    try:
-        with archive.open(chosen) as handle:
-            content = handle.read(MAX_UNZIPPED_BYTES + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as error:
-        raise InvalidInputError("path", f"{chosen.filename} in the zip could not be read ({error})",
-                                "download it again, or unzip it and choose the CSV file inside") from None
-    if len(content) > MAX_UNZIPPED_BYTES:
-        raise InvalidInputError("path", f"{chosen.filename} in the zip is larger than it says",
-                                "unzip it and check the file")
-    return content
+    # the declared size is checked, then the bytes are counted as they inflate (headers can lie: zip bombs)
+    return limits.read_zip_member(archive, chosen, field="path", max_bytes=MAX_UNZIPPED_BYTES,
+                                  max_lines=limits.MAX_OCCURRENCE_LINES)
 
 
 def _standard_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -463,7 +454,7 @@ def _coordinates(latitude: Any, longitude: Any) -> tuple[np.ndarray, np.ndarray]
 def _to_grid_projection(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     transformer = getattr(_LOCAL, "forward", None)
     if transformer is None:
-        transformer = _LOCAL.forward = pyproj.Transformer.from_crs("EPSG:4326", AOO_CRS, always_xy=True)
+        transformer = _LOCAL.forward = _pyproj().Transformer.from_crs("EPSG:4326", AOO_CRS, always_xy=True)
     x, y = transformer.transform(lon, lat)
     return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
 
@@ -483,7 +474,7 @@ def _record_grid_xy(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.nd
 def _from_grid_projection(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     transformer = getattr(_LOCAL, "inverse", None)
     if transformer is None:
-        transformer = _LOCAL.inverse = pyproj.Transformer.from_crs(AOO_CRS, "EPSG:4326", always_xy=True)
+        transformer = _LOCAL.inverse = _pyproj().Transformer.from_crs(AOO_CRS, "EPSG:4326", always_xy=True)
     lon, lat = transformer.transform(x, y)
     return np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
 
@@ -521,7 +512,9 @@ def _hull(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray] | N
     centre = centre / np.linalg.norm(centre)
     lat0 = math.degrees(math.asin(max(-1.0, min(1.0, centre[2]))))
     lon0 = math.degrees(math.atan2(centre[1], centre[0]))
-    projection = pyproj.Proj(f"+proj=gnom +lat_0={lat0!r} +lon_0={lon0!r} +ellps=WGS84 +units=m +no_defs")
+    from scipy.spatial import ConvexHull, QhullError
+
+    projection = _pyproj().Proj(f"+proj=gnom +lat_0={lat0!r} +lon_0={lon0!r} +ellps=WGS84 +units=m +no_defs")
     x, y = projection(lon, lat)
     xy = np.column_stack((x, y))
     if not np.isfinite(xy).all():
@@ -607,7 +600,7 @@ def extent_of_occurrence(
 
 def polygon_area_km2(latitude: np.ndarray, longitude: np.ndarray) -> float:
     """Area (km²) on the WGS84 ellipsoid of the polygon with these vertices joined by geodesics (Karney 2013)."""
-    area_m2, _ = _GEOD.polygon_area_perimeter(np.asarray(longitude, float), np.asarray(latitude, float))
+    area_m2, _ = _geod().polygon_area_perimeter(np.asarray(longitude, float), np.asarray(latitude, float))
     return abs(float(area_m2)) / 1e6
 
 

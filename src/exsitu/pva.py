@@ -68,7 +68,6 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
-from scipy.special import log_ndtr
 
 from exsitu.validation import InvalidInputError, require_choice, require_number, require_text
 
@@ -500,6 +499,8 @@ def dennis_quasi_extinction_probability(mu: float, sigma2: float, n0: float, thr
     if d <= 0:
         result = np.ones_like(times)
     else:
+        from scipy.special import log_ndtr  # imported here: scipy.special costs ~1 s at import (apps start faster)
+
         with np.errstate(divide="ignore", invalid="ignore"):
             root = np.sqrt(s2 * times)
             first = log_ndtr((-d - m * times) / root)

@@ -23,6 +23,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from exsitu import limits
 from exsitu.validation import InvalidInputError
 
 __all__ = ["Pedigree", "read_studbook", "UNKNOWN_PARENT_TOKENS", "REQUIRED_COLUMNS", "OPTIONAL_COLUMNS"]
@@ -372,22 +373,23 @@ def _load_table(source: Any) -> pd.DataFrame:
         for column in frame.columns:
             frame[column] = _cells_as_text(frame[column])
         return frame
+    # Files and uploads are read as a stream with caps on bytes and lines (exsitu.limits), before parsing.
+    bounds = {"field": "studbook", "what": "the studbook", "max_bytes": limits.MAX_TABLE_BYTES,
+              "max_lines": limits.MAX_STUDBOOK_LINES}
     if isinstance(source, (bytes, bytearray, memoryview)):
-        text = _decode(bytes(source))
+        text = _decode(limits.read_limited(source, **bounds))
     elif isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source and "\r" not in source):
-        try:
-            with open(os.fspath(source), "rb") as handle:
-                text = _decode(handle.read())
-        except FileNotFoundError:
+        if not os.path.isfile(os.fspath(source)):
+            if os.path.isdir(os.fspath(source)):
+                raise InvalidInputError("studbook", f"{os.fspath(source)!r} is a folder, not a CSV file",
+                                        "give the path of the CSV file")
             raise InvalidInputError("studbook", f"file {os.fspath(source)!r} not found",
-                                    "check the path to the CSV file") from None
-        except IsADirectoryError:
-            raise InvalidInputError("studbook", f"{os.fspath(source)!r} is a folder, not a CSV file",
-                                    "give the path of the CSV file") from None
+                                    "check the path to the CSV file")
+        text = _decode(limits.read_limited(source, **bounds))
     elif isinstance(source, str):
-        text = source
+        text = limits.read_limited(io.StringIO(source), **bounds)
     elif hasattr(source, "read"):
-        content = source.read()
+        content = limits.read_limited(source, **bounds)
         text = _decode(content) if isinstance(content, (bytes, bytearray)) else str(content)
     else:
         raise InvalidInputError("studbook", f"cannot read a studbook from {type(source).__name__}",
@@ -397,6 +399,7 @@ def _load_table(source: Any) -> pd.DataFrame:
         lines.pop(0)
     if not lines:
         raise InvalidInputError("studbook", "the file is empty", "add a header line: id,sire,dam,sex")
+    limits.check_cells(len(lines), lines[0].count(",") + 1, field="studbook", what="the studbook")
     try:
         frame = pd.read_csv(io.StringIO("\n".join(lines)), dtype=str, keep_default_na=False,
                             skipinitialspace=True)

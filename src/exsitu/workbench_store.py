@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
-import json
 import os
 import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from exsitu.limits import MAX_JSON_BYTES, MAX_NAME_CHARS, parse_json
 from exsitu.validation import InvalidInputError
 
 ENV_VAR = "EXSITU_WORKBENCH_DIR"
 """Environment variable naming the folder where the workbench keeps assessments."""
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_BYTES = MAX_JSON_BYTES
 """Largest assessment file the workbench accepts (5 MB; the course's complete examples are under 100 kB)."""
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -83,10 +83,11 @@ def list_saved(storage_dir: str | Path, limit: int = 200) -> list[SavedAssessmen
     out = []
     for modified, path in found[:limit]:
         taxon = title = ""
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(data, dict):
-                taxon, title = str(data.get("taxon", "")), str(data.get("title", ""))
+        try:  # a file larger than an upload may be (e.g. written by hand) is listed but not read
+            if path.stat().st_size <= MAX_UPLOAD_BYTES:
+                data = parse_json(path.read_bytes(), field=path.name)
+                if isinstance(data, dict):
+                    taxon, title = (str(data.get(key, ""))[:MAX_NAME_CHARS] for key in ("taxon", "title"))
         except (OSError, ValueError):
             pass
         out.append(SavedAssessment(path.stem, path, modified, taxon, title))

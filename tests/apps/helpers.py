@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-VOILA = Path(sys.executable).with_name("voila")
+#: The launcher ``make apps`` runs: Voilà with exsitu's caps, Host allow-list and kernel shutdown (exsitu.serve).
+SERVE = [sys.executable, "-m", "exsitu.serve"]
 CHROMIUM = os.environ.get("EXSITU_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -59,7 +60,9 @@ class VoilaServer:
         env = {**os.environ, **extra_env, "EXSITU_WORKBENCH_DIR": str(self.workbench_dir)}
         env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT / "src"), *filter(None, [env.get("PYTHONPATH")])])
         env.setdefault("MPLBACKEND", "Agg")
-        args = [str(VOILA), *VOILA_ARGS, f"--port={self.port}", "--Voila.port_retries=0"]
+        args = [*SERVE, *VOILA_ARGS, f"--port={self.port}", "--Voila.port_retries=0"]
+        if not any("max_kernels_per_client" in arg for arg in extra_args):
+            args.append("--ExsituVoila.max_kernels_per_client=0")  # every test page comes from 127.0.0.1
         if not preheat:
             args.append("--VoilaConfiguration.preheat_kernel=False")
         elif pool_size is not None:
@@ -94,6 +97,52 @@ class VoilaServer:
                 return
             time.sleep(0.3)
         raise RuntimeError(f"kernel pools not filled within {timeout:.0f} s:\n{self.log_text()}")
+
+    def kernel_pids(self) -> list[int]:
+        """Process ids of the server's live kernels (its child processes running ipykernel)."""
+        import psutil
+
+        try:
+            children = psutil.Process(self.process.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+        pids = []
+        for child in children:
+            try:
+                if any("ipykernel" in part for part in child.cmdline()) and child.status() != psutil.STATUS_ZOMBIE:
+                    pids.append(child.pid)
+            except psutil.Error:
+                continue
+        return pids
+
+    def kernel_cpu_seconds(self) -> float:
+        """CPU time (user + system, s) used so far by the server's live kernels."""
+        import psutil
+
+        total = 0.0
+        for pid in self.kernel_pids():
+            try:
+                times = psutil.Process(pid).cpu_times()
+                total += times.user + times.system
+            except psutil.Error:
+                continue
+        return total
+
+    def kernel_memory_mb(self) -> float:
+        """Resident memory of the server and its kernels, MB."""
+        import psutil
+
+        total = 0
+        try:
+            process = psutil.Process(self.process.pid)
+            for member in [process, *process.children(recursive=True)]:
+                try:
+                    total += member.memory_info().rss
+                except psutil.Error:
+                    continue
+        except psutil.NoSuchProcess:
+            return 0.0
+        return total / 2**20
 
     def log_text(self) -> str:
         """The server's log so far."""
@@ -156,3 +205,68 @@ def upload(page: Any, path: Path, *, index: int = 0) -> None:
     with page.expect_file_chooser(timeout=15_000) as chooser:
         page.locator(".widget-upload").nth(index).click()
     chooser.value.set_files(str(path))
+
+
+def open_many(browser: Any, server: Any, name: str, pages: int, *, timeout_s: float = 300.0,
+              widget: str = ".jupyter-widgets.widget-button, .widget-dropdown select") -> dict[str, Any]:
+    """Open app ``name`` in ``pages`` browser contexts at once (one Chromium), wait until each shows ``widget``
+    (a blank page is one that does not within ``timeout_s``), then close them all.
+
+    Returns ``opened`` (seconds until every page showed its widgets or timed out), ``blank`` (indices of pages
+    without widgets, with the reason), ``peak_kernels`` and ``peak_memory_mb`` (server + kernels, resident),
+    ``kernel_cpu_seconds`` (CPU time of the live kernels when the last page opened).
+    """
+    import threading
+
+    contexts = [browser.new_context(viewport={"width": 1000, "height": 700}) for _ in range(pages)]
+    tabs = [context.new_page() for context in contexts]
+    url = app_url(server, name)
+    peak = {"kernels": 0, "memory": 0.0}
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            peak["kernels"] = max(peak["kernels"], len(server.kernel_pids()))
+            peak["memory"] = max(peak["memory"], server.kernel_memory_mb())
+            stop.wait(1.0)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    start = time.perf_counter()
+    for tab in tabs:  # start every navigation before waiting for any (the page script runs the navigation)
+        tab.evaluate("url => { setTimeout(() => { window.location.href = url; }, 0); }", url)
+    blank: dict[int, str] = {}
+    deadline = time.monotonic() + timeout_s
+    for index, tab in enumerate(tabs):
+        left_ms = max(1_000.0, (deadline - time.monotonic()) * 1000)
+        try:
+            tab.locator(widget).first.wait_for(state="visible", timeout=left_ms)
+        except Exception as error:  # noqa: BLE001 - report every page, not only the first
+            text = ""
+            try:
+                text = tab.inner_text("body", timeout=5_000)[:120].replace("\n", " ")
+            except Exception:  # noqa: BLE001
+                pass
+            blank[index] = f"{type(error).__name__}; page shows: {text!r}"
+    opened = time.perf_counter() - start
+    stop.set()
+    watcher.join(timeout=5)
+    cpu = server.kernel_cpu_seconds()
+    for context in contexts:
+        try:
+            context.close()
+        except Exception:  # noqa: BLE001 - closing is best effort
+            pass
+    return {"opened": opened, "blank": blank, "peak_kernels": peak["kernels"], "peak_memory_mb": peak["memory"],
+            "kernel_cpu_seconds": cpu}
+
+
+def wait_for_kernels(server: Any, count: int, timeout_s: float) -> tuple[bool, float, int]:
+    """Wait until the server has ``count`` kernels; returns (reached, seconds waited, kernels at the end)."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout_s:
+        live = len(server.kernel_pids())
+        if live == count:
+            return True, time.monotonic() - start, live
+        time.sleep(1.0)
+    return False, time.monotonic() - start, len(server.kernel_pids())

@@ -32,13 +32,17 @@ def test_config_keeps_the_safety_settings():
     assert 0 < config["VoilaExecutor"]["timeout"] <= 300
     # the apps, not the server, refuse files too large: the websocket carries any file up to 4× the apps' limit
     assert config["Voila"]["tornado_settings"]["websocket_max_message_size"] >= 4 * MAX_UPLOAD_BYTES
-    # A closed tab leaves its kernel running (Voilà's shutdown beacon is refused for want of an XSRF token), so
-    # kernels no page is connected to are culled after a while; connected ones never are.
+    # Kernels no page ever connected to are culled within minutes; connected ones never are (a closed tab's
+    # kernel is stopped by exsitu.serve when its websocket closes).
     culling = config["MappingKernelManager"]
-    assert 0 < culling["cull_idle_timeout"] <= 4 * 3600 and culling["cull_connected"] is False
-    assert 0 < culling["cull_interval"] <= culling["cull_idle_timeout"]
+    assert 0 < culling["cull_idle_timeout"] <= 300 and culling["cull_connected"] is False  # minutes, not 30
+    assert 0 < culling["cull_interval"] <= culling["cull_idle_timeout"] / 3
+    serving = config["ExsituVoila"]  # exsitu.serve: caps and kernel shutdown when a tab closes
+    assert serving["max_kernels"] >= 0 and serving["max_kernels_per_client"] >= 1
+    assert 0 < serving["shutdown_grace_seconds"] <= 60
     makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
     assert "--Voila.config_file_paths=apps" in makefile  # `make apps` uses this same file
+    assert "-m exsitu.serve apps/" in makefile  # through the hardened launcher
 
 
 def test_landing_page_lists_the_apps_and_nothing_else(browser_page, voila_server):
@@ -88,3 +92,185 @@ def test_a_page_cannot_execute_code_in_its_kernel(voila_server, tmp_path):
     assert execute["header"]["msg_id"] not in replies, replies[execute["header"]["msg_id"]]
     assert not marker.exists()
     assert not server_problems(voila_server.log_text())
+
+
+# ------------------------------------------------------------------------------------- caps, hosts, closing tabs
+def _get(url: str, *, source: str = "127.0.0.1", headers: dict | None = None, timeout: float = 240.0):
+    """GET ``url`` from the loopback address ``source``; returns (status, body text)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout, source_address=(source, 0))
+    try:
+        connection.request("GET", parts.path or "/", headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
+
+
+def _wait_for(condition, timeout: float, what: str):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"{what} (waited {timeout:.0f} s)")
+
+
+def test_a_flood_over_the_caps_gets_the_server_is_full_page():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.apps.helpers import VoilaServer
+
+    pools = len(APPS)  # one preheated kernel per app
+    with VoilaServer(pool_size=1, extra_args=(f"--ExsituVoila.max_kernels={pools + 1}",
+                                              "--ExsituVoila.max_kernels_per_client=1")) as server:
+        server.wait_for_pools(len(APPS))
+        url = f"{server.url}voila/render/studbook-analyser.ipynb"
+        with ThreadPoolExecutor(max_workers=14) as executor:
+            first = executor.submit(_get, url)  # takes the one place left
+            _wait_for(lambda: "Using pre-heated kernel" in server.log_text(), 120, "the first page got no kernel")
+            # once the first page holds its place, every other request is refused at once
+            _wait_for(lambda: _get(url, timeout=60)[0] == 503, 60, "a second page was never refused")
+            flood = [executor.submit(_get, url, timeout=60) for _ in range(12)]
+            other = executor.submit(_get, url, source="127.0.0.2", timeout=60)  # another computer
+            results = [future.result() for future in flood]
+            other_status, other_body = other.result()
+            status, body = first.result()
+        assert status == 200 and "jupyter-widgets" in body or "kernelId" in body
+        assert all(code == 503 for code, _ in results), [code for code, _ in results]
+        assert all("The server is full — try again in a minute" in text and "pages open here" in text
+                   for _, text in results)
+        assert other_status == 503 and "places on this server are taken" in other_body
+        assert len(server.kernel_pids()) <= pools + 1
+        assert not server_problems(server.log_text())
+
+
+def test_a_spoofed_host_or_origin_cannot_reach_pages_or_kernels(voila_server):
+    host = f"127.0.0.1:{voila_server.port}"
+    rebound = f"evil.example:{voila_server.port}"  # DNS rebinding: the attacker's name, resolved to us
+    assert _get(voila_server.url, headers={"Host": rebound})[0] == 403
+    assert _get(f"{voila_server.url}voila/render/workbench.ipynb", headers={"Host": rebound})[0] == 403
+    assert _get(voila_server.url, headers={"Host": f"localhost:{voila_server.port}"})[0] == 200
+    with urllib.request.urlopen(f"{voila_server.url}voila/render/studbook-analyser.ipynb", timeout=240) as response:
+        kernel_id = re.search(r'"kernelId": "([0-9a-f-]+)"', response.read().decode("utf-8")).group(1)
+    ws_url = f"ws://127.0.0.1:{voila_server.port}/api/kernels/{kernel_id}/channels?session_id={uuid.uuid4().hex}"
+    for headers in ({"Host": rebound, "Origin": f"http://{rebound}"},  # rebinding: Host and Origin agree
+                    {"Host": host, "Origin": f"http://{rebound}"}):  # spoofed Host, real Origin
+        with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+            websocket.create_connection(ws_url, timeout=30, host=headers["Host"], origin=headers["Origin"])
+        assert refused.value.status_code in (403, 404)
+    connection = websocket.create_connection(ws_url, timeout=30, host=host, origin=f"http://{host}")  # the page's own
+    connection.close()
+
+
+def test_closing_or_reloading_a_tab_stops_its_kernel(voila_server, browser_page):
+    from tests.apps.helpers import open_app
+
+    voila_server.wait_for_pools(len(APPS))
+    pool = len(APPS)
+    _wait_for(lambda: len(voila_server.kernel_pids()) == pool, 120, "the pool did not settle")
+    open_app(browser_page, voila_server, "studbook-analyser.ipynb", timeout_ms=240_000)
+    _wait_for(lambda: len(voila_server.kernel_pids()) == pool + 1, 120, "the page's kernel and the refill")
+    browser_page.reload()  # a fresh kernel for the page; the old one stops once its websocket has gone
+    browser_page.locator(".jupyter-widgets.widget-button").first.wait_for(state="visible", timeout=240_000)
+    _wait_for(lambda: len(voila_server.kernel_pids()) == pool + 1, 120, "the reloaded page's old kernel kept running")
+    browser_page.goto("about:blank")  # the tab leaves the app
+    _wait_for(lambda: len(voila_server.kernel_pids()) == pool, 60, "the closed page's kernel kept running")
+    assert "its page has gone" in voila_server.log_text()
+
+
+def test_a_server_bound_beyond_loopback_requires_a_token():
+    from exsitu.serve import ExsituVoila, HostAllowList, default_max_kernels
+
+    for ip, needs_token in (("0.0.0.0", True), ("192.0.2.10", True), ("127.0.0.1", False), ("localhost", False)):
+        app = ExsituVoila(ip=ip)
+        app._require_token()
+        assert bool(app.token) is needs_token, ip
+        if needs_token:
+            assert len(app.token) >= 32
+    given = ExsituVoila(ip="0.0.0.0", token="a-token-the-facilitator-chose")
+    given._require_token()
+    assert given.token == "a-token-the-facilitator-chose"
+    hosts = HostAllowList(("eca.example.org",))
+    assert all(hosts.allowed(h) for h in ("localhost:8866", "127.0.0.1:8866", "[::1]:8866", "10.1.2.3",
+                                          "eca.example.org", "ECA.example.org:443"))
+    assert not any(hosts.allowed(h) for h in ("evil.example:8866", "localhost.evil.example", "", "eca.example.org.evil"))
+    assert default_max_kernels() >= 2
+
+
+def test_ten_pages_opened_at_once_all_show_their_widgets_and_their_kernels_stop_after(voila_server, chromium):
+    """A smaller version of benchmarks/bench_load.py (30 pages): no blank page, and the kernels come back to the
+    pools' size once the pages have gone."""
+    from tests.apps.helpers import open_many, wait_for_kernels
+
+    voila_server.wait_for_pools(len(APPS))
+    pool = len(APPS)  # one preheated kernel per app
+    assert wait_for_kernels(voila_server, pool, 180)[0], "the pool did not settle"
+    result = open_many(chromium, voila_server, "workbench.ipynb", 10, timeout_s=600)
+    assert not result["blank"], result["blank"]
+    assert result["peak_kernels"] > pool
+    back, waited, left = wait_for_kernels(voila_server, pool, 120)
+    assert back, f"{left} kernels left after {waited:.0f} s (pool {pool})"
+    assert not server_problems(voila_server.log_text())
+
+
+def test_a_kernel_handed_to_a_page_is_not_culled_before_the_page_connects():
+    """The root cause of blank pages under load: a page slow to connect lost its kernel to the idle culler."""
+    import asyncio
+
+    from exsitu import serve
+
+    class FakeKernelManager:
+        def __init__(self):
+            self.culled: list[str] = []
+
+        async def start_kernel(self, **kwargs):
+            return "k1"
+
+        async def cull_kernel_if_idle(self, kernel_id):
+            self.culled.append(kernel_id)
+
+        def __contains__(self, kernel_id):
+            return True
+
+    async def scenario():
+        manager = FakeKernelManager()
+        admission = serve.Admission(max_kernels=10, max_per_client=2)
+        serve._track_kernels(manager, admission)
+        await manager.cull_kernel_if_idle("pool-kernel")  # not handed to a page: the culler decides as before
+        reservation = admission.reserve("192.0.2.1")
+        token = serve._CLIENT.set(reservation)
+        try:
+            assert await manager.start_kernel() == "k1"
+        finally:
+            serve._CLIENT.reset(token)
+        assert admission.owners == {"k1": "192.0.2.1"} and admission.pending == {}
+        await manager.cull_kernel_if_idle("k1")  # the page has not connected yet: kept
+        assert manager.culled == ["pool-kernel"]
+        admission.connected.add("k1")  # the page connected (and may since have gone): the culler decides
+        await manager.cull_kernel_if_idle("k1")
+        assert manager.culled == ["pool-kernel", "k1"]
+        admission.assigned_at["k2"], admission.owners["k2"] = -1e9, "192.0.2.1"  # handed out long ago
+        await manager.cull_kernel_if_idle("k2")
+        assert manager.culled[-1] == "k2"
+
+    import threading  # Playwright's sync API may hold an event loop in this thread: run the scenario in another
+
+    errors: list[BaseException] = []
+    runner = threading.Thread(target=lambda: _collect(errors, lambda: asyncio.run(scenario())))
+    runner.start()
+    runner.join(timeout=60)
+    assert not runner.is_alive() and not errors, errors
+
+
+def _collect(errors: list, call) -> None:
+    try:
+        call()
+    except BaseException as error:  # noqa: BLE001 - re-raised by the test
+        errors.append(error)

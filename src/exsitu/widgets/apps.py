@@ -270,7 +270,8 @@ def population_planner_app(*, planner: Mapping[str, Any] | None = None,
 
     ``planner`` and ``pva``: keyword arguments of :func:`~exsitu.widgets.population.population_planner` and
     :func:`~exsitu.widgets.population.pva_comparison`. The PVA (500 replicates per scenario) runs when its tab
-    is first opened, so that the app opens at once; ``build_pva=True`` builds it now. The planner's chart is
+    is first opened, so that the app opens at once; a change shows a quick run (100 replicates) at once, then the
+    full one (``quick_replicates``, ``background``); ``build_pva=True`` builds it now. The planner's chart is
     drawn after its answer, on a thread of its own (``draw_in_background``), unless ``planner`` says otherwise.
     Returns a ``VBox``; its ``parts`` is the :class:`PopulationPlannerApp`.
     """
@@ -280,7 +281,9 @@ def population_planner_app(*, planner: Mapping[str, Any] | None = None,
     placeholder = widgets.HTML("<p>Running the PVA (a few seconds)…</p>")
     tabs = widgets.Tab(children=[planner_box, placeholder],
                        titles=("Genetic targets", "PVA: management options"))
-    parts = PopulationPlannerApp(planner=planner_box, tabs=tabs, pva_options=dict(pva or {}))
+    # A slider answers at once with a quick PVA (100 replicates), refined to the full run on a thread of its own.
+    pva_options = {"quick_replicates": 100, "background": True, **dict(pva or {})}
+    parts = PopulationPlannerApp(planner=planner_box, tabs=tabs, pva_options=pva_options)
     tabs.observe(parts._on_tab, names="selected_index")
     if build_pva:
         parts.open_pva()
@@ -340,7 +343,14 @@ class StudbookApp:
             kept = f" Still showing {html.escape(parts.name)}." if parts.pedigree is not None else ""
             parts.message.value = _error_html(error, name) + kept
         else:
-            parts.load(data, name)
+            try:
+                parts.load(data, name)
+            except Exception as error:  # noqa: BLE001 - an app must never show a traceback
+                kept = f" Still showing {html.escape(parts.name)}." if parts.pedigree is not None else ""
+                parts.message.value = _message_html(
+                    f"<b>{html.escape(name)} was not loaded:</b> it could not be analysed "
+                    f"({html.escape(type(error).__name__)}: {html.escape(str(error)[:300])}).<br><b>How to fix it:"
+                    "</b> save it as CSV UTF-8 with columns id, sire, dam, sex." + kept, error=True)
         parts.upload.value = ()
 
 

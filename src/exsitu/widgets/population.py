@@ -23,9 +23,12 @@ into one Figure kept for it.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import html
 import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -551,15 +554,28 @@ class PVAComparison:
     years: int = 50
     replicates: int = 500
     seed: int = 1
+    #: Replicates of the quick first answer shown while the full run is made (0: no quick answer).
+    quick_replicates: int = 0
+    #: Make the full run on a thread of its own (the apps), so a slider answers at once and the next change
+    #: does not wait for the previous full run; False runs it before :meth:`refresh` returns (lessons, tests).
+    background: bool = False
     container: widgets.VBox | None = None
     scenarios: dict[str, PVAParameters] | None = None
     results: dict[str, PVAResult] | None = None
     table: pd.DataFrame | None = None
+    #: The replicates behind :attr:`results` (``quick_replicates`` until the full run has replaced them).
+    shown_replicates: int = 0
     _runs: ResultCache = dataclasses.field(default_factory=ResultCache, repr=False)
     _figures: dict[str, Figure] = dataclasses.field(default_factory=dict, repr=False)
+    _generation: int = dataclasses.field(default=0, repr=False)
+    _draw_lock: Any = dataclasses.field(default_factory=threading.Lock, repr=False)
+    _worker: Any = dataclasses.field(default=None, repr=False)
 
     def refresh(self, _change: Any = None) -> None:
-        """Rebuild both scenarios, run them and redraw."""
+        """Rebuild both scenarios, run them and redraw: a quick run first if ``quick_replicates`` is set (shown
+        at once, marked as such), then the full run (on a thread of its own if ``background``)."""
+        self._generation += 1
+        generation = self._generation
         try:
             scenarios = pva_parameters(
                 self.base, initial_size=self.initial_size.value, juvenile_survival=self.juvenile_survival.value,
@@ -568,36 +584,87 @@ class PVAComparison:
                 catastrophe_probability=self.catastrophe_probability.value,
                 catastrophe_severity=self.catastrophe_severity.value,
                 releases_per_year=self.releases_per_year.value, release_years=self.release_years.value)
-            key = (tuple(scenarios.items()), self.replicates, self.years, self.seed)
-            results, table = self._runs.get(key, lambda: self._run(scenarios))
+            key = self._key(scenarios, self.replicates)
+            quick = 0 < self.quick_replicates < self.replicates and key not in self._runs
+            if quick:
+                self.message.value = _note_html(f"Running the PVA ({self.quick_replicates} replicates first, "
+                                                f"then {self.replicates})…")
+                replicates = self.quick_replicates
+                results, table = self._runs.get(self._key(scenarios, replicates),
+                                                lambda: self._run(scenarios, replicates))
+            else:
+                replicates = self.replicates
+                results, table = self._runs.get(key, lambda: self._run(scenarios, replicates))
         except InvalidInputError as error:
             self.scenarios = self.results = self.table = None
             self.message.value = _error_html(error)
             self.summary.value = ""
             return
-        self.scenarios, self.results, self.table = scenarios, results, table
-        self.message.value = ""
-        self.summary.value = pva_summary_html(self.table, self.years, self.replicates, self.seed)
-        fan, extinction = self._runs.get(("figures", key), lambda: (
-            _redraw(self._figures, "fan", (8, 4.2), lambda ax: plot_pva_fan(results, ax=ax)),
-            _redraw(self._figures, "extinction", (8, 3.8), lambda ax: plot_extinction_probability(results, ax=ax))))
-        self.fan_chart.value = fan
-        self.extinction_chart.value = extinction
+        self._show(generation, scenarios, results, table, replicates)
+        if replicates != self.replicates:
+            if self.background:
+                if self._worker is None:
+                    self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pva-refine")
+                self._worker.submit(contextvars.copy_context().run, self._refine, generation, scenarios)
+            else:
+                self._refine(generation, scenarios)
 
-    def _run(self, scenarios: dict[str, PVAParameters]) -> tuple[dict[str, PVAResult], pd.DataFrame]:
-        results = run_scenarios(scenarios, replicates=self.replicates, years=self.years, seed=self.seed)
+    def _refine(self, generation: int, scenarios: dict[str, PVAParameters]) -> None:
+        if generation != self._generation:
+            return  # a newer change superseded this one
+        try:
+            results, table = self._runs.get(self._key(scenarios, self.replicates),
+                                            lambda: self._run(scenarios, self.replicates))
+            self._show(generation, scenarios, results, table, self.replicates)
+        except Exception as error:  # noqa: BLE001 - a thread's failure must still end in a message
+            if generation == self._generation:
+                self.message.value = _error_html(InvalidInputError("PVA", f"the full run failed ({error})",
+                                                                   "change a setting to run it again"))
+
+    def _key(self, scenarios: dict[str, PVAParameters], replicates: int) -> tuple:
+        return (tuple(scenarios.items()), replicates, self.years, self.seed)
+
+    def _show(self, generation: int, scenarios: dict[str, PVAParameters], results: dict[str, PVAResult],
+              table: pd.DataFrame, replicates: int) -> None:
+        quick = replicates != self.replicates
+        with self._draw_lock:
+            if generation != self._generation:
+                return
+            key = self._key(scenarios, replicates)
+            figures = None
+            if not quick:  # the charts (most of the time of an update) are drawn for the full run only
+                figures = self._runs.get(("figures", key), lambda: (
+                    _redraw(self._figures, "fan", (8, 4.2), lambda ax: plot_pva_fan(results, ax=ax)),
+                    _redraw(self._figures, "extinction", (8, 3.8),
+                            lambda ax: plot_extinction_probability(results, ax=ax))))
+            if generation != self._generation:
+                return
+            self.scenarios, self.results, self.table, self.shown_replicates = scenarios, results, table, replicates
+            self.message.value = (_note_html(f"Quick estimate from {replicates} replicates; refining to "
+                                             f"{self.replicates} and redrawing the charts…") if quick else "")
+            self.summary.value = pva_summary_html(table, self.years, replicates, self.seed)
+            if figures is not None:
+                self.fan_chart.value, self.extinction_chart.value = figures
+
+    def _run(self, scenarios: dict[str, PVAParameters], replicates: int | None = None
+             ) -> tuple[dict[str, PVAResult], pd.DataFrame]:
+        results = run_scenarios(scenarios, replicates=replicates or self.replicates, years=self.years,
+                                seed=self.seed)
         return results, compare_scenarios(results)
 
 
 def pva_comparison(base: PVAParameters | None = None, releases_per_year: int = 6, release_years: int = 10,
-                   years: int = 50, replicates: int = 500, seed: int = 1) -> widgets.VBox:
+                   years: int = 50, replicates: int = 500, seed: int = 1, *, quick_replicates: int = 0,
+                   background: bool = False) -> widgets.VBox:
     """Compare a wild population alone with the same population supplemented by releases from an ex situ source.
 
     ``base``: the wild population's :class:`~exsitu.pva.PVAParameters` (stage model) — None uses the
     ILLUSTRATIVE :data:`WILD_PVA_PARAMETERS`; its values start the sliders (its catastrophe's probability and
     survival severity, if any). ``releases_per_year`` (adults) for ``release_years`` years from year 1;
     ``years`` projected; ``replicates`` and ``seed`` fixed so an update takes well under a second and the
-    same settings always give the same picture. Returns a ``VBox``; its ``parts`` is the :class:`PVAComparison`.
+    same settings always give the same picture. ``quick_replicates`` (e.g. 100): show a quick run of that many
+    replicates first, then the full one; ``background``: make the full run on a thread (the apps). Returns a
+    ``VBox``; its ``parts`` is the :class:`PVAComparison`.
     """
     base = WILD_PVA_PARAMETERS if base is None else base
     if not isinstance(base, PVAParameters) or base.model != "stage":
@@ -635,6 +702,7 @@ def pva_comparison(base: PVAParameters | None = None, releases_per_year: int = 6
         release_years=slider(widgets.IntSlider, release_years, 0, years, 1, "Years of releases"),
         message=widgets.HTML(), summary=widgets.HTML(), fan_chart=_image(), extinction_chart=_image(),
         years=int(years), replicates=int(replicates), seed=int(seed),
+        quick_replicates=max(0, int(quick_replicates)), background=bool(background),
     )
     controls = (parts.initial_size, parts.juvenile_survival, parts.adult_survival, parts.mean_offspring,
                 parts.survival_sd, parts.carrying_capacity, parts.catastrophe_probability,
