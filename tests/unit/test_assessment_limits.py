@@ -16,6 +16,7 @@ from exsitu.validation import InvalidInputError
 from exsitu.widgets.workbench import workbench
 
 GOOD = json.loads(Assessment(taxon="Exemplia hostilis").to_json())
+assert b'"schema_version": %d' % GOOD["schema_version"] in json.dumps(GOOD).encode()
 
 
 def _with(**fields) -> bytes:
@@ -25,7 +26,8 @@ def _with(**fields) -> bytes:
 HOSTILE = {
     "nested 10,000 deep": b'{"format": "exsitu-assessment", "schema_version": 1, "taxon": "x", "notes": '
                           + b"[" * 10_000 + b"]" * 10_000 + b"}",
-    "5,000-digit integer": _with(taxon="x").replace(b'"schema_version": 1', b'"schema_version": 1' + b"0" * 5000),
+    "5,000-digit integer": _with(taxon="x").replace(b'"schema_version": %d' % GOOD["schema_version"],
+                                                     b'"schema_version": 1' + b"0" * 5000),
     "5,000-digit integer in a section": _with(population_needs=[]).replace(b'"population_needs": []',
                                                                           b'"population_needs": [' + b"9" * 5000 + b"]"),
     "NaN": _with().replace(b'"notes": ""', b'"notes": NaN'),
