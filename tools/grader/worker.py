@@ -136,6 +136,10 @@ class Grader:
         self.sandbox = Sandbox(mode=settings.sandbox_mode, limits=settings.limits,
                                hidden=(*settings.hidden, self.scratch), mpl_cache=settings.mpl_cache,
                                readable=settings.readable)
+        # the tests' kernel runs under a user id of its own (a learner's fork bomb cannot starve it)
+        self.test_sandbox = copy.copy(self.sandbox)
+        if self.sandbox.uid is not None:
+            self.test_sandbox.uid = self.sandbox.uid + 50_000_000
         self.count = 0
 
     def close(self) -> None:
@@ -213,7 +217,7 @@ class Grader:
         nb = copy.deepcopy(notebook)
         for cls in (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata):
             nb, resources = cls(config=self.config)(nb, resources)
-        executor = SafeExecute(config=self.config, sandbox=self.sandbox, files=files)
+        executor = SafeExecute(config=self.config, sandbox=self.sandbox, files=files, test_sandbox=self.test_sandbox)
         nb, resources = executor(nb, resources)
         for cls in (IgnorePattern, LimitOutput, SaveAutoGrades, CheckCellMetadata):
             nb, resources = cls(config=self.config)(nb, resources)
