@@ -282,7 +282,7 @@ def test_folder_layouts(specs, release, tmp_path):
     assert found[("cat", "02-other")].problems == ["renamed-by-cat.ipynb was graded as other.ipynb"]
     assert found[("cat", "01-demo")].problems == []  # an LMS's " (2)" is not worth a note
     assert found[("eve", "01-demo")].files == {"demo.ipynb": None}
-    assert found[("eve", "01-demo")].problems == ["not a notebook, ignored: notes.txt"]
+    assert found[("eve", "01-demo")].problems == ["no notebook found", "not a notebook, ignored: notes.txt"]
     assert warnings == []
 
 
@@ -390,7 +390,7 @@ def test_layouts_of_lms_exports_and_the_nbgrader_exchange(specs, release, tmp_pa
     assert found[("max", "01-demo")].problems == [
         "2 files for demo.ipynb; graded max/demo.ipynb (the most answered, then the newest), not max/demo (1).ipynb"]
     assert found[("jo", "01-demo")].files == {"demo.ipynb": None}
-    assert found[("jo", "01-demo")].problems == ["not a notebook, ignored: demo.html (the learner should submit "
+    assert found[("jo", "01-demo")].problems == ["no notebook found", "not a notebook, ignored: demo.html (the learner should submit "
                                                  "demo.ipynb)"]
     huge = found[("ned", "01-demo")].files["demo.ipynb"]
     assert len(huge) < 100_000  # the outputs went at once; the cells stay
