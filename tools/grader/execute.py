@@ -335,6 +335,7 @@ class TwoKernelRun:
         test_bound: set[str] = set()
         skip: set[int] = set()
         pending: list[int] = []  # read-only cells still to run in the test kernel
+        background: asyncio.Future[None] | None = None  # read-only cells running there meanwhile
         try:
             async with AsyncExitStack() as stack:
                 started = await asyncio.gather(self._start_learner(), self._start_tester(tester),
@@ -358,6 +359,9 @@ class TwoKernelRun:
                     role = roles[index]
                     if role == "test":
                         await self._take_baseline(sorted(protected))
+                        if background is not None:
+                            await background
+                            background = None
                         for earlier in pending:
                             await self._instructor_cell(tester, code_cells, roles, earlier, instructor,
                                                         test_bound, copy_outputs=False)
@@ -365,8 +369,17 @@ class TwoKernelRun:
                         await self._instructor_cell(tester, code_cells, roles, index, instructor, test_bound,
                                                     copy_outputs=True)
                         test_bound |= boundary.bindings(boundary.parse_cell(cell.source))
+                        later_tests = any(roles[i] == "test" for i, _ in code_cells[position + 1:])
+                        if self._learner_dead is not None and later_tests and await self._restart_learner(
+                                code_cells, roles, index, skip):  # a learner function killed it in a test
+                            self.events.append({"cell": index, "kind": "restarted", "detail": self._learner_dead})
+                            self._learner_dead = None
                         continue
-                    if role == "locked":
+                    if role == "locked" and not pending and not (boundary.loads(cell.source) - instructor):
+                        # needs nothing of the learner's: runs in the tests' kernel while the learner's goes on
+                        background = asyncio.ensure_future(self._instructor_after(
+                            background, tester, code_cells, roles, index, instructor, test_bound))
+                    elif role == "locked":
                         pending.append(index)
                     elif not self._baseline_taken:
                         await self._take_baseline(sorted(protected))
@@ -383,6 +396,8 @@ class TwoKernelRun:
                         self._learner_dead = None
                     else:
                         self._learner_dead = died
+                if background is not None:
+                    await background
         except Exception as error:  # noqa: BLE001 — a kernel that cannot start must not stop the batch
             log = self._last_km.kernel_log() if self._last_km else ""
             detail = f"{type(error).__name__}: {error}" + (f" — kernel log: {log[-500:]}" if log else "")
@@ -394,6 +409,13 @@ class TwoKernelRun:
         finally:
             shutil.rmtree(own_dir, ignore_errors=True)
         self.events += [e for e in tester.events if e["kind"] == "output_truncated"]
+
+    async def _instructor_after(self, before: asyncio.Future[None] | None, tester: SafeExecute,
+                                code_cells: list[tuple[int, NotebookNode]], roles: list[str], index: int,
+                                instructor: set[str], test_bound: set[str]) -> None:
+        if before is not None:
+            await before
+        await self._instructor_cell(tester, code_cells, roles, index, instructor, test_bound, copy_outputs=False)
 
     async def _cleanup_both(self, tester: SafeExecute) -> None:
         for client in (self, tester):
