@@ -129,6 +129,7 @@ SETUP_01 = [("locked", "from exsitu import geo\nfrom exsitu.redlist import RESUL
     ("import sys\nsys.modules['exsitu.geo'] = None", "sys.modules"),
     ("import builtins\nbuiltins.isinstance = lambda *a: True", "changes builtins.isinstance"),
     ("exec('x = 1')", "dynamic code"),
+    ("globals()['categorize'] = print", "changes globals()"),
 ])
 def test_static_check_finds_tampering(source, words):
     found = boundary.static_tampering(source, boundary.protected_names(SETUP_01), boundary.exsitu_imports(SETUP_01))
@@ -139,6 +140,7 @@ def test_static_check_finds_tampering(source, words):
     "%matplotlib inline\nimport matplotlib.pyplot as plt", "for c in 'abc':\n    print(c)",
     "result = categorize(eoo_km2=1, aoo_km2=1)", "summary = geo.range_summary(occurrences)",
     "PATHS = [1]\ndf = PATHS", "import numpy as np\nnp.random.seed(1)",
+    "import sys\nprint(vars(result), file=sys.stderr)",
 ])
 def test_static_check_leaves_ordinary_answers_alone(source):
     assert boundary.static_tampering(source, boundary.protected_names(SETUP_01),
@@ -156,5 +158,7 @@ def test_no_solution_is_flagged(path):
 def test_names_a_test_reads():
     assert {"excluded", "n_kept", "geo", "PATH"} <= boundary.loads(
         "import pandas as _pd\n_reference = geo.clean_occurrences(_pd.read_csv(PATH))\nassert excluded == 1, n_kept")
-    assert boundary.bindings(boundary.parse_cell("%matplotlib inline\nfrom a import b as c\nx, y = 1, 2\n"
-                                                 "for i in z:\n    pass\n[k for k in z]"), loops=False) == {"c", "x", "y"}
+    cell = boundary.parse_cell("%matplotlib inline\nfrom a import b as c\nx, y = 1, 2\nfor i in z:\n    pass\n"
+                               "[k for k in z]")
+    assert boundary.bindings(cell, loops=False) == {"c", "x", "y"}
+    assert boundary.bindings(cell) == {"c", "x", "y", "i"}

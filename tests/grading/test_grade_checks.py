@@ -390,8 +390,8 @@ def test_layouts_of_lms_exports_and_the_nbgrader_exchange(specs, release, tmp_pa
     assert found[("max", "01-demo")].problems == [
         "2 files for demo.ipynb; graded max/demo.ipynb (the most answered, then the newest), not max/demo (1).ipynb"]
     assert found[("jo", "01-demo")].files == {"demo.ipynb": None}
-    assert found[("jo", "01-demo")].problems == ["no notebook found", "not a notebook, ignored: demo.html (the learner should submit "
-                                                 "demo.ipynb)"]
+    assert found[("jo", "01-demo")].problems == [
+        "no notebook found", "not a notebook, ignored: demo.html (the learner should submit demo.ipynb)"]
     huge = found[("ned", "01-demo")].files["demo.ipynb"]
     assert len(huge) < 100_000  # the outputs went at once; the cells stay
     assert check_notebook(huge, specs["01-demo"][0]).answered == {"q1_answer", "q2_answer", "q3_answer", "q4_written"}

@@ -39,8 +39,8 @@ IPYTHON_HOOKS = {
 }
 ALLOWED_IPYTHON = {"run_line_magic", "run_cell_magic", "system", "getoutput"}
 SYS_HOOKS = {"modules", "displayhook", "excepthook", "settrace", "setprofile", "meta_path", "path_hooks",
-             "addaudithook", "stdout", "stderr", "builtin_module_names"}
-DYNAMIC = {"exec", "eval", "compile", "__import__", "globals", "vars"}
+             "addaudithook"}
+DYNAMIC = {"exec", "eval", "compile", "__import__"}
 
 
 def parse_cell(source: str) -> ast.Module | None:
@@ -173,6 +173,9 @@ def static_tampering(source: str, protected: dict[str, str], exsitu_names: set[s
                 add(f"changes {text}")
         elif isinstance(node, ast.Name) and node.id == "__builtins__":
             add("uses __builtins__")
+        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)) and isinstance(
+                node.value, ast.Call) and _dotted(node.value.func) in ("globals", "vars", "locals"):
+            add(f"changes {_dotted(node.value.func)}() directly")
         elif isinstance(node, ast.Call):
             name = _dotted(node.func)
             if name in ("setattr", "delattr") and node.args and _root(node.args[0]) in (
@@ -480,7 +483,8 @@ def _exsitu_grader_install(folder):
     def describe(error):
         text = str(error)
         if "refused __main__." in text:
-            text = "it is a value of a class defined in the notebook (only data, numpy, pandas and exsitu values can be graded)"
+            text = ("it is a value of a class defined in the notebook (only data, numpy, pandas and exsitu values "
+                    "can be graded)")
         return text[:300]
 
     def load(path, names, keep):

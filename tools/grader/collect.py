@@ -637,7 +637,8 @@ def _keep_apart(candidates: dict[tuple[str, str, str], list[tuple[Entry, bool, s
             names.append(new)
             candidates.setdefault((new, assignment, file_name), []).append(option)
             found.setdefault((new, assignment), Submission(new, assignment))
-        if not any(k[0] == learner and k[1] == assignment for k in candidates) and not found[(learner, assignment)].problems:
+        left = any(k[0] == learner and k[1] == assignment for k in candidates)
+        if not left and not found[(learner, assignment)].problems:
             del found[(learner, assignment)]
         shown = ", ".join(sorted(o[2] for o in options))
         warnings.append(f"the files {shown} would all be learner {learner!r}: kept apart as learners "
