@@ -625,22 +625,27 @@ def _keep_apart(candidates: dict[tuple[str, str, str], list[tuple[Entry, bool, s
     whose names differ before the notebook's name (``ada_smith_...``, ``ada_jones_...``) keep their whole
     prefix as the learner id, with a warning."""
     warnings = []
-    for key, options in sorted(candidates.items()):
-        prefixes = {prefix_of.get(id(o[0])) for o in options}
+    by_learner: dict[str, list[tuple[str, str, str]]] = {}
+    for key in candidates:
+        by_learner.setdefault(key[0], []).append(key)
+    for learner, keys in sorted(by_learner.items()):
+        options = [(key, o) for key in keys for o in candidates[key]]
+        prefixes = {prefix_of.get(id(o[0])) for _, o in options}
         if len(prefixes) < 2 or None in prefixes:
             continue
-        learner, assignment, file_name = key
-        del candidates[key]
         names = []
-        for option in options:
+        for key in keys:
+            del candidates[key]
+        for (_, assignment, file_name), option in options:
             new = clean_learner(prefix_of[id(option[0])])
             names.append(new)
             candidates.setdefault((new, assignment, file_name), []).append(option)
             found.setdefault((new, assignment), Submission(new, assignment))
-        left = any(k[0] == learner and k[1] == assignment for k in candidates)
-        if not left and not found[(learner, assignment)].problems:
-            del found[(learner, assignment)]
-        shown = ", ".join(sorted(o[2] for o in options))
+        for assignment in {key[1] for key in keys}:
+            left = any(k[0] == learner and k[1] == assignment for k in candidates)
+            if not left and not found[(learner, assignment)].problems:
+                del found[(learner, assignment)]
+        shown = ", ".join(sorted(o[2] for _, o in options))
         warnings.append(f"the files {shown} would all be learner {learner!r}: kept apart as learners "
                         f"{', '.join(sorted(set(names)))} (the whole name before the notebook's); if your platform "
                         "names files differently, give --pattern, e.g. --pattern "
