@@ -1,6 +1,10 @@
 """Grading speed: 30 submissions of the Step 1 assignment, against plainly executing the same notebook.
 
-    .venv/bin/python benchmarks/bench_grading.py [--submissions 30] [--workers 2]
+    .venv/bin/python benchmarks/bench_grading.py [--submissions 30] [--workers 2] [--assignment 05-decision]
+
+Grading runs each notebook in two sandboxed kernels (the learner's cells in one, the read-only cells and the
+tests in the other; tools/grader/boundary.py), so this measures that design's cost too. ``--assignment``
+picks another assignment (05-decision calls a learner's function about 80 times from its tests).
 
 Grades with the instructors' machinery (tools/grade.py: checks, nbgrader autograding, sandboxed kernel,
 process pool) and compares the time per submission with executing the same filled-in notebook with nbclient
@@ -34,10 +38,10 @@ from tools.grader.worker import Job, Settings  # noqa: E402
 MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
 
 
-def pick_assignment() -> tuple[Path, str, str]:
+def pick_assignment(name: str = "01-status-review") -> tuple[Path, str, str]:
     """(course root, assignment, note) — Step 1 of the course, or the demo fixture when it is not written yet."""
-    if (ROOT / "solutions" / "01-status-review").is_dir():
-        return ROOT, "01-status-review", "solutions/01-status-review"
+    if (ROOT / "solutions" / name).is_dir():
+        return ROOT, name, f"solutions/{name}"
     fixture = ROOT / "tests" / "grading" / "fixtures" / "demo-course"
     return fixture, "01-demo", "FALLBACK: solutions/01-status-review does not exist yet; used the demo fixture"
 
@@ -68,8 +72,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--submissions", type=int, default=30)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--assignment", default="01-status-review")
     args = parser.parse_args()
-    course_root, assignment, note = pick_assignment()
+    course_root, assignment, note = pick_assignment(args.assignment)
     print(f"assignment: {assignment} ({note})")
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as scratch:
         scratch = Path(scratch)

@@ -4,7 +4,8 @@ Imports every submission (layouts: tools/grader/collect.py), autogrades each one
 sandboxed kernel (tools/grader/sandbox.py) on a pool of worker processes, and writes, under ``grades/``:
 
 - ``grades.csv``: learner, assignment, one column per question (its score), total, max, needs_manual_grade
-  (questions waiting for a grader), problem (what went wrong, in words);
+  (questions waiting for a grader), problem (what went wrong, in words) — every assignment graded so far;
+- ``<assignment>.csv``: the same, one file per assignment, with only that assignment's questions;
 - ``feedback/<learner>/<assignment>.html``: what each test checked and a hint, never the hidden tests;
 - ``records/<learner>/<assignment>.json``: the grading record, with a hash of what was graded;
 - ``course/``: an nbgrader course (gradebook, submitted/ and autograded/ notebooks) for the formgrader.
@@ -156,7 +157,13 @@ def main(argv: list[str] | None = None) -> int:
         jobs.append(Job(submission.learner, submission.assignment, submission.files, submission.problems, key))
     say(f"{len(submissions)} submissions: {len(jobs)} to grade, {reused} unchanged since the last run")
 
+    failures = [0]  # submissions the grader itself could not grade
+
     def on_result(result: dict[str, Any]) -> None:
+        if result.get("grader_error") or any("grader problem" in p or "the grader failed" in p
+                                             or "a grading problem" in p or "crashed or hung" in p
+                                             for p in result["problems"]):
+            failures[0] += 1
         record = {k: result[k] for k in ("key", "learner", "assignment", "questions", "problems")}
         path = records_dir / result["learner"] / f"{result['assignment']}.json"
         report.write_if_changed(path, json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
@@ -183,10 +190,24 @@ def main(argv: list[str] | None = None) -> int:
         records.append(record)
         report.write_if_changed(output / "feedback" / record["learner"] / f"{record['assignment']}.html",
                                 report.feedback_html(record))
-    report.write_if_changed(output / "grades.csv", report.build_csv(records, specs))
+    graded = sorted({r["assignment"] for r in records if r["assignment"] in specs})
+    report.write_if_changed(output / "grades.csv",
+                            report.build_csv(records, {a: specs[a] for a in graded} if graded else specs))
+    for assignment in graded:
+        report.write_if_changed(output / f"{assignment}.csv", report.build_csv(
+            [r for r in records if r["assignment"] == assignment], {assignment: specs[assignment]}))
     problems = sum(1 for r in records if r["problems"])
-    print(f"grades: {output / 'grades.csv'} ({len(records)} rows, {problems} with problems); feedback in "
-          f"{output / 'feedback'}; {len(jobs)} graded in {time.monotonic() - started:.0f} s")
+    learners = {s.learner for s in submissions}
+    notebooks = sum(1 for s in submissions for data in s.files.values() if data is not None)
+    print(f"summary: {len(learners)} learners, {notebooks} notebooks found, {len(submissions)} submissions in this "
+          f"batch, {len(records)} rows written ({problems} with problems)")
+    print(f"grades: {output / 'grades.csv'} (and one CSV per assignment: "
+          f"{', '.join(f'{a}.csv' for a in graded) or 'none'}); feedback in {output / 'feedback'}; "
+          f"{len(jobs)} graded in {time.monotonic() - started:.0f} s")
+    if jobs and failures[0] == len(jobs):
+        print("grade: the grader could not grade any submission of this batch (see the problem column); "
+              "this is a grading problem, not the learners'", file=sys.stderr)
+        return 1
     return 0
 
 

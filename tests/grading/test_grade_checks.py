@@ -282,7 +282,7 @@ def test_folder_layouts(specs, release, tmp_path):
     assert found[("cat", "02-other")].problems == ["renamed-by-cat.ipynb was graded as other.ipynb"]
     assert found[("cat", "01-demo")].problems == []  # an LMS's " (2)" is not worth a note
     assert found[("eve", "01-demo")].files == {"demo.ipynb": None}
-    assert found[("eve", "01-demo")].problems == ["not a notebook, ignored: notes.txt"]
+    assert found[("eve", "01-demo")].problems == ["no notebook found", "not a notebook, ignored: notes.txt"]
     assert warnings == []
 
 
@@ -390,8 +390,8 @@ def test_layouts_of_lms_exports_and_the_nbgrader_exchange(specs, release, tmp_pa
     assert found[("max", "01-demo")].problems == [
         "2 files for demo.ipynb; graded max/demo.ipynb (the most answered, then the newest), not max/demo (1).ipynb"]
     assert found[("jo", "01-demo")].files == {"demo.ipynb": None}
-    assert found[("jo", "01-demo")].problems == ["not a notebook, ignored: demo.html (the learner should submit "
-                                                 "demo.ipynb)"]
+    assert found[("jo", "01-demo")].problems == [
+        "no notebook found", "not a notebook, ignored: demo.html (the learner should submit demo.ipynb)"]
     huge = found[("ned", "01-demo")].files["demo.ipynb"]
     assert len(huge) < 100_000  # the outputs went at once; the cells stay
     assert check_notebook(huge, specs["01-demo"][0]).answered == {"q1_answer", "q2_answer", "q3_answer", "q4_written"}
@@ -533,3 +533,37 @@ def test_feedback_names_the_likely_cause_of_an_error():
     assert feedback_for_test(cell, False, {}, 60).endswith("run the answer cell above (and every cell before it) "
                                                            "without errors")
     assert _limit_hint("StdinNotImplementedError", "raw_input was called", Limits()).startswith(" (input() gets no")
+
+
+def test_flat_names_never_merge_two_learners(specs, release, tmp_path):
+    good, blank = as_bytes(filled(release, CORRECT)), as_bytes(release)
+    other = json.loads((COURSE / "solutions" / "02-other" / "other.ipynb").read_text())
+    write(tmp_path / "ada_smith_demo.ipynb", good)
+    write(tmp_path / "ada_jones_demo.ipynb", blank)
+    write(tmp_path / "bo_smith_02-other_other.ipynb", as_bytes(other))
+    write(tmp_path / "bo_jones_01-demo_demo.ipynb", good)
+    write(tmp_path / "cy_demo.ipynb", blank)
+    write(tmp_path / "cy_demo (2).ipynb", good)
+    submissions, warnings = collect(tmp_path, specs)
+    found = {(s.learner, s.assignment): s for s in submissions}
+    assert sorted(found) == [("ada_jones", "01-demo"), ("ada_smith", "01-demo"), ("bo_jones", "01-demo"),
+                             ("bo_smith", "02-other"), ("cy", "01-demo")]
+    assert found[("ada_smith", "01-demo")].files == {"demo.ipynb": good}
+    assert found[("ada_jones", "01-demo")].files == {"demo.ipynb": blank}
+    assert found[("cy", "01-demo")].files == {"demo.ipynb": good}  # one learner's two files: the most answered
+    assert sorted(w.split(": kept apart as learners ")[1].split(" (")[0] for w in warnings) == [
+        "ada_jones, ada_smith", "bo_jones, bo_smith"]
+    assert all("--pattern" in w for w in warnings)
+
+
+def test_learner_folders_without_a_notebook_get_a_row(specs, release, tmp_path):
+    write(tmp_path / "ann" / "01-demo" / "demo.ipynb", as_bytes(filled(release, CORRECT)))
+    (tmp_path / "kim" / "01-demo").mkdir(parents=True)
+    write(tmp_path / "lee" / "essay.pdf", b"%PDF")
+    (tmp_path / "02-other" / "max").mkdir(parents=True)
+    submissions, warnings = collect(tmp_path, specs)
+    rows = {(s.learner, s.assignment): s.problems for s in submissions}
+    assert rows == {("ann", "01-demo"): [], ("kim", "01-demo"): ["no notebook found (the folder is empty)"],
+                    ("lee", "01-demo"): ["no notebook found (only: essay.pdf)"],
+                    ("max", "02-other"): ["no notebook found (the folder is empty)"]}
+    assert sum("no notebook found" in w for w in warnings) == 3

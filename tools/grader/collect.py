@@ -192,6 +192,58 @@ def read_entries(path: Path) -> tuple[list[Entry], list[str]]:
     return entries, warnings
 
 
+def read_folders(path: Path) -> set[tuple[str, ...]]:
+    """Every folder under a folder of submissions, or in a zip (relative path parts; hidden ones left out)."""
+    folders: set[tuple[str, ...]] = set()
+    if path.is_dir():
+        for folder in path.rglob("*"):
+            relative = folder.relative_to(path).parts
+            if folder.is_dir() and not any(p in SKIPPED_PARTS or p.startswith(".") for p in relative):
+                folders.add(relative)
+    elif zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist()[:MAX_ENTRIES]:
+                parts = PurePosixPath(_zip_name(info).replace("\\", "/")).parts
+                parts = parts if info.is_dir() else parts[:-1]
+                if ".." in parts or any(p in SKIPPED_PARTS or p.startswith(".") for p in parts):
+                    continue
+                folders |= {parts[:i + 1] for i in range(len(parts))}
+    return folders
+
+
+def _without_notebooks(folders: set[tuple[str, ...]], entries: list[Entry], locator: Locator,
+                       found: dict[tuple[str, str], Submission], specs: dict[str, list[NotebookSpec]]) -> list[str]:
+    """Learners whose folder holds no notebook (empty, or other files only): a submission each with the note
+    "no notebook found", so that nobody the submissions name is left out of the grades. Returns warnings."""
+    with_work = {e.parts[:i] for e in entries if e.parts[-1].lower().endswith(".ipynb") or _is_zip_name(e.parts[-1])
+                 for i in range(len(e.parts))}
+    parents = {f[:-1] for f in folders}
+    files: dict[tuple[str, ...], list[str]] = {}
+    for entry in entries:
+        files.setdefault(entry.parts[:-1], []).append(entry.parts[-1])
+    batch = sorted({a for _, a in found}) or sorted(specs)
+    learners = {learner for learner, _ in found}
+    warnings = []
+    for folder in sorted(folders):
+        if folder in with_work or folder in parents or folder in locator.flat_dirs or any(
+                part in INSTRUCTOR_FOLDERS for part in folder):
+            continue  # holds work (graded as usual), or other folders (a leaf below says who)
+        place = locator.place((*folder, "x.ipynb"))
+        if place.skip or not place.learner:
+            continue
+        learner = clean_learner(place.learner)
+        assignment = place.assignment and assignment_named(place.assignment, set(specs))
+        if assignment is None and learner in learners:
+            continue
+        others = sorted(files.get(folder, []))
+        note = "no notebook found" + (f" (only: {', '.join(others[:5])})" if others else " (the folder is empty)")
+        for name in [assignment] if assignment else batch:
+            if (learner, name) not in found:
+                found[(learner, name)] = Submission(learner, name, problems=[note])
+                warnings.append(f"{'/'.join(folder)}/: {note}; learner {learner} gets a row of zeros for {name}")
+    return warnings
+
+
 def _stem(name: str) -> str:
     return name[:-6] if name.lower().endswith(".ipynb") else PurePosixPath(name).stem
 
@@ -243,6 +295,7 @@ class Place:
     uid: str | None = None      # Canvas's user id (tells apart two learners with the same name)
     lms: bool = False           # found by an LMS's or nbgrader's own naming (not just a folder or a prefix)
     quiet: bool = False         # skip without a warning (receipts)
+    generic: bool = False       # found by the generic ``<learner>_<anything>`` rule only (may merge learners)
 
 
 def assignment_named(folder: str, assignments: set[str]) -> str | None:
@@ -275,7 +328,7 @@ def flat_name(stem: str, assignments: set[str]) -> Place:
         return Place(canvas.group("learner"), notebook=canvas.group("rest"), uid=canvas.group("uid"), lms=True)
     if "_" in stem:
         assignment = next((a for a in sorted(assignments, key=len, reverse=True) if f"_{a}_" in f"_{stem}_"), None)
-        return Place(stem.split("_", 1)[0], assignment)
+        return Place(stem.split("_", 1)[0], assignment, generic=True)
     return Place()
 
 
@@ -463,6 +516,7 @@ def collect(path: Path, specs: dict[str, list[NotebookSpec]],
 
     found: dict[tuple[str, str], Submission] = {}
     candidates: dict[tuple[str, str, str], list[tuple[Entry, bool, str, float, bool]]] = {}
+    prefix_of: dict[int, str] = {}  # files named by the generic <learner>_<anything> rule: their whole prefix
     for entry in entries:
         relative = entry.shown
         file_name = entry.parts[-1]
@@ -525,7 +579,12 @@ def collect(path: Path, specs: dict[str, list[NotebookSpec]],
         when = place.when if place.when is not None else entry.mtime
         candidates.setdefault((learner, assignment, spec.file_name), []).append(
             (entry, by_name, relative, when, place.when is not None))
+        if not regex and place.generic and entry.learner is None:
+            prefix_of[id(entry)] = _whole_prefix(stem, spec, assignment)
 
+    warnings += _keep_apart(candidates, found, prefix_of)
+    if not regex:
+        warnings += _without_notebooks(read_folders(Path(path)), entries, locator, found, specs)
     for (learner, assignment, file_name), options in sorted(candidates.items()):
         submission = found[(learner, assignment)]
         unique: dict[bytes, tuple[Entry, bool, str, float, bool]] = {}
@@ -545,7 +604,53 @@ def collect(path: Path, specs: dict[str, list[NotebookSpec]],
     for submission in found.values():
         for spec in specs[submission.assignment]:
             submission.files.setdefault(spec.file_name, None)
+        if not any(data is not None for data in submission.files.values()) and not any(
+                p.startswith("no notebook found") for p in submission.problems):
+            submission.problems.insert(0, "no notebook found")
     return sorted(found.values(), key=lambda s: (s.learner, s.assignment)), warnings
+
+
+def _whole_prefix(stem: str, spec: NotebookSpec, assignment: str) -> str:
+    """``ada_smith`` of ``ada_smith_status-review (2)``: the file name before the notebook's (and assignment's) name."""
+    at = stem.lower().rfind(spec.name.lower())
+    prefix = stem[:at].rstrip("_- ") if at > 0 else stem.split("_", 1)[0]
+    if prefix.lower().endswith("_" + assignment.lower()):
+        prefix = prefix[:-len(assignment) - 1]
+    return prefix or stem.split("_", 1)[0]
+
+
+def _keep_apart(candidates: dict[tuple[str, str, str], list[tuple[Entry, bool, str, float, bool]]],
+                found: dict[tuple[str, str], Submission], prefix_of: dict[int, str]) -> list[str]:
+    """Never merge two learners: files that the generic ``<learner>_<anything>`` rule gives one learner id but
+    whose names differ before the notebook's name (``ada_smith_...``, ``ada_jones_...``) keep their whole
+    prefix as the learner id, with a warning."""
+    warnings = []
+    by_learner: dict[str, list[tuple[str, str, str]]] = {}
+    for key in candidates:
+        by_learner.setdefault(key[0], []).append(key)
+    for learner, keys in sorted(by_learner.items()):
+        options = [(key, o) for key in keys for o in candidates[key]]
+        prefixes = {prefix_of.get(id(o[0])) for _, o in options}
+        if len(prefixes) < 2 or None in prefixes:
+            continue
+        names = []
+        for key in keys:
+            del candidates[key]
+        for (_, assignment, file_name), option in options:
+            new = clean_learner(prefix_of[id(option[0])])
+            names.append(new)
+            candidates.setdefault((new, assignment, file_name), []).append(option)
+            found.setdefault((new, assignment), Submission(new, assignment))
+        for assignment in {key[1] for key in keys}:
+            left = any(k[0] == learner and k[1] == assignment for k in candidates)
+            if not left and not found[(learner, assignment)].problems:
+                del found[(learner, assignment)]
+        shown = ", ".join(sorted(o[2] for _, o in options))
+        warnings.append(f"the files {shown} would all be learner {learner!r}: kept apart as learners "
+                        f"{', '.join(sorted(set(names)))} (the whole name before the notebook's); if your platform "
+                        "names files differently, give --pattern, e.g. --pattern "
+                        "'(?P<learner>[^/]+)_(?P<notebook>[^_/]+)\\.ipynb$'")
+    return warnings
 
 
 def _choose(options: list[tuple[Entry, bool, str, float, bool]], specs: dict[str, list[NotebookSpec]],

@@ -25,6 +25,7 @@ from typing import Any
 import nbformat
 from traitlets.config import Config
 
+from tools.grader import boundary
 from tools.grader.checks import KIND_LABEL, NotebookSpec, check_notebook
 from tools.grader.execute import KERNEL_DIED, NOT_RUN, SafeExecute
 from tools.grader.jobs import Job, Limits, Settings
@@ -136,6 +137,10 @@ class Grader:
         self.sandbox = Sandbox(mode=settings.sandbox_mode, limits=settings.limits,
                                hidden=(*settings.hidden, self.scratch), mpl_cache=settings.mpl_cache,
                                readable=settings.readable)
+        # the tests' kernel runs under a user id of its own (a learner's fork bomb cannot starve it)
+        self.test_sandbox = copy.copy(self.sandbox)
+        if self.sandbox.uid is not None:
+            self.test_sandbox.uid = self.sandbox.uid + 50_000_000
         self.count = 0
 
     def close(self) -> None:
@@ -192,6 +197,8 @@ class Grader:
         if executed is not None:
             result["problems"] += self._execution_problems(spec, executed, check.origins, check.answered,
                                                            events, replacements)
+        if check.notebook is not None:
+            result["problems"] += tampering_problems(spec, check.notebook, check.origins)
 
     def _autograde(self, job: Job, spec: NotebookSpec, notebook: nbformat.NotebookNode,
                    workdir: Path) -> tuple[nbformat.NotebookNode, list[dict[str, Any]]]:
@@ -213,7 +220,7 @@ class Grader:
         nb = copy.deepcopy(notebook)
         for cls in (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata):
             nb, resources = cls(config=self.config)(nb, resources)
-        executor = SafeExecute(config=self.config, sandbox=self.sandbox, files=files)
+        executor = SafeExecute(config=self.config, sandbox=self.sandbox, files=files, test_sandbox=self.test_sandbox)
         nb, resources = executor(nb, resources)
         for cls in (IgnorePattern, LimitOutput, SaveAutoGrades, CheckCellMetadata):
             nb, resources = cls(config=self.config)(nb, resources)
@@ -290,6 +297,9 @@ class Grader:
 
         problems = []
         reported = set()
+        restarted = {e["cell"] for e in events if e["kind"] == "restarted"}
+        fresh = ("; the cells after it ran in a fresh kernel (the read-only cells and the answers above it were "
+                 "run again first)")
         for event in events:
             index, kind, detail = event["cell"], event["kind"], _clean(event["detail"], replacements)
             reported.add(index)
@@ -298,11 +308,12 @@ class Grader:
                                 "and was stopped")
             elif kind == "unresponsive":
                 problems.append(f"{label(index)} ran past the {self.settings.cell_timeout} s time limit and did "
-                                "not stop when interrupted; its kernel was killed, and the cells after it were "
-                                "not run and score 0")
+                                "not stop when interrupted; its kernel was killed" + (
+                                    fresh if index in restarted else
+                                    ", and the cells after it were not run and score 0"))
             elif kind == "kernel_died":
-                problems.append(f"the kernel died in {label(index)}: {detail}; the cells after it were not run "
-                                "and score 0")
+                problems.append(f"the kernel died in {label(index)}: {detail}" + (
+                    fresh if index in restarted else "; the cells after it were not run and score 0"))
             elif kind == "output_truncated":
                 problems.append(f"{label(index)} printed {detail}; the output was cut")
             elif kind == "notebook_timeout":
@@ -311,6 +322,14 @@ class Grader:
             elif kind == "kernel_failed":
                 problems.append(f"the grader could not run {spec.file_name}: {detail} — a grading problem, "
                                 "not the learner's; grade it again")
+            elif kind == "tampering":
+                problems.append(f"possible tampering: before {label(index)} the learner's code changed {detail} "
+                                "(the tests ran in a separate kernel and were not affected)")
+            elif kind == "transfer_failed":
+                problems.append(f"the grader could not read the learner's values for {label(index)}: {detail}")
+            elif kind == "test_kernel_died":
+                problems.append(f"the tests' kernel died in {label(index)}: {detail}; it was started again for "
+                                "the tests after it")
         for index, (cell, origin) in enumerate(zip(executed.cells, origins)):
             if index in reported or cell.cell_type != "code":
                 continue
@@ -327,6 +346,25 @@ class Grader:
             problems.append(f"{label(index)} raised {text}"
                             f"{_limit_hint(error['ename'], error['evalue'], self.settings.limits)}")
         return problems
+
+
+def tampering_problems(spec: NotebookSpec, notebook: nbformat.NotebookNode, origins: list[str | None]) -> list[str]:
+    """What in the learner's cells looks like tampering with grading (read from the code; see boundary.py)."""
+    cells = [(spec.cell(o).kind if o else "added", c.source) for c, o in zip(notebook.cells, origins)
+             if c.cell_type == "code"]
+    protected = boundary.protected_names(cells)
+    exsitu_names = boundary.exsitu_imports(cells)
+    problems = []
+    for cell, origin in zip(notebook.cells, origins):
+        kind = spec.cell(origin).kind if origin else "added"
+        if cell.cell_type != "code" or kind not in ("answer", "added", "manual_code"):
+            continue
+        where = spec.cell(origin).label if origin else "an added cell"
+        found = boundary.static_tampering(cell.source, protected, exsitu_names)
+        if found:
+            problems.append(f"possible tampering: {where} {'; '.join(found)} (the tests ran in a separate kernel "
+                            "and were not affected)")
+    return problems
 
 
 _GRADER: Grader | None = None
