@@ -38,6 +38,7 @@ from typing import Any, Callable
 import ipywidgets as widgets
 
 from exsitu import workbench_store as store
+from exsitu import workbench_store as _files
 from exsitu.widgets.connection import ConnectionStatus
 from exsitu.widgets.workshop import JoinForm, build_query, parse_query
 from exsitu.assessment import STEP_TITLES, Assessment, AssessmentLoadError, PopulationNeed, load_assessment
@@ -218,7 +219,7 @@ class Workbench:
             widgets.HBox([self.blank_taxon, self.start_blank]),
             widgets.HBox([self.resume_choice, self.resume]),
             widgets.HBox([self.upload, widgets.HTML("<small>&nbsp;an assessment .json saved by the "
-                                                    f"toolkit, at most {store.MAX_UPLOAD_BYTES // 2**20} MB"
+                                                    f"toolkit, at most {_files.MAX_UPLOAD_BYTES // 2**20} MB"
                                                     "</small>")]),
         ]), self.join_form.widget], titles=("Start, resume or upload", "Join a workshop"), selected_index=0)
         self.work = widgets.VBox([
@@ -240,15 +241,20 @@ class Workbench:
             self.work,
         ])
         wanted = parse_query(query)
+        self._wanted_step = wanted.step
         notes = "".join(f"<br>{text}" for text in wanted.problems)
         if wanted.in_workshop and self.open_workshop(wanted.workshop, wanted.group, wanted.participant):
             pass
-        elif wanted.solo and self.resume_saved(wanted.solo):
-            pass
-        elif taxon is not None:
-            self.start_blank_species(taxon, save=False)
         else:
-            self.start_case(case or keys[0], save=False)
+            join_message = self.message.value if wanted.in_workshop else ""
+            resumed = bool(wanted.solo) and self.resume_saved(wanted.solo)
+            if not resumed:
+                problem = self.message.value if wanted.solo else ""
+                if taxon is not None:
+                    self.start_blank_species(taxon, save=False)
+                else:
+                    self.start_case(case or keys[0], save=False)
+                self.message.value = join_message + problem + ("" if join_message or problem else self.message.value)
         if notes:
             self.message.value += _note(notes[4:], "#5f4b00", "#fff8e1")
         if wanted.step is not None and (self.workshop is not None or self.assessment_id is not None):
@@ -527,6 +533,9 @@ class Workbench:
         self.judgements = JudgementPanel(self.store, workshop.join_code, group.id, participant,
                                          assessment=lambda: self.assessment)
         self.judgement_slot.children = (self.judgements.widget,)
+        if self._wanted_step is not None:
+            self.steps.selected_index = self._wanted_step - 1
+            self._wanted_step = None
         self._update_address()
 
     # ------------------------------------------------------------------------------------- starting
