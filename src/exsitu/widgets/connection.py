@@ -131,7 +131,7 @@ class ConnectionStatus(anywidget.AnyWidget):
 
     def on_tick(self, callback: Callable[[], Any], every: float = 1.0) -> None:
         """Run ``callback()`` on the heartbeat, at most once per ``every`` seconds (errors are swallowed)."""
-        self._ticks.append([callback, float(every), 0.0])
+        self._ticks.append([callback, float(every), float("-inf")])
 
     def tick(self) -> None:
         """Run the due callbacks now (the heartbeat calls this; tests may too)."""

@@ -204,6 +204,8 @@ class JoinForm:
         self.group.options = [(g.name, g.id) for g in groups]
         if group_id and any(g.id == group_id for g in groups):
             self.group.value = group_id
+        elif groups and self.group.value is None:
+            self.group.value = groups[0].id
         self.details.layout.display = None
         self.message.value = (f"<div style='color:#1a5e20'>Workshop <b>{html.escape(self.workshop.title)}</b> "
                               f"({html.escape(self.workshop.taxon)}): choose your group and say who you are."
