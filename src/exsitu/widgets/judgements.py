@@ -282,6 +282,21 @@ class JudgementPanel:
         self.build()
         self.refresh()
 
+    @staticmethod
+    def _shape(decision: Any) -> tuple:
+        if decision is None:
+            return ()
+        return (tuple((o.id, o.name) for o in decision.options), tuple((c.id, c.name) for c in decision.criteria),
+                decision.score_min, decision.score_max)
+
+    def follow(self) -> bool:
+        """Rebuild the grid if the group's options or criteria changed (the workbench calls it after each change)."""
+        if self._shape(decision_for_judgements(self._assessment())) == self._shape(self.decision):
+            return False
+        self.build()
+        self.refresh(force=True)
+        return True
+
     def build(self) -> None:
         """(Re)build the score grid from the group's current options and criteria, keeping typed values."""
         self.decision = decision_for_judgements(self._assessment())

@@ -719,6 +719,8 @@ class Workbench:
             self.steps.set_title(index, f"{'✓' if done[step] else '○'} {step} {_TAB_TITLES[step]}")
             self.step_summaries[step].value = self._summary(step)
         self._refresh_identity()
+        if self.judgements is not None:
+            self.judgements.follow()
         self.download.value = _link(store.data_uri(a.to_json(), "application/json"),
                                     store.file_name(a.taxon, ".json"), "Download the assessment (JSON)",
                                     "wb-download")
