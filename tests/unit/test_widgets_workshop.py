@@ -329,3 +329,13 @@ def test_heartbeat_answers_and_runs_due_callbacks():
     status.saved(0)
     assert re.fullmatch(r"\d\d:\d\d:\d\d", status.saved_label)
     assert "Connection lost" in status._esm and "history.replaceState" in status._esm
+
+
+def test_query_string_outside_a_preheated_voila_kernel(monkeypatch):
+    from exsitu.widgets.workshop import query_string
+
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    monkeypatch.setenv("QUERY_STRING", "solo=abc&step=2")
+    assert query_string() == "solo=abc&step=2"
+    monkeypatch.delenv("QUERY_STRING")
+    assert query_string() == ""
