@@ -105,7 +105,7 @@ def test_edit_autosave_download_upload_and_report(workbench_server, browser_page
     page.locator(".wb-saved").wait_for()
     assert re.search(r"Saved \d\d:\d\d:\d\d", page.locator(".wb-saved").inner_text())
     assert _stored(storage, case_id).taxon.startswith("Canadian snakes")
-    _wait(lambda: f"solo={case_id}" in page.url, what="the page address to carry the work")
+    _wait(lambda: f"solo={case_id}" in page.evaluate("window.location.href"), what="the page address to carry the work")
 
     # change something: the store follows, the label says saved
     started = time.perf_counter()

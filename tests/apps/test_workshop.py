@@ -55,6 +55,11 @@ def _new_page(chromium):
     return page
 
 
+def _url(page) -> str:
+    """The page's address as the browser shows it (Playwright's page.url misses history.replaceState)."""
+    return page.evaluate("window.location.href")
+
+
 def _text_input(page, label: str):
     return page.locator(".widget-text", has=page.locator("label", has_text=re.compile(f"^{re.escape(label)}$"))) \
         .locator("input").first
@@ -86,7 +91,7 @@ def _join(page, link: str, name: str) -> None:
     _text_input(page, "Your name").fill(name)
     page.get_by_role("button", name="Join the group").click()
     page.get_by_text(f"as {name}.").wait_for()
-    _wait(lambda: "participant=" in page.url, what="the address to carry the participant")
+    _wait(lambda: "participant=" in _url(page), what="the address to carry the participant")
 
 
 def _open_case(page, label: str) -> None:
@@ -154,7 +159,7 @@ def test_a_facilitator_and_three_participants(workshop_server, chromium):
     time.sleep(3)  # several heartbeats
     assert "Group A's frog assessment" not in cai.content()
     assert "Chytrid persists" not in cai.content()
-    cai_participant = re.search(r"participant=([^&]+)", cai.url).group(1)
+    cai_participant = re.search(r"participant=([^&]+)", _url(cai)).group(1)
     forged = room["links"]["Group A"] + f"&participant={cai_participant}"
     cai.goto(forged, timeout=WAIT_MS)
     cai.get_by_role("button", name="Join the group").wait_for()
@@ -162,7 +167,7 @@ def test_a_facilitator_and_three_participants(workshop_server, chromium):
 
     # reload resumes the same work at the same step
     _tab(ben, 3)
-    _wait(lambda: "step=3" in ben.url, what="the step in Ben's address")
+    _wait(lambda: "step=3" in _url(ben), what="the step in Ben's address")
     ben.reload(timeout=WAIT_MS)
     ben.get_by_text("as Ben.").wait_for()
     selected = ben.get_by_role("tab", selected=True)
@@ -194,8 +199,8 @@ def test_server_killed_mid_edit_says_connection_lost_and_keeps_the_last_save(chr
         _open_case(page, "Canadian snakes")
         _text_input(page, "Title").fill("saved before the stop")
         page.locator(".wb-saved").wait_for()
-        _wait(lambda: "solo=" in page.url, what="the address to carry the work")
-        query = page.url.split("?", 1)[1]
+        _wait(lambda: "solo=" in _url(page), what="the address to carry the work")
+        query = _url(page).split("?", 1)[1]
         from exsitu.workshop import open_store
 
         store = open_store(f"sqlite:///{tmp_path / 'workshop.sqlite3'}")

@@ -263,6 +263,7 @@ def test_facilitator_creates_a_workshop_and_follows_the_groups(store):
     rows = re.findall(r"<tr class='fc-group'>(.*?)</tr>", fac.progress.value)
     assert len(rows) == 3 and "Group B" in rows[1] and rows[1].count("✓") == 5 and rows[0].count("✓") == 0
 
+    assert fac.judgement_group.value == fac.decision_group.value == fac.groups[0].id  # the first group at first
     fac.judgement_group.value = fac.groups[1].id
     _fill(ana.judgements, 6, "defer", reason="need more data")
     ana.judgements.build()

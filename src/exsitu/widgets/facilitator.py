@@ -241,6 +241,8 @@ class Facilitator:
             dropdown.options = options
             if value in [gid for _, gid in options]:
                 dropdown.value = value
+            elif options and dropdown.value is None:
+                dropdown.value = options[0][1]
         self._show_links()
 
     def _show_links(self) -> None:

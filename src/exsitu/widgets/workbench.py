@@ -137,6 +137,7 @@ class Workbench:
         self._discarded = ""  # what the last switch of assessment left out (unsaved editor edits), for the message
         self._loading = False
         self._save_summary = ""
+        self._pending_join: tuple[str, str] = ("", "")
 
         keys = example_keys()
         self.case = widgets.Dropdown(options=[(_case_label(k), k) for k in keys], description="Bundled case",
@@ -356,7 +357,9 @@ class Workbench:
                                participant=self.participant.id if self.participant is not None else "",
                                step=self.current_step())
         if self.assessment_id is None:
-            return ""
+            # not joined yet: keep the workshop and group of the link, so a reload shows the same join form
+            code, group_id = self._pending_join
+            return build_query(workshop=code, group=group_id) if code else ""
         return build_query(solo=self.assessment_id, step=self.current_step())
 
     def _update_address(self) -> None:
@@ -500,6 +503,7 @@ class Workbench:
         return True
 
     def _show_join(self, code: str, group_id: str, text: str) -> None:
+        self._pending_join = (code, group_id)
         self.join_form.code.value = code
         if code:
             self.join_form.look_up(group_id)
