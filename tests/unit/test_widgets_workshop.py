@@ -15,7 +15,7 @@ from exsitu.examples import example_assessment
 from exsitu.widgets.connection import ConnectionStatus
 from exsitu.widgets.facilitator import Facilitator, qr_svg, workbench_link
 from exsitu.widgets.judgements import (JudgementPanel, decision_for_judgements, judgement_summary_html,
-                                       outcome_if_dissenters_right)
+                                       outcome_scenarios_for)
 from exsitu.widgets.workbench import workbench
 from exsitu.widgets.workshop import MAX_QUERY_CHARS, JoinForm, build_query, parse_query
 
@@ -216,11 +216,12 @@ def test_judgements_show_the_distribution_and_what_if_the_dissenters_were_right(
     assert "recommend: 2" in shown and "not recommended: 1" in shown
     assert "Cai&#x27;s &lt;reason&gt;" in shown and "<reason>" not in shown  # escaped
     assert "Where people disagree most" in shown and "Cai 1" in shown
-    outcome = outcome_if_dissenters_right(judgements, decision)
-    assert outcome["majority_vote"] == "recommend"
-    assert outcome["dissenters"] == [people[2].participant.id]
-    assert outcome["changes"] and outcome["dissent_leaders"] == (decision.options[0].name,)
-    assert "If the dissenters (Cai" in shown and decision.options[0].name in shown
+    scenarios = outcome_scenarios_for(judgements, decision)
+    minority = scenarios.iloc[-1]
+    assert scenarios.iloc[0].vote == "recommend" and minority.participants == 1
+    assert minority.top_option == baseline and minority.changes_outcome
+    assert "If the dissenters (Cai; most voted <i>recommend</i>) were right, the top option would be" in shown
+    assert f"<b class='jd-whatif-leader'>{decision.options[0].name}</b>" in shown
     # resubmitting replaces the earlier judgement
     people[2].judgements.vote.value = "recommend"
     assert people[2].judgements.submit()

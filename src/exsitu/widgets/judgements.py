@@ -8,20 +8,19 @@ participant and topic; submitting again replaces it, the older one stays in the 
 What the group sees (:func:`judgement_summary_html`), aggregated by :func:`exsitu.workshop.aggregate_judgements`:
 
 * per option × criterion the **median** and the **inter-quartile range** (IQR, the spread of the middle half),
-  with n, min and max — the median and IQR are the usual summaries of a panel's judgements in structured
-  expert elicitation (e.g. the Delphi method's feedback of median and quartiles: Rowe G. & Wright G. (1999)
-  The Delphi technique as a forecasting tool. *International Journal of Forecasting* 15(4):353–375);
+  with n, min and max (:data:`exsitu.workshop.AGGREGATION_METHOD`: individual judgements first, then the
+  group's distribution, as in the IDEA protocol, Hemming et al. 2018, *Methods in Ecology and Evolution*
+  9:169–181);
 * **where people disagree most**: the cells with the largest IQR, with every score given;
 * **every vote** with its confidence and reason, and the tally;
-* **what if the dissenters were right**: the decision ranked with the group's median scores and weights
-  (:meth:`exsitu.decision.Decision.recommendation`, weighted sum) against the same ranking with only the
-  scores and weights of those whose vote differs from the most common vote.
+* **what if the dissenters were right**: the options ranked (weighted sum, as in :mod:`exsitu.decision`) on
+  everyone's median scores and weights, on the lower and upper quartiles, and on the judgements of those whose
+  vote differs from the most common vote only (:func:`exsitu.workshop.outcome_scenarios`).
 """
 
 from __future__ import annotations
 
 import html
-import statistics
 from collections import Counter
 from typing import Any, Callable, Iterable
 
@@ -29,7 +28,7 @@ import ipywidgets as widgets
 
 from exsitu.validation import InvalidInputError
 
-__all__ = ["TOPIC_STEP5", "CONFIDENCE", "JudgementPanel", "judgement_summary_html", "outcome_if_dissenters_right",
+__all__ = ["TOPIC_STEP5", "CONFIDENCE", "JudgementPanel", "judgement_summary_html", "outcome_scenarios_for",
            "decision_for_judgements"]
 
 TOPIC_STEP5 = "step5"
@@ -64,68 +63,34 @@ def _get(item: Any, name: str, default: Any = None) -> Any:
     return getattr(item, name, default)
 
 
-def _median_decision(decision: Any, judgements: list) -> Any:
-    """``decision`` with each score and weight replaced by the median of the judgements' (None if none usable)."""
-    if decision is None or not judgements:
-        return None
-    scores = []
-    for option in decision.options:
-        for criterion in decision.criteria:
-            values = [float(_get(j, "scores", {}).get(option.id, {}).get(criterion.id))
-                      for j in judgements
-                      if _get(j, "scores", {}).get(option.id, {}).get(criterion.id) is not None]
-            if values:
-                value = min(max(statistics.median(values), decision.score_min), decision.score_max)
-                scores.append({"option_id": option.id, "criterion_id": criterion.id, "value": value})
-    if not scores:
-        return None
-    weights = {}
-    for criterion in decision.criteria:
-        values = [float(_get(j, "weights", {})[criterion.id]) for j in judgements
-                  if criterion.id in (_get(j, "weights", {}) or {})]
-        weights[criterion.id] = statistics.median(values) if values else criterion.weight
-    try:
-        judged = decision.with_scores(scores)
-        if sum(weights.values()) > 0:
-            judged = judged.with_weights(weights)
-        return judged
-    except (InvalidInputError, ValueError, TypeError):
-        return None
+def outcome_scenarios_for(judgements: Iterable[Any], decision: Any) -> Any:
+    """The store's :func:`~exsitu.workshop.outcome_scenarios` with the decision's criteria directions and scale.
 
-
-def _leaders(decision: Any) -> tuple[str, ...]:
-    if decision is None:
-        return ()
-    try:
-        return tuple(decision.recommendation().leader_names)
-    except (InvalidInputError, ValueError, TypeError, ZeroDivisionError):
-        return ()
-
-
-def outcome_if_dissenters_right(judgements: Iterable[Any], decision: Any) -> dict:
-    """The group's outcome and the dissenters' outcome.
-
-    Returns ``{'majority_vote', 'dissenters' (participant ids), 'group_leaders', 'dissent_leaders',
-    'changes' (bool)}``. Dissenters are those whose vote is not the most common one (no dissenters when the
-    most common vote is tied). Leaders are the top option(s) of ``decision`` ranked with the median scores and
-    weights of everyone, and of the dissenters only.
+    Rows: everyone (median), if the low scorers were right (Q1), if the high scorers were right (Q3), the
+    minority voters only (those whose vote is not the most common one); ``changes_outcome`` says whether the
+    top option differs from everyone's. None without judgements.
     """
+    from exsitu.workshop import outcome_scenarios
+
     items = list(judgements)
-    tally = Counter(_get(j, "vote", "") for j in items)
-    ranked = tally.most_common()
-    majority = ranked[0][0] if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]) else ""
-    dissenters = [j for j in items if majority and _get(j, "vote", "") != majority]
-    group = _leaders(_median_decision(decision, items))
-    dissent = _leaders(_median_decision(decision, dissenters)) if dissenters else ()
-    return {"majority_vote": majority, "dissenters": [_get(j, "participant_id", "") for j in dissenters],
-            "group_leaders": group, "dissent_leaders": dissent,
-            "changes": bool(dissenters) and bool(dissent) and set(dissent) != set(group)}
+    if not items:
+        return None
+    if decision is None:
+        return outcome_scenarios(items)
+    return outcome_scenarios(items, directions={c.id: c.direction for c in decision.criteria},
+                             scale=(decision.score_min, decision.score_max))
 
 
 def _aggregate(judgements: list) -> Any:
     from exsitu.workshop import aggregate_judgements
 
     return aggregate_judgements(judgements)
+
+
+def _method() -> str:
+    from exsitu.workshop import AGGREGATION_METHOD
+
+    return AGGREGATION_METHOD
 
 
 def _column(frame: Any, *names: str) -> str | None:
@@ -177,8 +142,7 @@ def judgement_summary_html(judgements: Iterable[Any], decision: Any = None,
                          "<table class='jd-table' style='border-collapse:collapse' border='1' cellpadding='3'>"
                          "<tr><th>Option</th><th>Criterion</th><th>Median</th><th>IQR</th><th>n</th>"
                          "<th>Range</th></tr>" + "".join(rows) + "</table>"
-                         "<small>Median and inter-quartile range (IQR) of the scores given, as in Delphi "
-                         "feedback (Rowe &amp; Wright 1999).</small>")
+                         f"<small>Method: {html.escape(_method())}.</small>")
             if dis:
                 worst = frame[frame[dis] > 0].sort_values(dis, ascending=False).head(top)
                 if len(worst):
@@ -206,23 +170,36 @@ def judgement_summary_html(judgements: Iterable[Any], decision: Any = None,
                  "<table class='jd-votes' style='border-collapse:collapse' border='1' cellpadding='3'>"
                  f"<tr><th>Who</th><th>Vote</th><th>Confidence</th><th>Reason</th></tr>{rows}</table>")
 
-    # what if the dissenters were right
-    if decision is not None:
-        outcome = outcome_if_dissenters_right(items, decision)
-        group = ", ".join(outcome["group_leaders"]) or "no clear top option"
-        text = f"With the group's median scores and weights the top option is <b>{html.escape(group)}</b>. "
-        if not outcome["majority_vote"]:
+    # what if the dissenters were right (the store's scenarios: everyone, low/high scorers, minority voters)
+    scenarios = outcome_scenarios_for(items, decision)
+    if scenarios is not None and len(scenarios):
+        def named(top: str) -> str:
+            if top.startswith("tie: "):
+                return "tie: " + " / ".join(option_names.get(o, o) for o in top[5:].split(" / "))
+            return option_names.get(top, top) or "—"
+
+        everyone = scenarios.iloc[0]
+        minority = scenarios.iloc[-1]
+        text = (f"With everyone's median scores and weights the top option is "
+                f"<b class='jd-group-leader'>{html.escape(named(everyone.top_option))}</b>. ")
+        if str(everyone.vote).startswith("tie"):
             text += "The votes are split evenly: there is no majority to dissent from."
-        elif not outcome["dissenters"]:
-            text += f"Everyone voted <i>{html.escape(outcome['majority_vote'])}</i>: no dissent."
+        elif not minority.participants:
+            text += f"Everyone voted <i>{html.escape(str(everyone.vote))}</i>: no dissent."
         else:
-            who_dissents = ", ".join(html.escape(names.get(pid) or "a participant") for pid in outcome["dissenters"])
-            dissent = ", ".join(outcome["dissent_leaders"]) or "no clear top option"
-            verb = "would be" if outcome["changes"] else "would still be"
-            text += (f"If the dissenters ({who_dissents}; most voted <i>{html.escape(outcome['majority_vote'])}</i>) "
-                     f"were right, the top option {verb} <b class='jd-whatif-leader'>{html.escape(dissent)}</b>.")
+            dissenters = [who(j) for j in items if _get(j, "vote", "") != everyone.vote]
+            verb = "would be" if minority.changes_outcome else "would still be"
+            text += (f"If the dissenters ({html.escape(', '.join(dissenters))}; most voted "
+                     f"<i>{html.escape(str(everyone.vote))}</i>) were right, the top option {verb} "
+                     f"<b class='jd-whatif-leader'>{html.escape(named(minority.top_option))}</b>.")
+        rows = "".join(f"<tr><td>{html.escape(str(r.scenario))}</td><td>{int(r.participants)}</td>"
+                       f"<td>{html.escape(named(str(r.top_option)))}</td>"
+                       f"<td>{'yes' if r.changes_outcome else 'no'}</td></tr>" for r in scenarios.itertuples())
         parts.append(f"<h4 style='margin:6px 0 2px'>What if the dissenters were right?</h4>"
-                     f"<p class='jd-whatif'>{text}</p>")
+                     f"<p class='jd-whatif'>{text}</p>"
+                     "<table class='jd-scenarios' style='border-collapse:collapse' border='1' cellpadding='3'>"
+                     "<tr><th>If …</th><th>People</th><th>Top option</th><th>Changes the outcome</th></tr>"
+                     f"{rows}</table>")
     return "<div class='jd-summary'>" + "".join(parts) + "</div>"
 
 

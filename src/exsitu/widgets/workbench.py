@@ -370,8 +370,14 @@ class Workbench:
         error = self.conflict
         theirs = getattr(error, "current_assessment", None)
         version = getattr(error, "current_version", "?")
-        changed = _changed_sections(self._base or {}, theirs.to_dict() if theirs is not None else {})
-        mine = _changed_sections(self._base or {}, self.assessment.to_dict())
+        from exsitu.workshop import diff_assessments
+
+        base = self._base or {}
+        their_changes = diff_assessments(base, theirs) if theirs is not None else []
+        changed = [change.path for change in their_changes]
+        mine = [change.path for change in diff_assessments(base, self.assessment)]
+        details = "".join(f"<li><code>{html.escape(change.path)}</code>: {html.escape(_short(change.before))} → "
+                          f"{html.escape(_short(change.after))}</li>" for change in their_changes[:12])
         who = ""
         try:
             history = (self.store.history(self.workshop.join_code, self.group.id) if self.in_workshop else [])
@@ -385,7 +391,8 @@ class Workbench:
         self.conflict_html.value = _note(
             f"<b class='wb-conflict'>Not saved: someone else saved version {html.escape(str(version))}{who} while "
             "you were editing.</b> Nothing is lost: your changes are still on this page.<br>"
-            f"<b>They changed:</b> {html.escape(', '.join(changed) or 'nothing you edited')}<br>"
+            f"<b>They changed:</b> {html.escape(', '.join(changed) or 'nothing you edited')}"
+            f"<ul class='wb-their-changes' style='margin:2px 0'>{details}</ul>"
             f"<b>You changed:</b> {html.escape(', '.join(mine) or 'nothing yet')}<br>"
             + (f"<b>Both changed:</b> {html.escape(', '.join(overlap))} — a merge keeps yours there (theirs stays in "
                "the history)<br>" if overlap else "")
@@ -401,16 +408,14 @@ class Workbench:
         error = self.conflict
         if error is None:
             return False
+        from exsitu.workshop import merge_assessments
+
         theirs = error.current_assessment.to_dict()
-        mine = self.assessment.to_dict()
-        base = self._base or {}
-        merged = dict(theirs)
-        for key in mine:
-            if mine.get(key) != base.get(key):
-                merged[key] = mine[key]
         try:
-            assessment = Assessment.from_dict(merged)
-        except (InvalidInputError, ValueError, TypeError, KeyError) as problem:
+            # where both changed the same part, the merge keeps yours (theirs stays in the history)
+            assessment, _conflicts = merge_assessments(self._base or theirs, self.assessment,
+                                                       error.current_assessment, prefer="mine")
+        except (InvalidInputError, AssessmentLoadError, ValueError, TypeError, KeyError) as problem:
             self.conflict_html.value += _note(f"The merge could not be made ({html.escape(str(problem))}); keep "
                                               "yours as a copy instead.", "#8a1c00", "#fff1ec")
             return False
@@ -1213,8 +1218,7 @@ def _open_store(storage_dir: str | Path | None) -> Any:
     return open_store(f"sqlite:///{(folder / 'workshop.sqlite3').resolve()}")
 
 
-def _changed_sections(before: dict, after: dict) -> list[str]:
-    """The top-level parts of an assessment that differ between two of its dicts (e.g. ``['roles', 'title']``)."""
-    ignore = {"created", "updated", "schema_version"}
-    keys = sorted((set(before) | set(after)) - ignore)
-    return [key for key in keys if before.get(key) != after.get(key)]
+def _short(value: Any, limit: int = 80) -> str:
+    """A value of a diff, shortened for the page."""
+    text = "(empty)" if value in (None, "", [], {}) else str(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
