@@ -9,10 +9,7 @@ from __future__ import annotations
 import datetime
 import html
 import json
-import os
 import re
-import time
-from pathlib import Path
 
 import pytest
 

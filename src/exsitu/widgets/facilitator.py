@@ -82,7 +82,8 @@ class Facilitator:
     Controls: ``title``, ``taxon``, ``date``, ``group_names`` (one per line), ``create_button``; ``key``,
     ``open_button``; ``new_group``, ``add_group_button``; ``judgement_group``; ``decision_group``,
     ``outcome``, ``rationale``, ``dissent`` (one per line, ``Name: text`` or ``anonymous: text``),
-    ``record_button``; ``export_json_button``, ``export_html_button``. Outputs: ``message``, ``links``,
+    ``record_button``; ``topic`` (the judgements' topic shown, ``step5`` or any other submitted);
+    ``export_json_button``, ``export_html_button``. Outputs: ``message``, ``links``,
     ``progress``, ``judgements_html``, ``decision_message``, ``export_links``. State: ``workshop`` (with its
     facilitator key), ``groups``.
     """
@@ -132,6 +133,8 @@ class Facilitator:
         self.progress = widgets.HTML()
         self.judgement_group = widgets.Dropdown(description="Group", style=style)
         self.judgement_group.observe(lambda _c: self.refresh_judgements(force=True), names="value")
+        self.topic = widgets.Dropdown(options=[TOPIC_STEP5], value=TOPIC_STEP5, description="Topic", style=style)
+        self.topic.observe(lambda _c: self.refresh_judgements(force=True), names="value")
         self.judgements_html = widgets.HTML()
         self.decision_group = widgets.Dropdown(description="Group", style=style)
         self.outcome = widgets.Text(description="Outcome", placeholder="e.g. recommend an insurance population",
@@ -157,7 +160,7 @@ class Facilitator:
             self.header,
             heading("Join codes and links"), self.links, widgets.HBox([self.new_group, self.add_group_button]),
             heading("Progress of the groups (live)"), self.progress,
-            heading("Judgements (live)"), self.judgement_group, self.judgements_html,
+            heading("Judgements (live)"), widgets.HBox([self.judgement_group, self.topic]), self.judgements_html,
             heading("Record the decision and the dissent"), self.decision_group, self.outcome, self.rationale,
             self.dissent, self.record_button, self.decision_message,
             heading("Export the workshop"), widgets.HBox([self.export_json_button, self.export_html_button]),
@@ -288,6 +291,11 @@ class Facilitator:
             self._progress_signature = signature
             if len(overview) != len(self.groups):
                 self._load_groups()
+            topics = sorted({TOPIC_STEP5, *(str(t) for g in overview for t in (_get(g, "judgements") or {}))})
+            if list(self.topic.options) != topics:
+                current = self.topic.value
+                self.topic.options = topics
+                self.topic.value = current if current in topics else TOPIC_STEP5
             self.progress.value = self._progress_html(overview)
         self.refresh_judgements(force=force)
 
@@ -296,8 +304,8 @@ class Facilitator:
         rows = []
         for g in overview:
             done = _get(g, "steps_done", {}) or {}
-            marks = "".join(f"<td class='fc-step' style='text-align:center'>{'✓' if done.get(s, done.get(str(s))) else '○'}"
-                            "</td>" for s in range(1, 6))
+            marks = "".join("<td class='fc-step' style='text-align:center'>"
+                            f"{'✓' if done.get(s, done.get(str(s))) else '○'}</td>" for s in range(1, 6))
             people = _get(g, "participants", 0)
             people = len(people) if isinstance(people, (list, tuple)) else people
             counts = _get(g, "judgements", None) or _get(g, "judgement_counts", {}) or {}
@@ -315,7 +323,7 @@ class Facilitator:
             self.judgements_html.value = ""
             return
         code, group_id = self.workshop.join_code, self.judgement_group.value
-        judgements = self.store.judgements(code, group_id, TOPIC_STEP5)
+        judgements = self.store.judgements(code, group_id, self.topic.value or TOPIC_STEP5)
         signature = repr(sorted((str(_get(j, "participant_id")), str(_get(j, "submitted_at", "")),
                                  str(_get(j, "vote")), str(_get(j, "reason"))[:50]) for j in judgements))
         if not force and signature == self._judgement_signature:

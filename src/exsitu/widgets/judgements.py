@@ -288,7 +288,8 @@ class JudgementPanel:
         scale = f"{d.score_min:g}–{d.score_max:g}"
         header = widgets.HBox([widgets.HTML("<b>Option</b>", layout=widgets.Layout(width="18em"))]
                               + [widgets.HTML(f"<b>{html.escape(c.name)}</b>"
-                                              + ("" if c.direction == "benefit" else " <small>(higher = worse)</small>"),
+                                              + ("" if c.direction == "benefit"
+                                                 else " <small>(higher = worse)</small>"),
                                               layout=widgets.Layout(width="9em")) for c in d.criteria])
         rows = [header]
         old = {key: box.value for key, box in self.score_inputs.items()}

@@ -351,7 +351,7 @@ class Workbench:
         return None if index is None else index + 1
 
     def address(self) -> str:
-        """The page's query string for this work (``workshop=…&group=…&participant=…&step=…`` or ``solo=…``)."""
+        """The page's query string for this work (``workshop=…&group=…&participant=…&step=…``, ``solo=…``)."""
         if self.in_workshop:
             return build_query(workshop=self.workshop.join_code, group=self.group.id,
                                participant=self.participant.id if self.participant is not None else "",
