@@ -129,7 +129,7 @@ def test_a_facilitator_and_three_participants(workshop_server, chromium):
     ana.locator(".ws-error", has_text="check the code").wait_for()
     _text_input(ana, "Workshop code").fill(room["code"].lower())  # typed by hand, in any case
     ana.get_by_role("button", name="Find my workshop").click()
-    ana.get_by_text("choose your group and say who you are").wait_for()
+    _text_input(ana, "Your name").wait_for(state="visible")  # the code is found: the rest of the form shows
     _join(ana, None, "Ana")
     _join(ben, room["links"]["Group A"], "Ben")
     _join(cai, room["links"]["Group B"], "Cai")
