@@ -148,7 +148,7 @@ def test_a_facilitator_and_three_participants(workshop_server, chromium):
     ana.locator(".jd-score").first.wait_for()
     for box in ana.locator(".jd-score input").all():
         box.fill("6")
-    ana.locator(".widget-textarea", has_text="Reason").locator("textarea").fill("Chytrid persists in the wild")
+    ana.get_by_placeholder("why you judge it so (required)").fill("Chytrid persists in the wild")
     ana.get_by_role("button", name="Submit my judgement").click()
     ana.locator(".jd-submitted").wait_for()
     started = time.perf_counter()
@@ -180,7 +180,7 @@ def test_a_facilitator_and_three_participants(workshop_server, chromium):
         .locator("input").first.input_value() == "Group A's frog assessment"
 
     # a huge reason is a message, and nothing is lost
-    ana.locator(".widget-textarea", has_text="Reason").locator("textarea").fill("x" * 6000)
+    ana.get_by_placeholder("why you judge it so (required)").fill("x" * 6000)
     ana.get_by_role("button", name="Submit my judgement").click()
     ana.locator(".jd-error", has_text="Reason").wait_for()
     assert [j.reason for j in store.judgements(room["code"], group_a.id, "step5")] == ["Chytrid persists in the wild"]
