@@ -169,7 +169,9 @@ class Workbench:
                                           layout=widgets.Layout(width="20em"))
         self.merge_button.on_click(lambda _b: self.merge())
         self.copy_button.on_click(lambda _b: self.keep_mine_as_copy())
-        self.conflict_box = widgets.VBox([self.conflict_html, widgets.HBox([self.merge_button, self.copy_button])])
+        # empty until a conflict (its buttons are put in then, so they are never the page's first control)
+        self._conflict_parts = (self.conflict_html, widgets.HBox([self.merge_button, self.copy_button]))
+        self.conflict_box = widgets.VBox()
         self.conflict_box.layout.display = "none"
         self.join_form = JoinForm(self.store, self._joined)
 
@@ -399,6 +401,7 @@ class Workbench:
             + "Choose: <i>merge</i> (their changes plus yours) or <i>keep mine as a copy</i> (your version is saved "
               "as a separate assessment with its own link, and this page takes theirs).",
             "#5f4b00", "#fff8e1")
+        self.conflict_box.children = self._conflict_parts
         self.conflict_box.layout.display = None
         self.status.value = _note("<b class='wb-unsaved'>Not saved</b> — someone else saved in between; see below",
                                   "#8a1c00", "#fff1ec")
@@ -421,6 +424,7 @@ class Workbench:
             return False
         self.conflict = None
         self.conflict_box.layout.display = "none"
+        self.conflict_box.children = ()
         self._adopt(assessment, error.current_version, theirs)
         self._save_summary = "merged"
         self.changed()
@@ -444,6 +448,7 @@ class Workbench:
             return None
         self.conflict = None
         self.conflict_box.layout.display = "none"
+        self.conflict_box.children = ()
         self.pending.clear()
         theirs = error.current_assessment
         self._adopt(theirs, error.current_version, theirs.to_dict())
@@ -525,6 +530,7 @@ class Workbench:
         self.problems = []
         self.conflict = None
         self.conflict_box.layout.display = "none"
+        self.conflict_box.children = ()
         self._set_assessment(assessment)
         self.assessment_id = group.id
         self.version = version
@@ -588,6 +594,7 @@ class Workbench:
             self.saved_at = None
             self.conflict = None
             self.conflict_box.layout.display = "none"
+            self.conflict_box.children = ()
         self._set_assessment(assessment)
         self._save_summary = summary
         self.changed(save=save)
