@@ -1,6 +1,6 @@
 """Workshop mode's store: an ECA run as a group — workshops, groups, participants, judgements, decisions.
 
-Deviations from / additions to the store ↔ workshop-ui contract (docs/BRIEF): none removed or renamed.
+Deviations from / additions to the store ↔ workshop-ui contract (team brief): nothing removed or renamed.
 Additions: ``CONFIDENCES`` (suggested labels; any text ≤ 200 characters is accepted), ``submit_judgement``
 takes an optional keyword ``score_range`` (default: the scale of the group's Step 5 decision, else 0–10),
 ``store.judgement_history``, ``store.decisions`` / ``store.decision``, ``store.solo_history`` /

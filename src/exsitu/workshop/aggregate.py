@@ -56,13 +56,6 @@ def _items(judgements: Iterable[Any]) -> list[Mapping[str, Any]]:
     return [_as_dict(j, i) for i, j in enumerate(judgements)]
 
 
-def _summary(values: list[float]) -> dict[str, float]:
-    array = np.asarray(values, dtype=float)
-    q1, median, q3 = np.percentile(array, [25, 50, 75], method="linear")
-    return {"n": int(array.size), "median": float(median), "q1": float(q1), "q3": float(q3),
-            "iqr": float(q3 - q1), "min": float(array.min()), "max": float(array.max()), "mean": float(array.mean())}
-
-
 def _cells(items: list[Mapping[str, Any]]) -> dict[tuple[str, str], list[float]]:
     cells: dict[tuple[str, str], list[float]] = {}
     for item in items:
@@ -72,6 +65,23 @@ def _cells(items: list[Mapping[str, Any]]) -> dict[tuple[str, str], list[float]]
     return cells
 
 
+def _summaries(cells: dict[Any, list[float]]) -> dict[Any, dict[str, float]]:
+    """:func:`_summary` of every cell, with one vectorised percentile call per distinct n (fast for many cells)."""
+    by_size: dict[int, list[Any]] = {}
+    for key, values in cells.items():
+        by_size.setdefault(len(values), []).append(key)
+    out: dict[Any, dict[str, float]] = {}
+    for size, keys in by_size.items():
+        matrix = np.asarray([cells[key] for key in keys], dtype=float)
+        q1, median, q3 = np.percentile(matrix, [25, 50, 75], axis=1, method="linear")
+        lows, highs, means = matrix.min(axis=1), matrix.max(axis=1), matrix.mean(axis=1)
+        for i, key in enumerate(keys):
+            out[key] = {"n": size, "median": float(median[i]), "q1": float(q1[i]), "q3": float(q3[i]),
+                        "iqr": float(q3[i] - q1[i]), "min": float(lows[i]), "max": float(highs[i]),
+                        "mean": float(means[i])}
+    return out
+
+
 def aggregate_judgements(judgements: Iterable[Judgement]) -> pd.DataFrame:
     """Per option × criterion: n, median, Q1, Q3, IQR, min, max, mean; disagreement (= IQR) and its rank.
 
@@ -79,8 +89,9 @@ def aggregate_judgements(judgements: Iterable[Judgement]) -> pd.DataFrame:
     which options and criteria first appear. An empty list gives an empty table with these columns.
     """
     cells = _cells(_items(judgements))
-    rows = [{"option": option, "criterion": criterion, **_summary(values)}
-            for (option, criterion), values in cells.items()]
+    summaries = _summaries(cells)
+    rows = [{"option": option, "criterion": criterion, **summaries[(option, criterion)]}
+            for (option, criterion) in cells]
     table = pd.DataFrame(rows, columns=COLUMNS[:-2])
     table["disagreement"] = table["iqr"]
     table["disagreement_rank"] = (table["disagreement"].rank(method="min", ascending=False).astype(int)
@@ -95,7 +106,8 @@ def aggregate_weights(judgements: Iterable[Judgement]) -> pd.DataFrame:
     for item in _items(judgements):
         for criterion, weight in (item.get("weights") or {}).items():
             values.setdefault(criterion, []).append(float(weight))
-    rows = [{"criterion": criterion, **_summary(v)} for criterion, v in values.items()]
+    summaries = _summaries(values)
+    rows = [{"criterion": criterion, **summaries[criterion]} for criterion in values]
     return pd.DataFrame(rows, columns=["criterion", "n", "median", "q1", "q3", "iqr", "min", "max", "mean"])
 
 
@@ -153,22 +165,30 @@ def rank_options(scores: Mapping[tuple[str, str], float], weights: Mapping[str, 
     return sorted(totals.items(), key=lambda item: (-item[1], item[0]))
 
 
-def _scenario(name: str, items: list[Mapping[str, Any]], statistic: str, directions, scale) -> dict[str, Any]:
+def _scenario(name: str, items: list[Mapping[str, Any]], statistics: list[str], directions,
+              scale) -> list[dict[str, Any]]:
+    """One row per statistic ('median', 'q1', 'q3') ranking the options on that summary of ``items``."""
     if not items:
-        return {"scenario": name, "participants": 0, "top_option": "", "ranking": "", "weighted_scores": {},
-                "vote": ""}
-    table = aggregate_judgements(items)
-    scores = {(r.option, r.criterion): float(getattr(r, statistic)) for r in table.itertuples()}
-    weights_table = aggregate_weights(items)
-    weights = {r.criterion: float(r.median) for r in weights_table.itertuples()}
-    ranking = rank_options(scores, weights, directions=directions, scale=scale)
-    best = ranking[0][1] if ranking else 0.0
-    leaders = [option for option, value in ranking if abs(value - best) <= 1e-9 * (scale[1] - scale[0])]
-    return {"scenario": name, "participants": len(items),
-            "top_option": leaders[0] if len(leaders) == 1 else "tie: " + " / ".join(leaders),
-            "ranking": " > ".join(option for option, _ in ranking),
-            "weighted_scores": {option: round(value, 6) for option, value in ranking},
-            "vote": majority_vote(items)}
+        return [{"scenario": name, "participants": 0, "top_option": "", "ranking": "", "weighted_scores": {},
+                 "vote": ""} for _ in statistics]
+    summaries = _summaries(_cells(items))
+    weight_cells: dict[str, list[float]] = {}
+    for item in items:
+        for criterion, weight in (item.get("weights") or {}).items():
+            weight_cells.setdefault(criterion, []).append(float(weight))
+    weights = {criterion: summary["median"] for criterion, summary in _summaries(weight_cells).items()}
+    vote = majority_vote(items)
+    rows = []
+    for statistic in statistics:
+        scores = {key: summary[statistic] for key, summary in summaries.items()}
+        ranking = rank_options(scores, weights, directions=directions, scale=scale)
+        best = ranking[0][1] if ranking else 0.0
+        leaders = [option for option, value in ranking if abs(value - best) <= 1e-9 * (scale[1] - scale[0])]
+        rows.append({"scenario": name, "participants": len(items),
+                     "top_option": leaders[0] if len(leaders) == 1 else "tie: " + " / ".join(leaders),
+                     "ranking": " > ".join(option for option, _ in ranking),
+                     "weighted_scores": {option: round(value, 6) for option, value in ranking}, "vote": vote})
+    return rows
 
 
 def outcome_scenarios(judgements: Iterable[Judgement], *, directions: Mapping[str, str] | None = None,
@@ -182,10 +202,11 @@ def outcome_scenarios(judgements: Iterable[Judgement], *, directions: Mapping[st
     items = _items(judgements)
     majority = majority_vote(items)
     minority = [item for item in items if majority and not majority.startswith("tie") and item.get("vote") != majority]
-    rows = [_scenario("everyone (median)", items, "median", directions, scale),
-            _scenario("if the low scorers were right (Q1)", items, "q1", directions, scale),
-            _scenario("if the high scorers were right (Q3)", items, "q3", directions, scale),
-            _scenario("minority voters only (median)", minority, "median", directions, scale)]
+    rows = _scenario("everyone", items, ["median", "q1", "q3"], directions, scale)
+    for row, label in zip(rows, ("everyone (median)", "if the low scorers were right (Q1)",
+                                 "if the high scorers were right (Q3)")):
+        row["scenario"] = label
+    rows += _scenario("minority voters only (median)", minority, ["median"], directions, scale)
     table = pd.DataFrame(rows, columns=["scenario", "participants", "top_option", "ranking", "weighted_scores", "vote"])
     base = rows[0]["top_option"]
     table["changes_outcome"] = [bool(r["top_option"]) and r["top_option"] != base for r in rows]

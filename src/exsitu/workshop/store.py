@@ -22,7 +22,7 @@ import os
 import secrets
 import threading
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
@@ -185,12 +185,17 @@ class WorkshopStore:
         self.url = url
         self.engine = _make_engine(url)
         self.backend = self.engine.dialect.name
+        self._thread_lock = threading.Lock()
+        self._lock_file: tuple[int, int] | None = None  # (pid, fd) of the SQLite writers' lock file
         if migrate:
             upgrade(self.engine)
 
     def close(self) -> None:
         """Close the store's connections (the store may not be used afterwards)."""
         self.engine.dispose()
+        if self._lock_file is not None and self._lock_file[0] == os.getpid():
+            os.close(self._lock_file[1])
+            self._lock_file = None
         with _STORES_LOCK:
             if _STORES.get(self.url) is self:
                 del _STORES[self.url]
@@ -200,11 +205,34 @@ class WorkshopStore:
 
     # ------------------------------------------------------------------------------------ transactions
     @contextmanager
+    def _sqlite_writer(self) -> Iterator[None]:
+        """Queue SQLite writers instead of letting them poll: a thread lock in the process and an ``flock`` on
+        ``<database>-writelock`` across processes (the kernel wakes the next waiter at once; SQLite's busy
+        handler would sleep and retry, which gives long tails with tens of writers). Where ``fcntl`` is
+        missing (Windows) only the thread lock is used; ``BEGIN IMMEDIATE`` + busy_timeout still guard."""
+        with self._thread_lock:
+            try:
+                import fcntl
+            except ImportError:  # pragma: no cover - Windows
+                yield
+                return
+            if self._lock_file is None or self._lock_file[0] != os.getpid():  # (re)open after a fork
+                path = f"{self.engine.url.database}-writelock"
+                self._lock_file = (os.getpid(), os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+            fd = self._lock_file[1]
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+    @contextmanager
     def _write(self) -> Iterator[Connection]:
-        with self.engine.connect() as connection:
-            connection = connection.execution_options(exsitu_write=True)
-            with connection.begin():
-                yield connection
+        with self._sqlite_writer() if self.backend == "sqlite" else nullcontext():
+            with self.engine.connect() as connection:
+                connection = connection.execution_options(exsitu_write=True)
+                with connection.begin():
+                    yield connection
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -391,12 +419,12 @@ class WorkshopStore:
             raise InvalidInputError("base_version", f"expected the version number you loaded, got {base_version!r}",
                                     "pass the version load_assessment() returned")
         with self._read() as connection:  # versions never change once written: read the base outside the lock
+            check(connection)  # nor do groups, participants and solo ids: checked here, outside the write lock
             base = connection.execute(select(document_versions.c.assessment).where(and_(
                 document_versions.c.document_id == document_id, document_versions.c.version == base_version))).first()
         paths = changed_paths(json.loads(base.assessment) if base else None, json.loads(data))
         stale = None
         with self._write() as connection:
-            check(connection)
             now = _now()
             result = connection.execute(
                 update(documents)
@@ -495,25 +523,27 @@ class WorkshopStore:
         confidence = limits.name(confidence, "confidence", required=False)
         reason = limits.text(reason, "reason")
         clean_weights = limits.weights(weights)
-        if score_range is not None:
-            lo = limits.require_number(score_range[0], "score_range[0]")
-            hi = limits.require_number(score_range[1], "score_range[1]", minimum=lo, inclusive_minimum=False)
-            scale = (lo, hi)
-        else:
-            with self._read() as connection:
-                _workshop, group = self._group_row(connection, join_code, group_id)
+        with self._read() as connection:  # groups and participants never move: check them outside the write lock
+            workshop, group = self._group_row(connection, join_code, group_id)
+            who = self._participant_row(connection, group, participant_id)
+            if score_range is None:
                 text = connection.execute(
                     select(document_versions.c.assessment)
                     .join(documents, and_(documents.c.id == document_versions.c.document_id,
                                           documents.c.version == document_versions.c.version))
                     .where(documents.c.id == group.document_id)).scalar_one()
+        if score_range is not None:
+            lo = limits.require_number(score_range[0], "score_range[0]")
+            hi = limits.require_number(score_range[1], "score_range[1]", minimum=lo, inclusive_minimum=False)
+            scale = (lo, hi)
+        else:
             scale = _scale_from_json(text)
         clean_scores = limits.scores(scores, scale)
+        scores_json = limits.finite_json(clean_scores, "scores")
+        weights_json = limits.finite_json(clean_weights, "weights")
         for _attempt in range(3):
             try:
                 with self._write() as connection:
-                    workshop, group = self._group_row(connection, join_code, group_id)
-                    who = self._participant_row(connection, group, participant_id)
                     now = _now()
                     connection.execute(update(judgements).where(and_(
                         judgements.c.participant_id == who.id, judgements.c.topic == topic,
@@ -525,8 +555,7 @@ class WorkshopStore:
                                           perspective=who.perspective)
                     connection.execute(insert(judgements).values(
                         id=judgement.id, workshop_id=workshop.id, group_id=group.id, participant_id=who.id,
-                        topic=topic, scores=limits.finite_json(clean_scores, "scores"),
-                        weights=limits.finite_json(clean_weights, "weights"), vote=vote, confidence=confidence,
+                        topic=topic, scores=scores_json, weights=weights_json, vote=vote, confidence=confidence,
                         reason=reason, submitted_at=now, superseded_at=None))
                 return judgement
             except IntegrityError:
