@@ -242,8 +242,11 @@ def concurrent_sessions(browser, server: VoilaServer) -> tuple[str, int, list[st
                     problems[index] = f"session {index}: taxon {values} != {expected[index]!r}"
                     continue
                 page.locator(".wb-saved").first.wait_for(timeout=WAIT_MS)
-                saved = list(server.workbench_dir.glob("*.json"))
-                if not any(expected[index] in path.read_text(encoding="utf-8") for path in saved):
+                from exsitu.workshop import open_store
+
+                store = open_store(f"sqlite:///{server.workshop_db}")
+                solo = page.locator("code.wb-id").first.inner_text(timeout=WAIT_MS).strip()
+                if solo == "new" or expected[index] not in store.load_solo(solo)[0].taxon:
                     problems[index] = f"session {index}: no autosave holds {expected[index]!r}"
             else:
                 page.get_by_text(f"Loaded {expected[index]}").wait_for(timeout=WAIT_MS)

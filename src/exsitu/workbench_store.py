@@ -1,9 +1,10 @@
-"""Where the ECA workbench keeps its assessments on the server, and how it hands them to the browser.
+"""How the ECA workbench hands files to the browser, and its older file-per-assessment folder.
 
-One JSON file per assessment under a storage folder (``EXSITU_WORKBENCH_DIR``, else
-``~/.local/share/exsitu-workbench``), written atomically by :meth:`exsitu.assessment.Assessment.save`.
-Each workbench session works on its own file, named by a random id, so two browser sessions never
-write the same file. Downloads are ``data:`` URIs, which a browser saves without a server round trip.
+The workbench now autosaves in the workshop store (:mod:`exsitu.workshop`, versioned, one SQLite file or
+PostgreSQL); what it still uses from here are the upload limit (:data:`MAX_UPLOAD_BYTES`), download file
+names (:func:`file_name`) and ``data:`` URIs (:func:`data_uri`), which a browser saves without a server
+round trip. The folder helpers (``EXSITU_WORKBENCH_DIR``, :func:`list_saved`, :func:`assessment_path`) read
+assessments saved as one JSON file each by earlier versions of the workbench; they are no longer written.
 """
 
 from __future__ import annotations

@@ -46,7 +46,8 @@ class VoilaServer:
     ``preheat``: use the config's preheated kernel pools (True) or Voilà's default, no pool (False).
     ``pool_size``: kernels kept ready per app (None: the config's value). ``env``: extra environment
     variables for the server and its kernels. The workbench's autosaves go to a fresh temporary folder,
-    ``workbench_dir`` (EXSITU_WORKBENCH_DIR), removed by ``stop()``, unless ``env`` names one.
+    ``workbench_dir``, removed by ``stop()``, unless ``env`` names one (EXSITU_WORKBENCH_DIR): the workshop
+    store is the SQLite file ``workshop_db`` in it (EXSITU_WORKSHOP_DB, unless ``env`` names one).
     """
 
     def __init__(self, *, preheat: bool = True, pool_size: int | None = 1, extra_args: tuple[str, ...] = (),
@@ -57,7 +58,11 @@ class VoilaServer:
         extra_env = dict(env or {})
         self._own_workbench_dir = "EXSITU_WORKBENCH_DIR" not in extra_env
         self.workbench_dir = Path(extra_env.get("EXSITU_WORKBENCH_DIR") or tempfile.mkdtemp(prefix="workbench-"))
-        env = {**os.environ, **extra_env, "EXSITU_WORKBENCH_DIR": str(self.workbench_dir)}
+        self.workshop_db = Path(extra_env.get("EXSITU_WORKSHOP_DB") or self.workbench_dir / "workshop.sqlite3")
+        env = {**os.environ, **extra_env, "EXSITU_WORKBENCH_DIR": str(self.workbench_dir),
+               "EXSITU_WORKSHOP_DB": str(self.workshop_db)}
+        if "EXSITU_DATABASE_URL" not in extra_env:
+            env.pop("EXSITU_DATABASE_URL", None)  # the tests' store is the SQLite file, not a shared database
         env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT / "src"), *filter(None, [env.get("PYTHONPATH")])])
         env.setdefault("MPLBACKEND", "Agg")
         args = [*SERVE, *VOILA_ARGS, f"--port={self.port}", "--Voila.port_retries=0"]

@@ -1,9 +1,9 @@
 """The ECA workbench app (apps/workbench.ipynb) in a real browser: load, edit and autosave, download and
 upload back, a bad upload, and the HTML report opened in a page of its own.
 
-The harness's server keeps the workbench's assessments in a temporary folder of its own
-(``VoilaServer.workbench_dir``, passed to the kernels as ``EXSITU_WORKBENCH_DIR``), so the tests read the
-autosaved files on disk.
+The harness's server keeps the workbench's assessments in a workshop store of its own (the SQLite file
+``VoilaServer.workshop_db``, passed to the kernels as ``EXSITU_WORKSHOP_DB``), so the tests read what was
+autosaved from the store, by the id the page shows.
 """
 
 from __future__ import annotations
@@ -28,9 +28,11 @@ def _page_errors(page) -> list[str]:
 
 
 @pytest.fixture
-def workbench_server(voila_server) -> tuple[VoilaServer, Path]:
-    """The shared server and the folder where its workbench kernels autosave (``EXSITU_WORKBENCH_DIR``)."""
-    return voila_server, Path(voila_server.workbench_dir)
+def workbench_server(voila_server) -> tuple[VoilaServer, object]:
+    """The shared server and the workshop store its workbench kernels autosave to (``EXSITU_WORKSHOP_DB``)."""
+    from exsitu.workshop import open_store
+
+    return voila_server, open_store(f"sqlite:///{Path(voila_server.workshop_db)}")
 
 
 def _wait(predicate, timeout: float = 60.0, what: str = "condition"):
@@ -47,8 +49,14 @@ def _assessment_id(page) -> str:
     return page.locator("code.wb-id").inner_text().strip()
 
 
-def _saved_file(storage: Path, assessment_id: str) -> Path:
-    return storage / f"{assessment_id}.json"
+def _stored(storage, assessment_id: str) -> Assessment | None:
+    """The assessment saved under ``assessment_id`` (None while there is none)."""
+    if not assessment_id or assessment_id == "new":
+        return None
+    try:
+        return storage.load_solo(assessment_id)[0]
+    except Exception:  # noqa: BLE001 - not saved yet
+        return None
 
 
 def _open(page, server) -> float:
@@ -65,15 +73,14 @@ def _open_start_panel(page) -> None:
     page.get_by_role("button", name="Open case").wait_for(state="visible")
 
 
-def _open_case(page, storage: Path, label: str, opened: str) -> Path:
-    """Open the bundled case shown as ``label`` from the start panel; its autosave file once written."""
+def _open_case(page, storage, label: str, opened: str) -> str:
+    """Open the bundled case shown as ``label`` from the start panel; its id once it is saved."""
     _open_start_panel(page)
     page.locator(".widget-dropdown", has_text="Bundled case").locator("select").select_option(label=label)
     page.get_by_role("button", name="Open case").click()
     page.get_by_text(f"Opened the bundled case {opened}").wait_for()
-    path = _saved_file(storage, _assessment_id(page))
-    _wait(path.exists, what="the case's autosave")
-    return path
+    return _wait(lambda: _stored(storage, _assessment_id(page)) is not None and _assessment_id(page),
+                 what="the case's autosave")
 
 
 def test_workbench_loads_without_errors(workbench_server, browser_page):
@@ -85,7 +92,7 @@ def test_workbench_loads_without_errors(workbench_server, browser_page):
     assert "Traceback" not in browser_page.content()
     assert _page_errors(browser_page) == []
     assert server_problems(server.log_text()) == []
-    assert not any(path.stem == _assessment_id(browser_page) for path in storage.glob("*.json"))  # not written
+    assert _assessment_id(browser_page) == "new"  # nothing written before the first change
 
 
 def test_edit_autosave_download_upload_and_report(workbench_server, browser_page, tmp_path):
@@ -94,18 +101,17 @@ def test_edit_autosave_download_upload_and_report(workbench_server, browser_page
     _open(page, server)
 
     # choose a bundled case: it is saved at once
-    path = _open_case(page, storage, "Canadian snakes", "Canadian snakes")
-    case_id = _assessment_id(page)
+    case_id = _open_case(page, storage, "Canadian snakes", "Canadian snakes")
     page.locator(".wb-saved").wait_for()
     assert re.search(r"Saved \d\d:\d\d:\d\d", page.locator(".wb-saved").inner_text())
-    assert json.loads(path.read_text(encoding="utf-8"))["taxon"].startswith("Canadian snakes")
+    assert _stored(storage, case_id).taxon.startswith("Canadian snakes")
+    _wait(lambda: f"solo={case_id}" in page.evaluate("window.location.href"), what="the page address to carry the work")
 
-    # change something: the file on disk follows, the label says saved
+    # change something: the store follows, the label says saved
     started = time.perf_counter()
     page.locator(".widget-text", has_text="Title").locator("input").fill("Browser workshop, group 3")
-    _wait(lambda: json.loads(path.read_text(encoding="utf-8"))["title"] == "Browser workshop, group 3",
-          what="the edited title on disk")
-    print(f"workbench: edit to autosaved file {time.perf_counter() - started:.3f} s")
+    _wait(lambda: _stored(storage, case_id).title == "Browser workshop, group 3", what="the edited title saved")
+    print(f"workbench: edit to autosaved store {time.perf_counter() - started:.3f} s")
     assert page.locator(".wb-saved").is_visible()
 
     # download the JSON, as a person would
@@ -114,7 +120,7 @@ def test_edit_autosave_download_upload_and_report(workbench_server, browser_page
     downloaded = tmp_path / download_info.value.suggested_filename
     download_info.value.save_as(downloaded)
     assert downloaded.name.endswith(".json")
-    on_disk = Assessment.load(path)
+    on_disk = _stored(storage, case_id)
     assert Assessment.load(downloaded).to_dict() == on_disk.to_dict()
 
     # a bad upload: a message naming what is wrong, and the work stays
@@ -128,11 +134,11 @@ def test_edit_autosave_download_upload_and_report(workbench_server, browser_page
     # upload the downloaded file: a new file on the server, identical to the download
     upload(page, downloaded)
     page.get_by_text(f"Loaded {downloaded.name}").wait_for()
-    new_id = _wait(lambda: _assessment_id(page) != case_id and _assessment_id(page), what="a new assessment id")
-    reloaded = _saved_file(storage, new_id)
-    _wait(reloaded.exists, what="the uploaded assessment's autosave")
-    assert Assessment.load(reloaded).to_dict() == on_disk.to_dict()
-    assert Assessment.load(path).to_dict() == on_disk.to_dict()  # the earlier file is untouched
+    new_id = _wait(lambda: _assessment_id(page) not in (case_id, "new") and _assessment_id(page),
+                   what="a new assessment id")
+    reloaded = _wait(lambda: _stored(storage, new_id), what="the uploaded assessment's autosave")
+    assert reloaded.to_dict() == on_disk.to_dict()
+    assert _stored(storage, case_id).to_dict() == on_disk.to_dict()  # the earlier assessment is untouched
 
     # export the HTML report and open it in a page of its own
     page.get_by_role("button", name="HTML report").click()
@@ -160,9 +166,8 @@ def test_a_step_can_be_edited_and_saved(workbench_server, browser_page):
     page.get_by_text("Risk heat maps").wait_for()
     page.get_by_role("button", name="Save Step 4 to the assessment").click()
     page.get_by_text("Step 4 saved to the assessment.").wait_for()
-    path = _saved_file(storage, _assessment_id(page))
-    _wait(path.exists, what="the step's autosave")
-    assert Assessment.load(path).steps_done()[4]
+    saved = _wait(lambda: _stored(storage, _assessment_id(page)), what="the step's autosave")
+    assert saved.steps_done()[4]
     assert _page_errors(page) == []
     assert server_problems(server.log_text()) == []
 
@@ -178,7 +183,7 @@ def test_visiting_and_saving_step2_of_a_case_keeps_its_roles(workbench_server, b
     server, storage = workbench_server
     page = browser_page
     _open(page, server)
-    path = _open_case(page, storage, "Lord howe island stick insect", "Dryococelus australis")
+    case_id = _open_case(page, storage, "Lord howe island stick insect", "Dryococelus australis")
     expected = _without_dates(json.loads(example_assessment("lord-howe-island-stick-insect").to_json()))
 
     for tab in ("2 Roles", "3 Population", "4 Feasibility", "5 Decision", "1 Status review", "2 Roles"):
@@ -195,7 +200,7 @@ def test_visiting_and_saving_step2_of_a_case_keeps_its_roles(workbench_server, b
     downloaded = tmp_path / download_info.value.suggested_filename
     download_info.value.save_as(downloaded)
     assert _without_dates(json.loads(downloaded.read_text(encoding="utf-8"))) == expected
-    _wait(lambda: _without_dates(json.loads(path.read_text(encoding="utf-8"))) == expected,
-          what="the saved file equal to the case")
+    _wait(lambda: _without_dates(json.loads(_stored(storage, case_id).to_json())) == expected,
+          what="the saved assessment equal to the case")
     assert _page_errors(page) == []
     assert server_problems(server.log_text()) == []

@@ -1,14 +1,15 @@
-"""The ECA workbench (exsitu.widgets.workbench) and its storage helpers (exsitu.workbench_store)."""
+"""The ECA workbench (exsitu.widgets.workbench) and its download helpers (exsitu.workbench_store).
+
+Each test's workbench saves in a SQLite workshop store of its own (``workbench(tmp_path)``:
+``<tmp_path>/workshop.sqlite3``).
+"""
 
 from __future__ import annotations
 
 import datetime
 import html
 import json
-import os
 import re
-import time
-from pathlib import Path
 
 import pytest
 
@@ -33,6 +34,15 @@ def _without_dates(data: dict) -> dict:
     return {k: v for k, v in data.items() if k not in ("created", "updated")}
 
 
+def _stored(bench: Workbench) -> Assessment | None:
+    """The assessment as saved in the store (None if it was never saved)."""
+    if bench.assessment_id is None:
+        return None
+    return bench.store.load_solo(bench.assessment_id)[0]
+
+
+
+
 @pytest.fixture
 def bench(tmp_path) -> Workbench:
     return workbench(tmp_path)
@@ -47,15 +57,15 @@ def test_starts_from_a_case_with_every_step_done_and_writes_nothing(tmp_path):
     assert "5 of 5 steps done" in bench.progress.value
     assert bench.taxon.value.startswith("Dryococelus australis")
     assert "Not saved yet" in bench.status.value
-    assert list(tmp_path.iterdir()) == []  # nothing written before the first change
+    assert bench.assessment_id is None and _stored(bench) is None  # nothing written before the first change
 
 
 def test_every_bundled_case_opens(bench):
     for key in example_keys():
         assert bench.start_case(key)
         assert all(bench.assessment.steps_done().values())
-        assert bench.path.exists()  # opening a case is a change: saved at once
-        assert Assessment.load(bench.path).to_dict() == bench.assessment.to_dict()
+        assert bench.assessment_id is not None  # opening a case is a change: saved at once
+        assert _stored(bench).to_dict() == bench.assessment.to_dict()
 
 
 def test_blank_species_has_no_step_done(tmp_path):
@@ -83,17 +93,17 @@ def test_unknown_case_is_a_message(bench):
 # ---------------------------------------------------------------------------------------------- autosave
 
 def test_an_edit_autosaves_and_updates_the_saved_label(bench):
-    assert not bench.path.exists()
+    assert _stored(bench) is None
     bench.title.value = "Workshop, day 1"
-    assert bench.path.exists()
-    on_disk = json.loads(bench.path.read_text(encoding="utf-8"))
-    assert on_disk["title"] == "Workshop, day 1"
+    assert _stored(bench).title == "Workshop, day 1"
     assert re.search(r"Saved \d\d:\d\d:\d\d", bench.status.value)
-    first = bench.path.read_text(encoding="utf-8")
+    first = bench.version
     bench.scope.value = "Panama"
-    assert bench.path.read_text(encoding="utf-8") != first
-    assert json.loads(bench.path.read_text(encoding="utf-8"))["scope"] == "Panama"
+    assert bench.version == first + 1
+    assert _stored(bench).scope == "Panama"
     assert bench.last_save_seconds is not None and bench.last_save_seconds >= 0
+    assert f"solo={bench.assessment_id}" in bench.connection.query  # the page address carries the work
+    assert bench.connection.saved_label and bench.connection.saved_label in bench.status.value
 
 
 def test_a_bad_detail_is_a_message_naming_the_field_and_is_not_saved(bench):
@@ -101,73 +111,119 @@ def test_a_bad_detail_is_a_message_naming_the_field_and_is_not_saved(bench):
     bench.taxon.value = "  "
     assert "taxon" in bench.details_message.value
     assert bench.assessment.taxon.startswith("Atelopus zeteki")
-    assert json.loads(bench.path.read_text(encoding="utf-8"))["taxon"].startswith("Atelopus zeteki")
+    assert _stored(bench).taxon.startswith("Atelopus zeteki")
     bench.taxon.value = "Atelopus zeteki"
     assert bench.details_message.value == ""
     assert bench.assessment.taxon == "Atelopus zeteki"
 
 
-def test_reload_from_the_saved_file_gives_an_identical_assessment(tmp_path):
+def test_reload_from_the_address_gives_an_identical_assessment_at_the_same_step(tmp_path):
     bench = workbench(tmp_path, case="wood-decay-fungi")
     bench.notes.value = "Second session: check the culture collection's records"
+    bench.steps.selected_index = 2
     saved_id = bench.assessment_id
-    other = workbench(tmp_path)  # e.g. after the server restarted
-    assert saved_id in [value for _, value in other.resume_choice.options]
-    assert other.resume_saved(saved_id)
+    assert bench.connection.query == f"solo={saved_id}&step=3"
+    other = workbench(tmp_path, query=bench.connection.query)  # a reload, or the server restarted
     assert other.assessment.to_dict() == bench.assessment.to_dict()
-    assert other.assessment_id == saved_id and other.path == bench.path
-    other.title.value = "continued"  # resuming continues the same file
-    assert json.loads(bench.path.read_text(encoding="utf-8"))["title"] == "continued"
+    assert other.assessment_id == saved_id and other.steps.selected_index == 2
+    other.title.value = "continued"  # resuming continues the same assessment
+    assert _stored(bench).title == "continued"
 
 
-def test_resume_lists_newest_first(tmp_path):
-    older, newer = workbench(tmp_path, case="canadian-snakes"), workbench(tmp_path, case="exemplia-montana")
-    older.title.value = "older"
-    newer.title.value = "newer"
-    os.utime(older.path, (time.time() - 100, time.time() - 100))
+def test_resume_by_id_or_link(tmp_path):
+    first = workbench(tmp_path, case="canadian-snakes")
+    first.title.value = "ours"
+    other = workbench(tmp_path)
+    assert other.resume_saved(first.assessment_id)
+    assert other.assessment.title == "ours"
     third = workbench(tmp_path)
-    assert [value for _, value in third.resume_choice.options] == [newer.assessment_id, older.assessment_id]
-    assert third.resume_choice.value == newer.assessment_id
-    assert "newer" in third.resume_choice.label
+    assert third.resume_saved(f"http://127.0.0.1:8866/voila/render/workbench.ipynb?solo={first.assessment_id}&step=2")
+    assert third.assessment_id == first.assessment_id
 
 
-def test_resume_with_nothing_saved_is_a_message(bench):
-    assert bench.resume.disabled
-    assert not bench.resume_saved(None)
-    assert "no saved assessment" in bench.message.value
+@pytest.mark.parametrize("text, expected", [("", "Type the id"), (None, "Type the id"),
+                                            ("../../etc/passwd", "not an assessment id"),
+                                            ("x" * 5000, "not an assessment id"),
+                                            ("abcdefabcdefabcdef", "no assessment with the id")])
+def test_resume_of_nothing_or_a_wrong_id_is_a_message(bench, text, expected):
+    before = bench.assessment.to_dict()
+    assert not bench.resume_saved(text)
+    assert expected in bench.message.value
+    assert bench.assessment.to_dict() == before
 
 
-def test_two_workbenches_on_one_folder_do_not_overwrite_each_other(tmp_path):
+def test_a_bad_address_is_a_message_and_a_fresh_case(tmp_path):
+    bench = workbench(tmp_path, query="solo=nonexistent123&step=9")
+    assert "no assessment with the id" in bench.message.value and "step that is not 1" in bench.message.value
+    assert bench.assessment.steps_done()[1] and bench.assessment_id is None
+    huge = workbench(tmp_path, query="solo=" + "a" * 10_000)
+    assert "longer than 2000 characters" in huge.message.value
+
+
+def test_two_workbenches_on_one_store_do_not_overwrite_each_other(tmp_path):
     first = workbench(tmp_path, case="panamanian-golden-frog")
     second = workbench(tmp_path, case="panamanian-golden-frog")
-    assert first.assessment_id != second.assessment_id and first.path != second.path
     first.title.value = "group A"
     second.title.value = "group B"
     first.notes.value = "A's note"
-    assert json.loads(first.path.read_text(encoding="utf-8"))["title"] == "group A"
-    assert json.loads(first.path.read_text(encoding="utf-8"))["notes"] == "A's note"
-    assert json.loads(second.path.read_text(encoding="utf-8"))["title"] == "group B"
-    assert json.loads(second.path.read_text(encoding="utf-8"))["notes"] == second.assessment.notes != "A's note"
-    assert len(list(tmp_path.glob("*.json"))) == 2
+    assert first.assessment_id != second.assessment_id
+    assert _stored(first).title == "group A" and _stored(first).notes == "A's note"
+    assert _stored(second).title == "group B" and _stored(second).notes == second.assessment.notes != "A's note"
+
+
+def test_two_pages_on_one_assessment_never_lose_an_edit(tmp_path):
+    """The same link open twice: the later save is refused, shows what changed, and a merge keeps both."""
+    first = workbench(tmp_path, case="panamanian-golden-frog")
+    first.title.value = "v1"
+    second = workbench(tmp_path, query=first.connection.query)
+    first.title.value = "title from the first page"
+    second.notes.value = "notes from the second page"
+    assert second.conflict is not None
+    assert "Not saved" in second.status.value
+    assert "They changed:</b> title" in second.conflict_html.value
+    assert "You changed:</b> notes" in second.conflict_html.value
+    assert _stored(first).title == "title from the first page"  # nothing was overwritten
+    second.title.value = "still typing"  # further edits wait for the choice, and are kept on the page
+    assert second.conflict is not None and second.assessment.title == "still typing"
+    assert second.merge()
+    assert second.conflict is None
+    merged = _stored(second)
+    assert merged.notes == "notes from the second page" and merged.title == "still typing"
+
+
+def test_a_conflict_can_keep_mine_as_a_copy(tmp_path):
+    first = workbench(tmp_path, case="canadian-snakes")
+    first.title.value = "v1"
+    second = workbench(tmp_path, query=first.connection.query)
+    first.title.value = "theirs"
+    second.title.value = "mine"
+    copy_id = second.keep_mine_as_copy()
+    assert copy_id and copy_id != first.assessment_id
+    assert second.store.load_solo(copy_id)[0].title == "mine"
+    assert second.assessment.title == "theirs" and second.title.value == "theirs"
+    assert f"solo={copy_id}" in second.message.value
+    second.notes.value = "continuing on theirs"
+    assert _stored(first).notes == "continuing on theirs" and _stored(first).title == "theirs"
 
 
 def test_a_failed_save_says_so(tmp_path):
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("x")
-    bench = workbench(blocker)
+    class Broken:
+        def create_solo(self, assessment):
+            raise OSError("disk full")
+
+    bench = workbench(store=Broken())
     bench.title.value = "changed"
-    assert "Save failed" in bench.status.value
+    assert "Save failed" in bench.status.value and "disk full" in bench.status.value
     assert bench.assessment.title == "changed"  # the work stays in the session
 
 
-def test_default_storage_dir_follows_the_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv(store.ENV_VAR, str(tmp_path / "wb"))
-    assert store.default_storage_dir() == tmp_path / "wb"
+def test_default_store_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("EXSITU_WORKSHOP_DB", str(tmp_path / "env.sqlite3"))
+    monkeypatch.delenv("EXSITU_DATABASE_URL", raising=False)
     bench = workbench()
     bench.title.value = "env"
-    assert bench.path.parent == tmp_path / "wb" and bench.path.exists()
-    monkeypatch.delenv(store.ENV_VAR)
-    assert store.default_storage_dir() == Path.home() / ".local" / "share" / "exsitu-workbench"
+    assert (tmp_path / "env.sqlite3").exists()
+    assert _stored(bench).title == "env"
 
 
 # ---------------------------------------------------------------------------------------------- upload
@@ -178,7 +234,7 @@ def test_upload_of_a_good_file_loads_it_into_a_new_file(bench, tmp_path):
     assert bench.load_json(original.to_json().encode("utf-8"), "exemplia.json")
     assert bench.assessment.to_dict() == original.to_dict()
     assert bench.assessment_id != old_id
-    assert Assessment.load(bench.path).to_dict() == original.to_dict()
+    assert _stored(bench).to_dict() == original.to_dict()
     assert "exemplia.json" in bench.message.value and bench.problems == []
 
 
@@ -209,7 +265,7 @@ def test_upload_of_a_partly_bad_file_keeps_what_is_valid_and_names_each_problem(
     assert bench.assessment.status_review is None and bench.assessment.roles is not None
     assert bench.assessment.decision_record is not None
     # the unreadable sections are written back unchanged
-    on_disk = json.loads(bench.path.read_text(encoding="utf-8"))
+    on_disk = json.loads(_stored(bench).to_json())
     assert on_disk["status_review"]["category"] == "XX"
     assert on_disk["population_needs"][0]["form"] == "frozen zoo"
 
@@ -223,11 +279,11 @@ def test_upload_of_a_partly_bad_file_keeps_what_is_valid_and_names_each_problem(
 def test_upload_of_a_non_assessment_is_a_message_and_the_work_stays(bench, content, field):
     bench.title.value = "our work"
     before, before_id = bench.assessment.to_dict(), bench.assessment_id
-    on_disk = bench.path.read_text(encoding="utf-8")
+    on_disk = _stored(bench).to_dict()
     assert not bench.load_json(content, "other.bin")
     assert field in bench.message.value and "current work is unchanged" in bench.message.value
     assert bench.assessment.to_dict() == before and bench.assessment_id == before_id
-    assert bench.path.read_text(encoding="utf-8") == on_disk
+    assert _stored(bench).to_dict() == on_disk
 
 
 def test_upload_larger_than_the_limit_is_refused(bench):
@@ -254,7 +310,7 @@ def test_download_then_upload_gives_an_identical_assessment(tmp_path):
     second = workbench(tmp_path)
     assert second.load_json(data, "lhisi.json")
     assert second.assessment.to_dict() == first.assessment.to_dict()
-    assert Assessment.load(second.path).to_dict() == Assessment.load(first.path).to_dict()
+    assert _stored(second).to_dict() == _stored(first).to_dict()
 
 
 @pytest.mark.parametrize("key", ["panamanian-golden-frog", "canadian-snakes"])
@@ -285,7 +341,7 @@ def test_blank_species_through_the_steps(tmp_path):
     step1["evidence"].texts["mature_individuals"].value = "40"
     assert bench.save_step(1)
     assert bench.assessment.status_review.category == "CR"  # D: fewer than 50 mature individuals
-    assert bench.assessment.steps_done()[1] and bench.path.exists()
+    assert bench.assessment.steps_done()[1] and _stored(bench) is not None
     step2 = bench.open_step(2)
     parts = step2["parts"]
     role_id = parts.role.options[0][1]
@@ -308,7 +364,7 @@ def test_blank_species_through_the_steps(tmp_path):
     assert bench.save_step(4)
     assert [f.option for f in bench.assessment.feasibility] == ["Insurance colony"]
     assert bench.open_step(5) is not None
-    assert Assessment.load(bench.path).to_dict() == bench.assessment.to_dict()
+    assert _stored(bench).to_dict() == bench.assessment.to_dict()
     assert bench.assessment.steps_done() == {1: True, 2: True, 3: True, 4: True, 5: False}
 
 
@@ -321,7 +377,7 @@ def test_editing_a_step_shows_unsaved_changes_until_saved(bench):
     assert "Saved" in bench.status.value  # the assessment itself is still saved
     assert bench.save_step(3)
     assert "Unsaved changes" not in bench.status.value
-    assert any(n.target is not None and n.target.years == 50 for n in Assessment.load(bench.path).population_needs)
+    assert any(n.target is not None and n.target.years == 50 for n in _stored(bench).population_needs)
     step4 = bench.open_step(4)
     step4["choice"].value = "__new__"
     assert "Step 4" not in bench.status.value  # choosing what to edit is not an edit
@@ -368,31 +424,6 @@ def test_switching_case_rebuilds_the_open_editor(bench):
 
 # ---------------------------------------------------------------------------------------------- storage helpers
 
-def test_assessment_path_refuses_names_that_leave_the_folder(tmp_path):
-    assert store.assessment_path(tmp_path, "abc123") == tmp_path / "abc123.json"
-    for bad in ("../x", "a/b", "", ".hidden", 5):
-        with pytest.raises(InvalidInputError) as caught:
-            store.assessment_path(tmp_path, bad)
-        assert caught.value.field == "assessment_id"
-
-
-def test_new_ids_are_distinct_and_plain():
-    ids = {store.new_assessment_id() for _ in range(1000)}
-    assert len(ids) == 1000 and all(re.fullmatch(r"[0-9a-f]{12}", i) for i in ids)
-
-
-def test_list_saved_skips_other_files_and_missing_folders(tmp_path):
-    assert store.list_saved(tmp_path / "missing") == []
-    (tmp_path / "notes.txt").write_text("x")
-    (tmp_path / ".tmp.json").write_text("{}")
-    (tmp_path / "broken.json").write_text("{")
-    example_assessment("canadian-snakes").save(tmp_path / "good.json")
-    found = {item.assessment_id: item for item in store.list_saved(tmp_path)}
-    assert set(found) == {"broken", "good"}
-    assert found["broken"].taxon == "" and "unreadable" in found["broken"].label()
-    assert found["good"].taxon.startswith("Canadian snakes")
-
-
 def test_file_name_and_data_uri():
     assert store.file_name("Atelopus zeteki (Panamanian golden frog)", ".json") == \
         "atelopus-zeteki-panamanian-golden-frog.json"
@@ -428,7 +459,7 @@ def test_visiting_every_step_of_a_case_changes_nothing(tmp_path, key):
     assert bench.assessment.to_json() == before
     assert bench.assessment.to_json() == example_assessment(key).to_json()
     assert bench.pending == set() and "Unsaved changes" not in bench.status.value
-    assert list(tmp_path.iterdir()) == []  # a visit writes nothing
+    assert bench.assessment_id is None and _stored(bench) is None  # a visit writes nothing
 
 
 @pytest.mark.parametrize("key", example_keys())
@@ -438,7 +469,7 @@ def test_saving_every_step_unedited_keeps_the_case(tmp_path, key):
     for step in (1, 2, 3, 4, 5, 2, 3):  # Step 3 again after Step 2 rebuilt it
         assert bench.save_step(step), bench.step_messages[step].value
         assert _json_without_dates(bench.assessment) == expected, f"saving Step {step} changed the assessment"
-    assert _json_without_dates(Assessment.load(bench.path)) == expected
+    assert _json_without_dates(_stored(bench)) == expected
 
 
 @pytest.mark.parametrize("key", example_keys())
@@ -523,7 +554,7 @@ def test_step2_of_a_file_with_unreadable_roles_says_so_and_keeps_them(bench):
     editor = bench.open_step(2)
     assert "could not be read" in editor["widget"].children[0].value
     bench.title.value = "kept"
-    assert json.loads(bench.path.read_text(encoding="utf-8"))["roles"] == data["roles"]
+    assert json.loads(_stored(bench).to_json())["roles"] == data["roles"]
 
 
 def test_step1_saved_unedited_keeps_figures_stored_without_evidence(tmp_path):
@@ -600,7 +631,7 @@ def test_switching_case_with_unsaved_edits_says_what_was_left_out(bench):
     bench.open_step(4)["name"].value = "unsaved option"
     assert bench.start_case("canadian-snakes")
     assert "left out" in bench.message.value and first_id in bench.message.value
-    assert Assessment.load(store.assessment_path(bench.storage_dir, first_id)).title == "saved"
+    assert bench.store.load_solo(first_id)[0].title == "saved"
 
 
 def test_step2_restore_after_a_save_goes_back_to_what_was_saved(tmp_path):

@@ -7,10 +7,16 @@ feasibility and risks, decision), each with a *save this step* button that puts 
 assessment; download the assessment JSON and the report (HTML or Markdown,
 :func:`exsitu.report.render_report`).
 
-Every change to the assessment is saved on the server at once (atomically, to
-``<storage_dir>/<assessment id>.json``; see :mod:`exsitu.workbench_store`), and the status line says so
-("Saved 14:02:31", "Save failed: ..."). Each workbench works on its own file, so two browser sessions
-never mix. A bad value or file is shown as a message, never as a traceback.
+Every change to the assessment is saved on the server at once, in the workshop store
+(:mod:`exsitu.workshop`: one SQLite file at ``EXSITU_WORKSHOP_DB``, or PostgreSQL at ``EXSITU_DATABASE_URL``),
+and the status line says so ("Saved 14:02:31", "Save failed: ..."); a heartbeat
+(:mod:`exsitu.widgets.connection`) replaces that line with "Connection lost — changes after 14:02:31 are not
+saved" as soon as the server stops answering. Alone, each assessment is kept under an unguessable id that the
+page address carries (``?solo=<id>&step=3``), so a reload resumes it. In a workshop (joined by code or from
+the facilitator's link, ``?workshop=<code>&group=<id>``, see :mod:`exsitu.widgets.workshop`) the page works
+on its group's one assessment and sees nothing of the other groups. Every save carries the version it was based
+on: when someone else saved in between, nothing is overwritten — the page shows what changed and lets the
+person merge, or keep their version as a copy. A bad value or file is shown as a message, never as a traceback.
 
 Never losing a group's work: each step's editor starts from what the assessment holds (Step 2 shows the saved
 roles, not a new ranking; Step 3 the saved need; Step 5 the saved record, with its date), and saving a step
@@ -32,6 +38,9 @@ from typing import Any, Callable
 import ipywidgets as widgets
 
 from exsitu import workbench_store as store
+from exsitu import workbench_store as _files
+from exsitu.widgets.connection import ConnectionStatus
+from exsitu.widgets.workshop import JoinForm, build_query, parse_query
 from exsitu.assessment import STEP_TITLES, Assessment, AssessmentLoadError, PopulationNeed, load_assessment
 from exsitu.examples import example_assessment, example_keys
 from exsitu.validation import InvalidInputError
@@ -91,21 +100,34 @@ def _link(uri: str, filename: str, text: str, css_class: str) -> str:
 class Workbench:
     """The workbench's state and controls; ``widget`` is what to display (displaying the object shows it).
 
-    State: ``assessment`` (the one :class:`~exsitu.assessment.Assessment` being edited), ``assessment_id``
-    and ``path`` (its file on the server), ``saved_at`` (time of the last save, or None), ``problems`` (the
-    problems found in the last upload or resume). Controls (for tests and apps): ``case``, ``open_case``,
-    ``blank_taxon``, ``start_blank``, ``resume_choice``, ``resume``, ``upload``, ``title``, ``taxon``,
-    ``taxon_group``, ``scope``, ``notes``, ``steps`` (the step Tab), ``save_buttons`` (step → Button),
-    ``report_html_button``, ``report_markdown_button``. Outputs: ``status`` (saved state), ``message``,
-    ``progress``, ``download`` (link to the JSON), ``report_links``, ``step_summaries`` and
-    ``step_messages`` (step → HTML). ``editors`` holds each step's editor once it has been opened.
+    State: ``assessment`` (the one :class:`~exsitu.assessment.Assessment` being edited), ``store`` (the
+    workshop store), ``assessment_id`` (the solo id, or the group's id in a workshop; ``None`` before the
+    first save of a solo assessment), ``version`` (the stored version the work is based on), ``saved_at``
+    (time of the last save, or None), ``problems`` (the problems found in the last upload or resume),
+    ``conflict`` (the :class:`~exsitu.workshop.StaleVersionError` waiting to be resolved, or None), and in a
+    workshop ``workshop``, ``group`` and ``participant``. Controls (for tests and apps): ``case``,
+    ``open_case``, ``blank_taxon``, ``start_blank``, ``resume_choice`` (an id or link to resume),
+    ``resume``, ``upload``, ``join_form``, ``title``, ``taxon``, ``taxon_group``, ``scope``, ``notes``,
+    ``steps`` (the step Tab), ``save_buttons`` (step → Button), ``report_html_button``,
+    ``report_markdown_button``, ``merge_button``, ``copy_button``. Outputs: ``status`` (saved state),
+    ``connection`` (the heartbeat and page address), ``message``, ``progress``, ``download`` (link to the
+    JSON), ``report_links``, ``conflict_box``, ``step_summaries`` and ``step_messages`` (step → HTML).
+    ``editors`` holds each step's editor once it has been opened; ``judgements`` the Step 5 group judgement
+    panel in a workshop.
     """
 
     def __init__(self, storage_dir: str | Path | None = None, *, case: str | None = None,
-                 taxon: str | None = None) -> None:
-        self.storage_dir = Path(storage_dir) if storage_dir is not None else store.default_storage_dir()
+                 taxon: str | None = None, query: str | None = None, store: Any = None) -> None:
+        self.store = store if store is not None else _open_store(storage_dir)
         self.assessment: Assessment = Assessment(taxon="unnamed taxon")
-        self.assessment_id = store.new_assessment_id()
+        self.assessment_id: str | None = None
+        self.version: int | None = None
+        self._base: dict | None = None  # the stored assessment the work is based on (for a merge)
+        self.conflict: Any = None
+        self.workshop: Any = None
+        self.group: Any = None
+        self.participant: Any = None
+        self.judgements: Any = None
         self.saved_at: float | None = None
         self.last_save_seconds: float | None = None
         self.problems: list = []
@@ -114,6 +136,8 @@ class Workbench:
         self._presetting = False  # True while an editor fills its own controls (not a person's edit)
         self._discarded = ""  # what the last switch of assessment left out (unsaved editor edits), for the message
         self._loading = False
+        self._save_summary = ""
+        self._pending_join: tuple[str, str] = ("", "")
 
         keys = example_keys()
         self.case = widgets.Dropdown(options=[(_case_label(k), k) for k in keys], description="Bundled case",
@@ -122,11 +146,9 @@ class Workbench:
         self.blank_taxon = widgets.Text(description="New species", placeholder="scientific name",
                                         layout=widgets.Layout(width="26em"), style={"description_width": "7em"})
         self.start_blank = widgets.Button(description="Start blank", icon="file")
-        self.resume_choice = widgets.Dropdown(description="Saved", layout=widgets.Layout(width="40em"),
-                                              style={"description_width": "7em"})
+        self.resume_choice = widgets.Text(description="Resume", placeholder="the id or link of your assessment",
+                                          layout=widgets.Layout(width="40em"), style={"description_width": "7em"})
         self.resume = widgets.Button(description="Resume", icon="history")
-        self.refresh_saved = widgets.Button(description="", icon="refresh", tooltip="refresh the list",
-                                            layout=widgets.Layout(width="3em"))
         self.upload = widgets.FileUpload(accept=".json,application/json", multiple=False,
                                          description="Upload JSON")
         self.download = widgets.HTML()
@@ -134,9 +156,24 @@ class Workbench:
         self.report_markdown_button = widgets.Button(description="Markdown report", icon="file-text-o")
         self.report_links = widgets.HTML()
         self.status = widgets.HTML()
+        self.status.add_class("wb-status")
+        self.connection = ConnectionStatus()
+        self.connection.on_tick(self.poll, every=3.0)
         self.identity = widgets.HTML()
         self.message = widgets.HTML()
         self.progress = widgets.HTML()
+        self.conflict_html = widgets.HTML()
+        self.merge_button = widgets.Button(description="Merge their changes and mine", icon="code-fork",
+                                           button_style="warning", layout=widgets.Layout(width="20em"))
+        self.copy_button = widgets.Button(description="Keep mine as a copy, take theirs", icon="copy",
+                                          layout=widgets.Layout(width="20em"))
+        self.merge_button.on_click(lambda _b: self.merge())
+        self.copy_button.on_click(lambda _b: self.keep_mine_as_copy())
+        # empty until a conflict (its buttons are put in then, so they are never the page's first control)
+        self._conflict_parts = (self.conflict_html, widgets.HBox([self.merge_button, self.copy_button]))
+        self.conflict_box = widgets.VBox()
+        self.conflict_box.layout.display = "none"
+        self.join_form = JoinForm(self.store, self._joined)
 
         wide = dict(layout=widgets.Layout(width="40em"), style={"description_width": "7em"})
         self.title = widgets.Text(description="Title", **wide)
@@ -156,6 +193,7 @@ class Workbench:
                                                   layout=widgets.Layout(width="14em"))
                              for step in STEP_TITLES}
         self.editor_slots = {step: widgets.VBox() for step in STEP_TITLES}
+        self.judgement_slot = widgets.VBox()
         pages = []
         for step in STEP_TITLES:
             self.save_buttons[step].on_click(lambda _b, step=step: self.save_step(step))
@@ -165,6 +203,7 @@ class Workbench:
                 _heading("In the assessment now"), self.step_summaries[step],
                 _heading("Edit"), self.open_buttons[step], self.editor_slots[step],
                 self.step_messages[step], self.save_buttons[step],
+                *([self.judgement_slot] if step == 5 else []),
             ]))
         self.steps = widgets.Tab(children=pages)
         self.steps.observe(self._tab_changed, names="selected_index")
@@ -172,25 +211,21 @@ class Workbench:
         self.open_case.on_click(lambda _b: self.start_case(self.case.value))
         self.start_blank.on_click(lambda _b: self.start_blank_species(self.blank_taxon.value))
         self.resume.on_click(lambda _b: self.resume_saved(self.resume_choice.value))
-        self.refresh_saved.on_click(lambda _b: self.refresh_saved_list())
         self.upload.observe(self._uploaded, names="value")
         self.report_html_button.on_click(lambda _b: self.export_report("html"))
         self.report_markdown_button.on_click(lambda _b: self.export_report("markdown"))
         for control in (self.title, self.taxon, self.taxon_group, self.scope, self.notes):
             control.observe(self._details_changed, names="value")
 
-        self.widget = widgets.VBox([
-            widgets.HTML("<h2 style='margin:4px 0'>Ex situ Conservation Assessment workbench</h2>"),
-            widgets.HBox([self.status, self.identity]),
-            self.message,
-            widgets.Accordion(children=[widgets.VBox([
-                widgets.HBox([self.case, self.open_case]),
-                widgets.HBox([self.blank_taxon, self.start_blank]),
-                widgets.HBox([self.resume_choice, self.resume, self.refresh_saved]),
-                widgets.HBox([self.upload, widgets.HTML("<small>&nbsp;an assessment .json saved by the "
-                                                        f"toolkit, at most {store.MAX_UPLOAD_BYTES // 2**20} MB"
-                                                        "</small>")]),
-            ])], titles=("Start, resume or upload",), selected_index=0),
+        self.start_panel = widgets.Accordion(children=[widgets.VBox([
+            widgets.HBox([self.case, self.open_case]),
+            widgets.HBox([self.blank_taxon, self.start_blank]),
+            widgets.HBox([self.resume_choice, self.resume]),
+            widgets.HBox([self.upload, widgets.HTML("<small>&nbsp;an assessment .json saved by the "
+                                                    f"toolkit, at most {_files.MAX_UPLOAD_BYTES // 2**20} MB"
+                                                    "</small>")]),
+        ]), self.join_form.widget], titles=("Start, resume or upload", "Join a workshop"), selected_index=0)
+        self.work = widgets.VBox([
             _heading("Download"),
             widgets.HBox([self.download]),
             widgets.HBox([self.report_html_button, self.report_markdown_button, self.report_links]),
@@ -199,35 +234,95 @@ class Workbench:
             _heading("Progress"), self.progress,
             self.steps,
         ])
-        self.refresh_saved_list()
-        if taxon is not None:
-            self.start_blank_species(taxon, save=False)
+        self.widget = widgets.VBox([
+            widgets.HTML("<h2 style='margin:4px 0'>Ex situ Conservation Assessment workbench</h2>"),
+            self.connection,
+            widgets.HBox([self.status, self.identity]),
+            self.message,
+            self.conflict_box,
+            self.start_panel,
+            self.work,
+        ])
+        wanted = parse_query(query)
+        self._wanted_step = wanted.step
+        notes = "".join(f"<br>{text}" for text in wanted.problems)
+        if wanted.in_workshop and self.open_workshop(wanted.workshop, wanted.group, wanted.participant):
+            pass
         else:
-            self.start_case(case or keys[0], save=False)
+            join_message = self.message.value if wanted.in_workshop else ""
+            resumed = bool(wanted.solo) and self.resume_saved(wanted.solo)
+            if not resumed:
+                problem = self.message.value if wanted.solo else ""
+                if taxon is not None:
+                    self.start_blank_species(taxon, save=False)
+                else:
+                    self.start_case(case or keys[0], save=False)
+                self.message.value = join_message + problem + ("" if join_message or problem else self.message.value)
+        if notes:
+            self.message.value += _note(notes[4:], "#5f4b00", "#fff8e1")
+        if wanted.step is not None and (self.workshop is not None or self.assessment_id is not None):
+            self.steps.selected_index = wanted.step - 1
+        self._update_address()
 
-    # ------------------------------------------------------------------------------------- files
+    # ------------------------------------------------------------------------------------- saving
     @property
-    def path(self) -> Path:
-        """The file on the server where this workbench saves its assessment."""
-        return store.assessment_path(self.storage_dir, self.assessment_id)
+    def in_workshop(self) -> bool:
+        return self.group is not None
+
+    def _author(self) -> str:
+        return self.participant.display_name if self.participant is not None else ""
 
     def autosave(self) -> bool:
-        """Save the assessment to :attr:`path` now (atomically); updates the status line. False if it failed."""
-        started = time.perf_counter()
-        try:
-            self.assessment.save(self.path)
-        except (OSError, ValueError, TypeError) as error:
-            self.status.value = _note(f"<b>Save failed:</b> {html.escape(str(error))} — download the JSON below "
-                                      "to keep your work", "#8a1c00", "#fff1ec")
+        """Save the assessment in the store now, based on :attr:`version`; updates the status line.
+
+        False if it failed (a message says why) or if someone else saved in between (the conflict panel
+        shows what changed and offers a merge, or keeping this version as a copy).
+        """
+        from exsitu.workshop import StaleVersionError
+
+        if self.conflict is not None:
+            self._show_conflict()
             return False
+        started = time.perf_counter()
+        summary, self._save_summary = self._save_summary, ""
+        try:
+            if self.in_workshop:
+                version = self.store.save_assessment(self.workshop.join_code, self.group.id, self.assessment,
+                                                     self.version if self.version is not None else 0,
+                                                     self._author(), summary)
+            elif self.assessment_id is None:
+                self.assessment_id, version = self.store.create_solo(self.assessment)
+            else:
+                version = self.store.save_solo(self.assessment_id, self.assessment,
+                                               self.version if self.version is not None else 0, self._author())
+        except StaleVersionError as error:
+            self.conflict = error
+            self._show_conflict()
+            return False
+        except InvalidInputError as error:
+            self.status.value = _note(f"<b>Save failed:</b> {html.escape(error.problem)} "
+                                      f"({html.escape(str(error.field))}) — download the JSON below to keep "
+                                      "your work", "#8a1c00", "#fff1ec")
+            return False
+        except Exception as error:  # noqa: BLE001 - a database that cannot be written is a message, not a crash
+            self.status.value = _note(f"<b>Save failed:</b> {html.escape(type(error).__name__)}: "
+                                      f"{html.escape(str(error)[:300])} — download the JSON below to keep your "
+                                      "work", "#8a1c00", "#fff1ec")
+            return False
+        self.version = version
+        self._base = copy.deepcopy(self.assessment.to_dict())
         self.last_save_seconds = time.perf_counter() - started
         self.saved_at = time.time()
+        self.connection.saved(self.saved_at)
         self._show_saved()
+        self._refresh_identity()
+        self._update_address()
         return True
 
     def _show_saved(self, suffix: str = "") -> None:
         stamp = _dt.datetime.fromtimestamp(self.saved_at).strftime("%H:%M:%S") if self.saved_at else ""
-        saved = f"<b class='wb-saved'>Saved {stamp}</b>{suffix}" if stamp else "<b>Not saved yet</b>"
+        version = f" (version {self.version})" if stamp and self.version is not None else ""
+        saved = f"<b class='wb-saved'>Saved {stamp}</b>{version}{suffix}" if stamp else "<b>Not saved yet</b>"
         if self.pending:
             steps = ", ".join(str(step) for step in sorted(self.pending))
             self.status.value = _note(f"{saved} · <b class='wb-unsaved'>Unsaved changes</b> in the Step {steps} "
@@ -252,26 +347,216 @@ class Workbench:
             self.status.value = _note("<b>Not saved yet</b> — every change you make is saved automatically",
                                       "#5f4b00", "#fff8e1")
 
-    def refresh_saved_list(self) -> None:
-        """List the saved assessments, newest first, in the resume dropdown."""
-        saved = store.list_saved(self.storage_dir)
-        self.resume_choice.options = [(item.label(), item.assessment_id) for item in saved]
-        self.resume_choice.value = saved[0].assessment_id if saved else None
-        self.resume.disabled = not saved
+    # ------------------------------------------------------------------------------------- address
+    def current_step(self) -> int | None:
+        index = self.steps.selected_index
+        return None if index is None else index + 1
+
+    def address(self) -> str:
+        """The page's query string for this work (``workshop=…&group=…&participant=…&step=…``, ``solo=…``)."""
+        if self.in_workshop:
+            return build_query(workshop=self.workshop.join_code, group=self.group.id,
+                               participant=self.participant.id if self.participant is not None else "",
+                               step=self.current_step())
+        if self.assessment_id is None:
+            # not joined yet: keep the workshop and group of the link, so a reload shows the same join form
+            code, group_id = self._pending_join
+            return build_query(workshop=code, group=group_id) if code else ""
+        return build_query(solo=self.assessment_id, step=self.current_step())
+
+    def _update_address(self) -> None:
+        self.connection.query = self.address()
+
+    # ------------------------------------------------------------------------------------- conflicts
+    def _show_conflict(self) -> None:
+        error = self.conflict
+        theirs = getattr(error, "current_assessment", None)
+        version = getattr(error, "current_version", "?")
+        from exsitu.workshop import diff_assessments
+
+        base = self._base or {}
+        their_changes = diff_assessments(base, theirs) if theirs is not None else []
+        changed = [change.path for change in their_changes]
+        mine = [change.path for change in diff_assessments(base, self.assessment)]
+        details = "".join(f"<li><code>{html.escape(change.path)}</code>: {html.escape(_short(change.before))} → "
+                          f"{html.escape(_short(change.after))}</li>" for change in their_changes[:12])
+        who = ""
+        try:
+            history = (self.store.history(self.workshop.join_code, self.group.id) if self.in_workshop else [])
+            latest = next((item for item in history if item.version == version), None)
+            if latest is not None:
+                who = (f" by <b>{html.escape(latest.author or 'someone')}</b> at "
+                       f"{html.escape(str(latest.saved_at)[11:19])} UTC")
+        except Exception:  # noqa: BLE001 - the history is a courtesy here
+            pass
+        overlap = sorted(set(changed) & set(mine))
+        self.conflict_html.value = _note(
+            f"<b class='wb-conflict'>Not saved: someone else saved version {html.escape(str(version))}{who} while "
+            "you were editing.</b> Nothing is lost: your changes are still on this page.<br>"
+            f"<b>They changed:</b> {html.escape(', '.join(changed) or 'nothing you edited')}"
+            f"<ul class='wb-their-changes' style='margin:2px 0'>{details}</ul>"
+            f"<b>You changed:</b> {html.escape(', '.join(mine) or 'nothing yet')}<br>"
+            + (f"<b>Both changed:</b> {html.escape(', '.join(overlap))} — a merge keeps yours there (theirs stays in "
+               "the history)<br>" if overlap else "")
+            + "Choose: <i>merge</i> (their changes plus yours) or <i>keep mine as a copy</i> (your version is saved "
+              "as a separate assessment with its own link, and this page takes theirs).",
+            "#5f4b00", "#fff8e1")
+        self.conflict_box.children = self._conflict_parts
+        self.conflict_box.layout.display = None
+        self.status.value = _note("<b class='wb-unsaved'>Not saved</b> — someone else saved in between; see below",
+                                  "#8a1c00", "#fff1ec")
+
+    def merge(self) -> bool:
+        """Resolve a conflict by merging: their version, with every section you changed taken from yours."""
+        error = self.conflict
+        if error is None:
+            return False
+        from exsitu.workshop import merge_assessments
+
+        theirs = error.current_assessment.to_dict()
+        try:
+            # where both changed the same part, the merge keeps yours (theirs stays in the history)
+            assessment, _conflicts = merge_assessments(self._base or theirs, self.assessment,
+                                                       error.current_assessment, prefer="mine")
+        except (InvalidInputError, AssessmentLoadError, ValueError, TypeError, KeyError) as problem:
+            self.conflict_html.value += _note(f"The merge could not be made ({html.escape(str(problem))}); keep "
+                                              "yours as a copy instead.", "#8a1c00", "#fff1ec")
+            return False
+        self.conflict = None
+        self.conflict_box.layout.display = "none"
+        self.conflict_box.children = ()
+        self._adopt(assessment, error.current_version, theirs)
+        self._save_summary = "merged"
+        self.changed()
+        self.message.value = _note(f"Merged: version {error.current_version} with your changes"
+                                   + (f", saved as version {self.version}." if self.conflict is None else "."))
+        return self.conflict is None
+
+    def keep_mine_as_copy(self) -> str | None:
+        """Resolve a conflict by saving your version as a separate (solo) assessment and taking theirs here.
+
+        Returns the copy's id (its link is shown), or None if the copy could not be saved.
+        """
+        error = self.conflict
+        if error is None:
+            return None
+        try:
+            copy_id, _version = self.store.create_solo(self.assessment)
+        except Exception as problem:  # noqa: BLE001
+            self.conflict_html.value += _note(f"The copy could not be saved ({html.escape(str(problem)[:300])}); "
+                                              "download the JSON to keep it.", "#8a1c00", "#fff1ec")
+            return None
+        self.conflict = None
+        self.conflict_box.layout.display = "none"
+        self.conflict_box.children = ()
+        self.pending.clear()
+        theirs = error.current_assessment
+        self._adopt(theirs, error.current_version, theirs.to_dict())
+        self.saved_at = time.time()
+        self._refresh_views()
+        self._show_saved()
+        link = "?" + build_query(solo=copy_id)
+        self.message.value = _note(
+            f"Your version is kept as a copy: <a class='wb-copy-link' href='{html.escape(link, quote=True)}' "
+            f"target='_blank'>open the copy</a> (id <code class='wb-copy-id'>{html.escape(copy_id)}</code>). "
+            f"This page now shows version {error.current_version}.")
+        return copy_id
+
+    def _adopt(self, assessment: Assessment, version: int, base: dict) -> None:
+        """Take a stored assessment as the one edited here (editors rebuilt from it)."""
+        self._set_assessment(assessment)
+        self.version = version
+        self._base = copy.deepcopy(base)
+
+    def poll(self) -> None:
+        """In a workshop: take a newer version another member saved (unless this page has unsaved edits)."""
+        if not self.in_workshop or self.conflict is not None:
+            return
+        assessment, version = self.store.load_assessment(self.workshop.join_code, self.group.id)
+        if self.version is not None and version > self.version:
+            if self.pending:
+                self.message.value = _note(f"Someone in your group saved version {version}; your next save will "
+                                           "ask you to merge.", "#5f4b00", "#fff8e1")
+                return
+            self._adopt(assessment, version, assessment.to_dict())
+            self.saved_at = time.time()
+            self._refresh_views()
+            self._show_saved(" · updated with your group's latest save")
+        if self.judgements is not None:
+            self.judgements.refresh()
+
+    # ------------------------------------------------------------------------------------- workshop
+    def open_workshop(self, join_code: str, group_id: str, participant_id: str = "") -> bool:
+        """Work on a workshop group's assessment (from the page address); the join form if someone is missing.
+
+        False (and a message, with the join form open) on a wrong code, group or participant.
+        """
+        from exsitu.workshop import AccessDenied
+
+        try:
+            workshop = self.store.workshop_by_code(join_code)
+            group = next((g for g in self.store.groups(join_code) if g.id == group_id), None)
+            participant = (next((p for p in self.store.participants(join_code, group_id) if p.id == participant_id),
+                                None) if participant_id and group is not None else None)
+        except (AccessDenied, InvalidInputError, LookupError) as error:
+            self._show_join(join_code, "", f"The workshop code in the page address is not valid "
+                                           f"({html.escape(str(getattr(error, 'problem', error)))}).")
+            return False
+        if group is None:
+            self._show_join(join_code, "", "The group in the page address is not a group of this workshop; "
+                                           "choose yours.")
+            return False
+        if participant is None:
+            self._show_join(join_code, group_id, "Say who you are to join your group.")
+            return False
+        self._enter(workshop, group, participant)
+        return True
+
+    def _show_join(self, code: str, group_id: str, text: str) -> None:
+        self._pending_join = (code, group_id)
+        self.join_form.code.value = code
+        if code:
+            self.join_form.look_up(group_id)
+        self.start_panel.selected_index = 1
+        self.message.value = _note(text, "#5f4b00", "#fff8e1")
+        self.work.layout.display = "none"
+
+    def _joined(self, workshop: Any, group: Any, participant: Any) -> None:
+        self._enter(workshop, group, participant)
+
+    def _enter(self, workshop: Any, group: Any, participant: Any) -> None:
+        assessment, version = self.store.load_assessment(workshop.join_code, group.id)
+        self.workshop, self.group, self.participant = workshop, group, participant
+        self.problems = []
+        self.conflict = None
+        self.conflict_box.layout.display = "none"
+        self.conflict_box.children = ()
+        self._set_assessment(assessment)
+        self.assessment_id = group.id
+        self.version = version
+        self._base = copy.deepcopy(assessment.to_dict())
+        self.saved_at = time.time()
+        self._refresh_views()
+        self._show_saved(" · your group's assessment")
+        self.work.layout.display = None
+        self.start_panel.selected_index = None
+        self.join_form.widget.layout.display = "none"
+        self.message.value = _note(f"Working with <b>{html.escape(group.name)}</b> in the workshop "
+                                   f"<b>{html.escape(workshop.title)}</b> as {html.escape(participant.display_name)}.")
+        from exsitu.widgets.judgements import JudgementPanel
+
+        self.judgements = JudgementPanel(self.store, workshop.join_code, group.id, participant,
+                                         assessment=lambda: self.assessment)
+        self.judgement_slot.children = (self.judgements.widget,)
+        if self._wanted_step is not None:
+            self.steps.selected_index = self._wanted_step - 1
+            self._wanted_step = None
+        self._update_address()
 
     # ------------------------------------------------------------------------------------- starting
-    def _replace(self, assessment: Assessment, assessment_id: str, save: bool) -> None:
-        if self.pending:
-            steps = ", ".join(str(step) for step in sorted(self.pending))
-            kept = (f"; that assessment itself is saved (id <code>{html.escape(self.assessment_id)}</code>) and can "
-                    "be resumed" if self.saved_at is not None else "")
-            self._discarded = (f" The edits not saved in the Step {steps} editor of "
-                               f"<i>{html.escape(self.assessment.taxon)}</i> were left out{kept}.")
-        else:
-            self._discarded = ""
+    def _set_assessment(self, assessment: Assessment) -> None:
+        """Show ``assessment`` in every control; editors are rebuilt (an open one at once)."""
         self.assessment = assessment
-        self.assessment_id = assessment_id
-        self.saved_at = None
         was_open = set(self.editors)
         self.editors.clear()
         self.pending.clear()
@@ -289,27 +574,46 @@ class Workbench:
         finally:
             self._loading = False
         self.details_message.value = ""
-        self.changed(save=save)
-        if save:
-            self.refresh_saved_list()
         # Rebuild the editor on view if one was open; otherwise editors are built when asked (a lighter start).
         if self.steps.selected_index is not None and self.steps.selected_index + 1 in was_open:
             self.open_step(self.steps.selected_index + 1)
 
+    def _replace(self, assessment: Assessment, save: bool, summary: str = "") -> None:
+        """Work on ``assessment`` instead: alone, a new stored assessment; in a workshop, the group's next version."""
+        if self.pending:
+            steps = ", ".join(str(step) for step in sorted(self.pending))
+            kept = (f"; that assessment itself is saved (id <code>{html.escape(self.assessment_id)}</code>) and can "
+                    "be resumed" if self.saved_at is not None and self.assessment_id else "")
+            self._discarded = (f" The edits not saved in the Step {steps} editor of "
+                               f"<i>{html.escape(self.assessment.taxon)}</i> were left out{kept}.")
+        else:
+            self._discarded = ""
+        if not self.in_workshop:
+            self.assessment_id = None
+            self.version = None
+            self.saved_at = None
+            self.conflict = None
+            self.conflict_box.layout.display = "none"
+            self.conflict_box.children = ()
+        self._set_assessment(assessment)
+        self._save_summary = summary
+        self.changed(save=save)
+        self._update_address()
+
     def start_case(self, key: str, save: bool = True) -> bool:
-        """Start a new assessment file from a bundled case (all five steps done)."""
+        """Start a new assessment from a bundled case (all five steps done); in a workshop, the group's next version."""
         try:
             assessment = example_assessment(key)
         except InvalidInputError as error:
             self.message.value = _error_html(error)
             return False
         self.problems = []
-        self._replace(assessment, store.new_assessment_id(), save)
+        self._replace(assessment, save, f"opened the bundled case {key}")
         self.message.value = _note(f"Opened the bundled case <b>{html.escape(assessment.taxon)}</b>.{self._discarded}")
         return True
 
     def start_blank_species(self, taxon: str, save: bool = True) -> bool:
-        """Start a new, empty assessment file for ``taxon`` (no step done)."""
+        """Start a new, empty assessment for ``taxon`` (no step done)."""
         try:
             assessment = Assessment(taxon=taxon)
         except InvalidInputError as error:
@@ -317,40 +621,54 @@ class Workbench:
                                                                "type the species' scientific name"))
             return False
         self.problems = []
-        self._replace(assessment, store.new_assessment_id(), save)
+        self._replace(assessment, save, "started a blank assessment")
         self.message.value = _note(f"Started a blank assessment for <b>{html.escape(assessment.taxon)}</b>."
                                    f"{self._discarded}")
         return True
 
     def resume_saved(self, assessment_id: str | None) -> bool:
-        """Continue a saved assessment file (its later changes go to the same file)."""
-        if not assessment_id:
-            self.message.value = _note("There is no saved assessment to resume yet.", "#5f4b00", "#fff8e1")
+        """Continue a solo assessment saved in the store, by its id or its link (later changes go to it)."""
+        from exsitu.workshop import AccessDenied
+
+        text = (assessment_id or "").strip()
+        if "solo=" in text:
+            text = parse_query(text.split("?", 1)[-1]).solo
+        if not text:
+            self.message.value = _note("Type the id or paste the link of the assessment to resume.",
+                                       "#5f4b00", "#fff8e1")
+            return False
+        if len(text) > 64 or not parse_query(build_query(solo=text)).solo:
+            self.message.value = _error_html(InvalidInputError("Resume", "is not an assessment id",
+                                                               "paste the link or the id shown next to 'Saved'"))
             return False
         try:
-            path = store.assessment_path(self.storage_dir, assessment_id)
-            text = path.read_bytes()
-            assessment, problems = load_assessment(text)
-        except OSError as error:
-            self.message.value = _error_html(InvalidInputError("Saved", f"cannot read the file ({error})",
-                                                               "refresh the list and choose another"))
+            assessment, version = self.store.load_solo(text)
+        except (AccessDenied, InvalidInputError, LookupError) as error:
+            self.message.value = _error_html(InvalidInputError(
+                "Resume", f"no assessment with the id {text!r} ({getattr(error, 'problem', error)})",
+                "check the link; a new assessment is shown instead"))
             return False
-        except InvalidInputError as error:
-            self.message.value = _error_html(error)
+        if self.in_workshop:
+            self.message.value = _note("This page works on your workshop group's assessment; open the solo link "
+                                       "in a new tab instead.", "#5f4b00", "#fff8e1")
             return False
-        self.problems = problems
-        self._replace(assessment, assessment_id, save=False)
-        self.saved_at = path.stat().st_mtime
-        stamp = _dt.datetime.fromtimestamp(self.saved_at).strftime("%H:%M:%S")
-        self.status.value = _note(f"<b class='wb-saved'>Saved {stamp}</b> (resumed)")
+        self.problems = []
+        self._replace(assessment, save=False)
+        self.assessment_id, self.version = text, version
+        self._base = copy.deepcopy(assessment.to_dict())
+        self.saved_at = time.time()
+        self._refresh_identity()
+        self.status.value = _note(f"<b class='wb-saved'>Saved</b> (resumed, version {version})")
         self.message.value = self._loaded_message(f"Resumed <b>{html.escape(assessment.taxon)}</b>.{self._discarded}",
-                                                  problems)
+                                                  [])
+        self._update_address()
         return True
 
     def load_json(self, content: bytes | str, name: str = "the file") -> bool:
-        """Load an uploaded assessment JSON as a new file; a file that is not an assessment leaves the work as is.
+        """Load an uploaded assessment JSON as a new assessment (in a workshop, the group's next version).
 
-        Sections that cannot be read are listed (each naming its field) and kept unchanged in the file.
+        A file that is not an assessment leaves the work as is. Sections that cannot be read are listed (each
+        naming its field) and kept unchanged.
         """
         size = len(content)
         if size > store.MAX_UPLOAD_BYTES:
@@ -366,7 +684,7 @@ class Workbench:
                 + "your current work is unchanged"))
             return False
         self.problems = problems
-        self._replace(assessment, store.new_assessment_id(), save=True)
+        self._replace(assessment, save=True, summary=f"uploaded {name[:100]}")
         self.message.value = self._loaded_message(f"Loaded <b>{html.escape(name)}</b>: "
                                                   f"{html.escape(assessment.taxon)}.{self._discarded}", problems)
         return True
@@ -416,12 +734,28 @@ class Workbench:
         for index, step in enumerate(STEP_TITLES):
             self.steps.set_title(index, f"{'✓' if done[step] else '○'} {step} {_TAB_TITLES[step]}")
             self.step_summaries[step].value = self._summary(step)
-        self.identity.value = (f"<small style='margin-left:1em;color:#555'>Assessment id "
-                               f"<code class='wb-id'>{html.escape(self.assessment_id)}</code> · file "
-                               f"<code>{html.escape(self.path.name)}</code> on the server</small>")
+        self._refresh_identity()
+        if self.judgements is not None:
+            self.judgements.follow()
         self.download.value = _link(store.data_uri(a.to_json(), "application/json"),
                                     store.file_name(a.taxon, ".json"), "Download the assessment (JSON)",
                                     "wb-download")
+
+    def _refresh_identity(self) -> None:
+        if self.in_workshop:
+            who = self.participant
+            self.identity.value = (
+                f"<small style='margin-left:1em;color:#555'>Workshop <b>{html.escape(self.workshop.title)}</b> · "
+                f"group <b class='wb-group'>{html.escape(self.group.name)}</b> · you: "
+                f"{html.escape(who.display_name)} ({html.escape(who.perspective)}) · id "
+                f"<code class='wb-id'>{html.escape(self.group.id)}</code></small>")
+        elif self.assessment_id is None:
+            self.identity.value = ("<small style='margin-left:1em;color:#555'>Assessment id "
+                                   "<code class='wb-id'>new</code> (given at the first save)</small>")
+        else:
+            self.identity.value = (f"<small style='margin-left:1em;color:#555'>Assessment id "
+                                   f"<code class='wb-id'>{html.escape(self.assessment_id)}</code> · the page's "
+                                   "link opens it again (keep it to resume)</small>")
 
     def _summary(self, step: int) -> str:
         a = self.assessment
@@ -462,6 +796,7 @@ class Workbench:
     def _tab_changed(self, change: dict) -> None:
         if change["new"] is not None:
             self.open_step(change["new"] + 1)
+        self._update_address()
 
     def open_step(self, step: int) -> Any:
         """Build the editor of ``step`` (1–5) from the assessment, if not built yet; returns it."""
@@ -854,10 +1189,29 @@ class Workbench:
 
 
 def workbench(storage_dir: str | Path | None = None, *, case: str | None = None,
-              taxon: str | None = None) -> Workbench:
+              taxon: str | None = None, query: str | None = None, store: Any = None) -> Workbench:
     """An ECA workbench, opened on a bundled case (``case``, default the first), or blank for ``taxon``.
 
-    ``storage_dir``: folder for the autosaved assessments (default ``EXSITU_WORKBENCH_DIR`` or
-    ``~/.local/share/exsitu-workbench``). Nothing is written until the first change.
+    ``query``: the page's query string (:func:`exsitu.widgets.workshop.query_string` in the app): a workshop
+    group (``workshop=…&group=…``) or a solo assessment (``solo=…``) to open, and the step to show.
+    ``store``: the workshop store (default :func:`exsitu.workshop.open_store`, i.e. ``EXSITU_DATABASE_URL``,
+    else the SQLite file ``EXSITU_WORKSHOP_DB``); ``storage_dir``: instead, a folder for a SQLite store of its
+    own (``<storage_dir>/workshop.sqlite3``; for tests and lessons). Nothing is written until the first change.
     """
-    return Workbench(storage_dir, case=case, taxon=taxon)
+    return Workbench(storage_dir, case=case, taxon=taxon, query=query, store=store)
+
+
+def _open_store(storage_dir: str | Path | None) -> Any:
+    from exsitu.workshop import open_store
+
+    if storage_dir is None:
+        return open_store()
+    folder = Path(storage_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    return open_store(f"sqlite:///{(folder / 'workshop.sqlite3').resolve()}")
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    """A value of a diff, shortened for the page."""
+    text = "(empty)" if value in (None, "", [], {}) else str(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
