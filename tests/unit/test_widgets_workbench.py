@@ -694,5 +694,5 @@ def test_step5_tab_evaluates_options_and_saves_outcomes(tmp_path):
     assert record.outcomes["insurance_living"] == "recommended with conditions"
     assert record.chosen_option_ids == ("insurance_living",) and record.dissent[-1].anonymous
     assert "Insurance population — living individuals: recommended with conditions" in bench.step_summaries[5].value
-    saved = json.loads(bench.path.read_text(encoding="utf-8"))
+    saved = json.loads(bench.store.load_solo(bench.assessment_id)[0].to_json())  # what the workshop store holds
     assert saved["decision_record"]["evaluations"][0]["outcome"] == "recommended with conditions"

@@ -296,7 +296,10 @@ def test_limits_name_the_field_and_the_fix(store):
     a.notes = ""
     a.population_needs = []
     from exsitu.assessment import PopulationNeed
-    a.population_needs = [PopulationNeed("insurance", pva={"p": float("nan")})]
+    with pytest.raises(InvalidInputError, match="finite"):  # refused when the need is made ...
+        PopulationNeed("insurance", pva={"p": float("nan")})
+    a.population_needs = [PopulationNeed("insurance", pva={"p": 0.5})]
+    a.population_needs[0].pva["p"] = float("nan")  # ... and when code sets it afterwards, by the store
     with pytest.raises(InvalidInputError, match="finite"):
         store.save_assessment(ws.join_code, group.id, a, v, "Ana")
     with pytest.raises(InvalidInputError, match="base_version"):
