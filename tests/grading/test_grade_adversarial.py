@@ -24,7 +24,7 @@ from tools.grade import main as grade  # noqa: E402
 
 ASSIGNMENT = "01-status-review"
 MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
-QUESTIONS = ["ex1-tests", "ex2-tests", "ex3-tests", "ex4-tests", "ex5-tests", "ex6-answer"]
+QUESTIONS = ["ex1-tests", "ex2-tests", "ex3-tests", "move-tests", "ex4-tests", "ex5-tests", "ex6-answer"]
 
 pytestmark = [pytest.mark.grading, pytest.mark.slow]
 
@@ -60,46 +60,46 @@ def class_folder(folder: Path) -> dict[str, tuple[list[str], tuple[str, ...]]]:
         path.write_text(filled(answers))
         expected[learner] = (scores, flags)
 
-    add("correct", good, ["2", "2", "3", "2", "2", "0", "11"])
-    add("blank", {}, ["0", "0", "0", "0", "0", "0", "0"])
+    add("correct", good, ["2", "2", "2", "3", "2", "2", "0", "13"])
+    add("blank", {}, ["0"] * 8)
     # the issue's hole 1: one line turns every later cell (hidden tests included) into `pass`
     add("hooks", {"ex1-answer": "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])"},
-        ["0", "0", "0", "0", "0", "0", "0"], ("input_transformers_cleanup",))
+        ["0"] * 8, ("input_transformers_cleanup",))
     # the same with real answers: the first answer counts; the hook stops the learner's own later answers
     add("hooks-and-answers", {**good, "ex1-answer": good["ex1-answer"]
                               + "\nget_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])"},
-        ["2", "0", "0", "0", "0", "0", "2"], ("input_transformers_cleanup",))
+        ["2", "0", "0", "0", "0", "0", "0", "2"], ("input_transformers_cleanup",))
     # hole 2: rebinding what the tests call to compute their expected values
     fake = ("import types\nfake = types.SimpleNamespace(category='CR', criteria='A1', category_range=('CR', 'CR'), "
             "evidence={'locations': (2, 3, 7)})\ncategorize = lambda **k: fake\n")
     add("rebind-categorize", {**good, "ex3-answer": fake + good["ex3-answer"]},
-        ["2", "2", "0", "2", "0", "0", "6"], ("rebinds categorize", "changed categorize"))
+        ["2", "2", "0", "3", "2", "0", "0", "9"], ("rebinds categorize", "changed categorize"))
     patch = ("\nimport types\nexcluded = {'missing': 0, 'out_of_range': 0, 'zero_zero': 0, 'duplicate': 120 - n_kept}\n"
              "geo.clean_occurrences = lambda df: types.SimpleNamespace(counts=dict(excluded), n_kept=n_kept)\n")
     add("patch-geo", {**good, "ex1-answer": good["ex1-answer"] + patch},
-        ["0", "0", "0", "2", "0", "0", "2"], ("geo.clean_occurrences",))
+        ["0", "0", "0", "3", "2", "0", "0", "5"], ("geo.clean_occurrences",))
     add("builtins-and-modules", {
         "ex1-answer": good["ex1-answer"] + "\nimport builtins, sys\nbuiltins.abs = lambda x: 0\n"
                       "setattr(sys.modules['exsitu.geo'], 'area_of_occupancy', lambda *a, **k: 4.0)",
         "ex2-answer": "aoo_km2 = 4.0\neoo_km2 = 8.0"},
-        ["2", "0", "0", "0", "0", "0", "2"], ("builtins", "sys.modules", "exsitu.geo.area_of_occupancy"))
+        ["2", "0", "0", "0", "0", "0", "0", "2"], ("builtins", "sys.modules", "exsitu.geo.area_of_occupancy"))
     always = "class Always(str):\n    def __eq__(self, other):\n        return True\n    __hash__ = str.__hash__\n"
-    add("always-equal", {**good, "ex3-answer": always + good["ex3-answer"] + "\ncategory = Always(category)"},
-        ["2", "2", "0", "2", "0", "0", "6"])
+    add("always-equal", {**good, "ex3-answer": always + good["ex3-answer"] + "\nresult = Always(result.category)"},
+        ["2", "2", "0", "3", "2", "0", "0", "9"])  # ex5's tests read ex3's result too
     # a kernel death costs only the exercise it hit: ex5 (which needs ex2's answers) is graded in a fresh kernel
     add("kernel-death", {**good, "ex4-answer": "import os\nos._exit(1)\n" + good["ex4-answer"]},
-        ["2", "2", "3", "0", "2", "0", "9"], ("the kernel died in answer cell ex4-answer", "fresh kernel"))
+        ["2", "2", "2", "3", "0", "2", "0", "11"], ("the kernel died in answer cell ex4-answer", "fresh kernel"))
     # hole 3: a learner folder with nothing in it, and one with only other files
     (folder / "kim" / ASSIGNMENT).mkdir(parents=True)
-    expected["kim"] = (["0"] * 7, ("no notebook found",))
+    expected["kim"] = (["0"] * 8, ("no notebook found",))
     (folder / "lee").mkdir()
     (folder / "lee" / "status-review.pdf").write_bytes(b"%PDF-1.4")
-    expected["lee"] = (["0"] * 7, ("no notebook found",))
+    expected["lee"] = (["0"] * 8, ("no notebook found",))
     # hole 4: flat names that the <learner>_<anything> rule would give one learner, "ada"
     (folder / "ada_smith_status-review.ipynb").write_text(filled(good))
-    expected["ada_smith"] = (["2", "2", "3", "2", "2", "0", "11"], ())
+    expected["ada_smith"] = (["2", "2", "2", "3", "2", "2", "0", "13"], ())
     (folder / "ada_jones_status-review.ipynb").write_text(filled({}))
-    expected["ada_jones"] = (["0"] * 7, ())
+    expected["ada_jones"] = (["0"] * 8, ())
     return expected
 
 

@@ -25,6 +25,20 @@ def _asserts(source: str) -> list[ast.Assert] | None:
     return [node for node in ast.walk(tree) if isinstance(node, ast.Assert)]
 
 
+#: Functions a read-only cell defines to run a self-check with a message ("✓ …" when right, the given and the
+#: expected answer when wrong; they raise AssertionError): a call to one counts as a visible self-check.
+SELF_CHECK_FUNCTIONS = {"check", "check_answer"}
+
+
+def _self_check_calls(source: str) -> list[ast.Call]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id in SELF_CHECK_FUNCTIONS]
+
+
 def lint_notebook(path: Path) -> list[str]:
     """Problems with the test cells of one instructor (solutions/) notebook; empty when all is well."""
     notebook = nbformat.read(path, as_version=4)
@@ -45,7 +59,7 @@ def lint_notebook(path: Path) -> list[str]:
             if node.msg is None:
                 problems.append(f"{path.name}: test cell {grade_id}, line {node.lineno}: assert without a message "
                                 "(add `, \"what was checked; a hint\"`)")
-        visible = _asserts(HIDDEN.sub("", cell.source)) or []
+        visible = (_asserts(HIDDEN.sub("", cell.source)) or []) + _self_check_calls(HIDDEN.sub("", cell.source))
         if not visible:
             problems.append(f"{path.name}: test cell {grade_id} has no visible self-check (an assert before "
                             "### BEGIN HIDDEN TESTS)")
