@@ -147,17 +147,7 @@ def record_html(record: DecisionRecord) -> str:
              f"{'recommended' if record.ex_situ_recommended else 'not recommended'}; roles retained: "
              f"{html.escape(roles)}.</p>",
              f"<p style='margin:2px 0'><b>Summary</b>: {html.escape(record.summary)}</p>"]
-    if record.reasoning:
-        parts.append(f"<p style='margin:2px 0'><b>The group's reasoning</b>: {html.escape(record.reasoning)}</p>")
-    if record.dissent:
-        items = "".join(f"<li>{html.escape(str(d))}</li>" for d in record.dissent)
-        parts.append(f"<p style='margin:2px 0'><b>Dissent</b></p><ul>{items}</ul>")
-    if record.participants:
-        parts.append(f"<p style='margin:2px 0'><b>Participants</b>: {html.escape(', '.join(record.participants))}</p>")
-    if record.flags:
-        items = "".join(f"<li>{html.escape(f)}</li>" for f in record.flags)
-        parts.append(f"<p style='margin:2px 0;color:#9a6700'><b>Transparency flags</b></p><ul>{items}</ul>")
-    return "".join(parts)
+    return "".join(parts) + _record_tail_html(record)
 
 
 def _lines(text: str) -> list[str]:
@@ -519,6 +509,12 @@ def step5_record_html(record: DecisionRecord) -> str:
                 extra = f"<br><small>Decided by its {html.escape(e.decided_by)}.</small>"
             items.append(f"<li><b>{html.escape(e.option.name)}</b>: {html.escape(e.outcome)}{extra}</li>")
         parts.append(f"<ul>{''.join(items)}</ul>")
+    return "".join(parts) + _record_tail_html(record)
+
+
+def _record_tail_html(record: DecisionRecord) -> str:
+    """The parts both record views end with: the group's reasoning, dissent, participants, transparency flags."""
+    parts = []
     if record.reasoning:
         parts.append(f"<p style='margin:2px 0'><b>The group's reasoning</b>: {html.escape(record.reasoning)}</p>")
     if record.dissent:
