@@ -73,6 +73,23 @@ def test_parse_query_drops_hostile_values_with_a_message(text, problem):
     assert "<script>" not in "".join(wanted.problems)
 
 
+@pytest.mark.parametrize("store_id", ["_kL2tHDANgti", "-a0xcx44El9p", "__", "Zz-_09"])
+def test_parse_query_accepts_every_id_the_store_can_make(store_id):
+    # the store's ids are secrets.token_urlsafe: about 1 in 32 starts with '_' or '-'
+    wanted = parse_query(build_query(workshop="AB12", group=store_id, participant=store_id))
+    assert wanted.problems == () and (wanted.group, wanted.participant) == (store_id, store_id)
+    assert parse_query(build_query(solo=store_id)).solo == store_id
+
+
+def test_the_store_s_ids_pass_the_page_address_check(store):
+    workshop = store.create_workshop("Many groups", "Atelopus zeteki", "2026-12-03",
+                                     [f"Group {i}" for i in range(60)])
+    ids = [group.id for group in store.groups(workshop.join_code)]
+    assert len(set(ids)) == 60
+    for group_id in ids:
+        assert parse_query(build_query(workshop=workshop.join_code, group=group_id)).group == group_id
+
+
 def test_participant_without_workshop_is_ignored():
     wanted = parse_query("group=g&participant=p")
     assert not wanted.in_workshop and wanted.group == "" and wanted.participant == ""
@@ -91,6 +108,10 @@ def test_join_form_messages_for_bad_input(store, room):
     assert not form.look_up() and "too long" in form.message.value
     form.code.value = workshop.join_code
     assert form.look_up() and [label for label, _ in form.group.options] == ["Group A", "Group B"]
+    form.display_name.value = "Ana"
+    # two groups and none chosen: nobody lands in a group they did not pick
+    assert form.group.value is None and not form.join() and "choose your working group" in form.message.value
+    form.group.value = groups[0].id
     form.display_name.value = "   "
     assert not form.join() and "Your name" in form.message.value
     form.display_name.value = "N" * 10_000  # a huge name: the store's limit, as a message

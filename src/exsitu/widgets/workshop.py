@@ -32,7 +32,7 @@ MAX_QUERY_CHARS = 2000
 """Longest query string read (characters); a longer one is ignored with a message."""
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # the store's ids are secrets.token_urlsafe: any may start with - or _
 _NAMES = ("workshop", "group", "participant", "solo", "step")
 
 
@@ -60,7 +60,7 @@ def parse_query(text: str | None) -> WorkshopQuery:
 
     Hostile-safe: more than :data:`MAX_QUERY_CHARS` characters are not parsed; unknown names are ignored;
     a value that does not match its pattern (join code: letters, digits, '-', at most 32; ids: letters,
-    digits, '-', '_', at most 64; step: 1–5) is dropped and named in ``problems``.
+    digits, '-', '_' in any position, as ``secrets.token_urlsafe`` makes them, at most 64; step: 1–5) is dropped and named in ``problems``.
     """
     if not text:
         return WorkshopQuery()
@@ -201,11 +201,17 @@ class JoinForm:
             self.message.value = _error_html(InvalidInputError("Workshop code", _reason(error),
                                                                "check the code with the facilitator"))
             return False
+        chosen = self.group.value
         self.group.options = [(g.name, g.id) for g in groups]
         if group_id and any(g.id == group_id for g in groups):
             self.group.value = group_id
-        elif groups and self.group.value is None:
+        elif len(groups) == 1:
             self.group.value = groups[0].id
+        elif chosen and any(g.id == chosen for g in groups):
+            self.group.value = chosen
+        else:
+            # several groups and none named: nobody is put in a group they did not choose
+            self.group.index = None
         self.details.layout.display = None
         self.message.value = (f"<div style='color:#1a5e20'>Workshop <b>{html.escape(self.workshop.title)}</b> "
                               f"({html.escape(self.workshop.taxon)}): choose your group and say who you are."
