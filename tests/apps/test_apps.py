@@ -139,6 +139,8 @@ def test_studbook_good_and_bad_upload_and_download(browser_page, voila_server, t
     good.write_bytes(STUDBOOK.read_bytes())
     upload(page, good)
     page.get_by_text("Loaded my_frogs.csv.").wait_for()
+    # "Loaded" is the last update of an upload: the links already name the new file
+    assert page.locator("a.exsitu-download[download='my_frogs_mean_kinship.csv']").count() == 1
     with page.expect_download() as info:
         page.locator("a.exsitu-download", has_text="mean kinship").click()
     download = info.value

@@ -382,7 +382,6 @@ class StudbookAnalyser:
         table.index.name = "id"
         self.pedigree, self.summary, self.name = pedigree, summary, name
         self.mk_table, self.representation = table, representation
-        self.message.value = _note_html(f"Loaded {name}. " + studbook_methods(len(pedigree), len(mk)))
         self.summary_box.value = studbook_summary_html(summary, name)
         shown = table.head(MK_TABLE_ROWS)
         more = (f"<div><i>The {len(shown):,} living individuals with the lowest mk (highest breeding priority) of "
@@ -396,6 +395,8 @@ class StudbookAnalyser:
         plot_founder_representation(representation, ax=figure.subplots())
         self.founder_chart.value = _png(figure)
         self.refresh_pairings()
+        # last, so a page that sees "Loaded" already has every table, chart and download of this file
+        self.message.value = _note_html(f"Loaded {name}. " + studbook_methods(len(pedigree), len(mk)))
         return True
 
     def refresh_pairings(self, _change: Any = None) -> None:
