@@ -179,3 +179,14 @@ def test_rating_sheet_and_the_panel_on_a_topic(store, room):
         "Insurance (living)": {"Founders": 4.0, "Cost": 4.0}}
     closed = JudgementPanel(store, workshop.join_code, a.id, participant, topic="gone", sheet=lambda: None)
     assert closed.submit_button.disabled and "closed" in repr(closed.grid.children)
+
+
+def test_adding_a_group_keeps_the_rating_being_typed(store, room):
+    workshop, (a, _b) = room
+    fac = Facilitator(store)
+    assert fac.open(workshop.facilitator_key)
+    fac.rating_group.value = a.id
+    fac.rating_options.value = "typed by hand"
+    assert fac.add_group("Group C")
+    assert fac.rating_group.value == a.id and fac.rating_options.value == "typed by hand"
+    assert [label for label, _id in fac.rating_group.options] == ["All groups", "Group A", "Group B", "Group C"]

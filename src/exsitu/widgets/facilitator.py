@@ -151,6 +151,7 @@ class Facilitator:
         self.groups: list = []
         self._progress_signature: Any = None
         self._judgement_signature: Any = None
+        self._loading_groups = False  # True while the group lists are refilled (not the facilitator's choice)
         style = {"description_width": "8em"}
         wide = widgets.Layout(width="36em")
         self.connection = ConnectionStatus()
@@ -208,7 +209,7 @@ class Facilitator:
         self.close_choice = widgets.Dropdown(description="Open rating", style=style, layout=wide)
         self.close_button = widgets.Button(description="Close the rating", icon="lock")
         self.rating_step.observe(lambda _c: self.prefill_rating(), names="value")
-        self.rating_group.observe(lambda _c: self.prefill_rating(), names="value")
+        self.rating_group.observe(lambda _c: None if self._loading_groups else self.prefill_rating(), names="value")
         self.prefill_button.on_click(lambda _b: self.prefill_rating())
         self.open_rating_button.on_click(lambda _b: self.open_rating())
         self.close_button.on_click(lambda _b: self.close_rating(self.close_choice.value))
@@ -325,8 +326,12 @@ class Facilitator:
         self.groups = list(self.store.groups(self.workshop.join_code))
         options = [(g.name, g.id) for g in self.groups]
         chosen = self.rating_group.value
-        self.rating_group.options = [("All groups", "")] + options
-        self.rating_group.value = chosen if chosen in [gid for _, gid in options] else ""
+        self._loading_groups = True
+        try:
+            self.rating_group.options = [("All groups", "")] + options
+            self.rating_group.value = chosen if chosen in [gid for _, gid in options] else ""
+        finally:
+            self._loading_groups = False
         for dropdown in (self.judgement_group, self.decision_group):
             value = dropdown.value
             dropdown.options = options
