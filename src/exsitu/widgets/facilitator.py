@@ -190,7 +190,7 @@ class Facilitator:
         self.topic = widgets.Dropdown(options=[TOPIC_STEP5], value=TOPIC_STEP5, description="Topic", style=style)
         self.topic.observe(lambda _c: self.refresh_judgements(force=True), names="value")
         self.judgements_html = widgets.HTML()
-        self.rating_step = widgets.Dropdown(options=[(label, step) for step, (label, _n, _c) in RATING_DEFAULTS.items()],
+        self.rating_step = widgets.Dropdown(options=[(label, step) for step, (label, *_rest) in RATING_DEFAULTS.items()],
                                             value=2, description="Step", style=style, layout=wide)
         self.rating_group = widgets.Dropdown(options=[("All groups", "")], value="", description="Open to",
                                              style=style)

@@ -262,7 +262,8 @@ class JudgementPanel:
 
     ``assessment``: a callable giving the group's current assessment (the options and criteria judged come
     from its decision, or its Step 2 roles). ``sheet``: instead, a callable giving what is judged — e.g. the
-    :func:`rating_sheet` of a rating in Steps 2–4 opened to the room (then ``topic`` is that rating's name). Controls: ``score_inputs`` ((option id, criterion id) → Text),
+    :func:`rating_sheet` of a rating in Steps 2–4 opened to the room (then ``topic`` is that rating's name).
+    Controls: ``score_inputs`` ((option id, criterion id) → Text),
     ``weight_inputs`` (criterion id → Text), ``vote``, ``confidence``, ``reason``, ``submit_button``;
     outputs ``message`` and ``distribution``. :meth:`refresh` re-reads the group's judgements (the workbench
     calls it on its heartbeat).

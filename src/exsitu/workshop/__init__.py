@@ -6,8 +6,9 @@ takes an optional keyword ``score_range`` (default: the scale of the group's Ste
 ``store.judgement_history``, ``store.decisions`` / ``store.decision``, ``store.solo_history`` /
 ``store.rollback_solo``, ``store.import_workshop``; ratings of Steps 2–4 opened to the room:
 ``store.open_topic`` / ``store.close_topic`` / ``store.topics`` / ``store.topic`` / ``store.workshop_topics``
-(:class:`Topic`; any topic but ``"step5"`` must be opened before it takes judgements); ``Workshop.created_at``, ``Participant.joined_at``,
-``Judgement.display_name/perspective/submitted_at/current`` are extra fields with defaults.
+(:class:`Topic`; any topic but ``"step5"`` must be opened before it takes judgements); ``Workshop.created_at``,
+``Participant.joined_at``, ``Judgement.display_name/perspective/submitted_at/current`` are extra fields with
+defaults.
 A join code is shown as ``ABCD-2345`` and accepted with or without the dash, in any case.
 
 Modules, one job each: :mod:`~exsitu.workshop.models` (records, vocabularies, errors),
@@ -41,7 +42,8 @@ from exsitu.workshop.store import TOPIC_STEP5, WorkshopStore, default_url, open_
 
 __all__ = [
     "open_store", "WorkshopStore", "default_url", "StaleVersionError", "AccessDenied", "InvalidInputError",
-    "PERSPECTIVES", "VOTES", "CONFIDENCES", "TOPIC_STEPS", "TOPIC_STEP5", "Topic", "Workshop", "Group", "Participant", "Judgement", "Dissent",
+    "PERSPECTIVES", "VOTES", "CONFIDENCES", "TOPIC_STEPS", "TOPIC_STEP5", "Topic",
+    "Workshop", "Group", "Participant", "Judgement", "Dissent",
     "DecisionEntry", "VersionInfo", "GroupProgress", "Change", "Conflict",
     "diff_assessments", "merge_assessments", "changed_paths",
     "aggregate_judgements", "aggregate_weights", "vote_tally", "majority_vote", "outcome_scenarios", "rank_options",
