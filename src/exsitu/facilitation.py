@@ -322,21 +322,25 @@ def summarise_judgements(judgements: Any) -> pd.DataFrame:
 
     ``judgements``: rows (dicts or a DataFrame) with ``participant``, ``option``, ``criterion`` and
     ``score``. Returns a table indexed by (option, criterion) with ``n``, ``median``, ``q1``, ``q3``,
-    ``iqr`` (= q3 − q1: the group's disagreement), ``min`` and ``max``. Quartiles: linear interpolation
-    (numpy's default). The median is the group's answer; the IQR how far it agrees.
+    ``iqr`` (= q3 − q1: the group's disagreement), ``min`` and ``max``, in the order the pairs first appear.
+    Quartiles: linear interpolation (numpy's default). The median is the group's answer; the IQR how far it
+    agrees. The numbers are those of the workshop store's :func:`exsitu.workshop.aggregate_judgements`
+    (one row per participant here, one judgement per participant there).
     """
+    from exsitu.workshop.aggregate import aggregate_judgements
+
+    columns = ["n", "median", "q1", "q3", "iqr", "min", "max"]
     frame = _judgement_frame(judgements)
     if frame.empty:
-        return pd.DataFrame(columns=["n", "median", "q1", "q3", "iqr", "min", "max"],
-                            index=pd.MultiIndex.from_tuples([], names=["option", "criterion"]))
-    rows = []
-    for (option, criterion), group in frame.groupby(["option", "criterion"], sort=False):
-        values = group["score"].to_numpy()
-        q1, median, q3 = np.percentile(values, [25, 50, 75])
-        rows.append({"option": option, "criterion": criterion, "n": int(values.size), "median": float(median),
-                     "q1": float(q1), "q3": float(q3), "iqr": float(q3 - q1), "min": float(values.min()),
-                     "max": float(values.max())})
-    return pd.DataFrame(rows).set_index(["option", "criterion"])
+        return pd.DataFrame(columns=columns, index=pd.MultiIndex.from_tuples([], names=["option", "criterion"]))
+    per_participant: dict[Any, dict[str, Any]] = {}
+    for participant, option, criterion, score in frame[["participant", "option", "criterion", "score"]].itertuples(
+            index=False, name=None):
+        judgement = per_participant.setdefault(participant, {"participant_id": participant, "scores": {}})
+        judgement["scores"].setdefault(option, {})[criterion] = float(score)
+    table = aggregate_judgements(list(per_participant.values())).set_index(["option", "criterion"])
+    order = list(dict.fromkeys(zip(frame["option"], frame["criterion"])))
+    return table.loc[order, columns]
 
 
 def most_disagreement(summary: pd.DataFrame, top: int = 3) -> pd.DataFrame:

@@ -188,6 +188,28 @@ def test_a_facilitator_and_three_participants(workshop_server, chromium):
     ana.locator(".jd-error", has_text="Reason").wait_for()
     assert [j.reason for j in store.judgements(room["code"], group_a.id, "step5")] == ["Chytrid persists in the wild"]
 
+    # the facilitator opens a Step 2 rating to every group; Ben rates it in his Step 2 tab; the room sees it
+    facilitator.get_by_role("button", name="Take them from the assessment").click()
+    options = facilitator.locator(".widget-textarea", has_text="Options").locator("textarea")
+    _wait(lambda: "Research" in options.input_value(), what="the options taken from group A's roles")
+    options.fill("Insurance population\nResearch")
+    facilitator.get_by_role("button", name="Open the rating to the room").click()
+    facilitator.locator("table.fc-ratings", has_text="step2-roles").wait_for()
+    _tab(ben, 2)
+    ben.locator(".wb-rating", has_text="step2-roles").wait_for(timeout=30_000)  # on the page's next poll
+    ben.locator(".jd-score input:visible").first.wait_for()
+    scores = ben.locator(".jd-score input:visible").all()
+    assert len(scores) == 4  # 2 options × 2 criteria
+    for box in scores:
+        box.fill("8")
+    ben.locator("textarea[placeholder='why you judge it so (required)']:visible").fill("Roles fit the chytrid threat")
+    ben.get_by_role("button", name="Submit my judgement").click()
+    ben.locator(".jd-submitted:visible").wait_for()
+    facilitator.locator(".jd-summary", has_text="Roles fit the chytrid threat").wait_for(timeout=15_000)
+    assert [j.reason for j in store.judgements(room["code"], group_a.id, "step2-roles")] == \
+        ["Roles fit the chytrid threat"]
+    assert [t.name for t in store.topics(room["code"], group_a.id)] == ["step2-roles"]
+
     for page in (facilitator, ana, ben, cai):
         assert "Traceback" not in page.content()
         assert _errors(page) == []

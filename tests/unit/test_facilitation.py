@@ -140,3 +140,21 @@ def test_vote_tally_lists_every_vote():
 
 def test_essential_perspectives_are_perspectives():
     assert set(ESSENTIAL_PERSPECTIVES) <= set(PERSPECTIVES)
+
+
+def test_summarise_judgements_gives_the_workshop_store_s_numbers():
+    from exsitu.facilitation import summarise_judgements
+    from exsitu.workshop import aggregate_judgements
+
+    rows = [{"participant": p, "option": o, "criterion": c, "score": s}
+            for p, o, c, s in (("Ana", "captive", "benefit", 7), ("Ana", "captive", "risk", 2),
+                               ("Bo", "captive", "benefit", 3), ("Bo", "biobank", "benefit", 9),
+                               ("Cy", "captive", "benefit", 8), ("Cy", "captive", "risk", 6))]
+    judgements = [{"participant_id": "Ana", "scores": {"captive": {"benefit": 7, "risk": 2}}},
+                  {"participant_id": "Bo", "scores": {"captive": {"benefit": 3}, "biobank": {"benefit": 9}}},
+                  {"participant_id": "Cy", "scores": {"captive": {"benefit": 8, "risk": 6}}}]
+    summary = summarise_judgements(rows)
+    store_table = aggregate_judgements(judgements).set_index(["option", "criterion"])
+    assert list(summary.index) == [("captive", "benefit"), ("captive", "risk"), ("biobank", "benefit")]
+    assert summary.equals(store_table.loc[summary.index, list(summary.columns)])
+    assert summary.loc[("captive", "benefit"), "median"] == 7.0 and summary.loc[("captive", "benefit"), "iqr"] == 2.5

@@ -4,7 +4,9 @@ Create a workshop and its working groups (or open one with its facilitator key);
 for every group, its link and a QR code (made with ``segno``, an SVG in the page) that opens the workbench
 on that group; follow every group through the five steps live (the store is polled about once a second on
 the page's heartbeat, one cheap :meth:`~exsitu.workshop.WorkshopStore.overview` query); see each group's
-aggregated judgements (:func:`exsitu.widgets.judgements.judgement_summary_html`); record the group's decision
+aggregated judgements (:func:`exsitu.widgets.judgements.judgement_summary_html`); open a rating in Step 2, 3
+or 4 to one group or to every group (prefilled from the groups' assessments, editable) and close it again;
+record the group's decision
 and any dissent, by name or anonymously; and export the whole workshop as one JSON file and one HTML
 workshop report, as downloads.
 
@@ -25,12 +27,60 @@ import ipywidgets as widgets
 from exsitu import workbench_store as files
 from exsitu.validation import InvalidInputError
 from exsitu.widgets.connection import ConnectionStatus
-from exsitu.widgets.judgements import TOPIC_STEP5, decision_for_judgements, judgement_summary_html
+from exsitu.widgets.judgements import TOPIC_STEP5, decision_for_judgements, judgement_summary_html, rating_sheet
 from exsitu.widgets.workshop import build_query
 
-__all__ = ["Facilitator", "facilitator", "workbench_link", "qr_svg"]
+__all__ = ["Facilitator", "facilitator", "workbench_link", "qr_svg", "RATING_DEFAULTS", "rating_options"]
 
 WORKBENCH_APP = "workbench.ipynb"
+
+COST_MARK = "(higher = worse)"
+"""Ending a criterion's line with this makes it a 'cost' criterion (a higher score is worse, e.g. a risk)."""
+
+RATING_DEFAULTS: dict[int, tuple[str, str, tuple[str, ...]]] = {
+    2: ("Step 2 — the candidate roles", "step2-roles", ("Addresses the threat", "Urgency")),
+    3: ("Step 3 — the population each role needs", "step3-population-need",
+        ("Founders are available", "Target size is achievable")),
+    4: ("Step 4 — the options' feasibility and risks", "step4-feasibility",
+        ("Feasibility", f"Risk {COST_MARK}")),
+}
+"""Per step: label, default topic name and default criteria of a rating opened to the room (the course's
+wording; the facilitator edits them). Step 2 follows the roles' questions "which threat does it address, how
+urgently" (CPSG ex situ guidelines, IUCN/SSC 2014, Step 2), Step 4 its feasibility and risk appraisal."""
+
+
+def rating_options(step: int, assessment: Any) -> list[str]:
+    """What the room rates in ``step`` according to one group's assessment (names, in the assessment's order).
+
+    Step 2: the candidate roles (every role not rejected); Step 3: the population needs, by role and form;
+    Step 4: the options appraised for feasibility. Empty when the assessment has none yet.
+    """
+    if assessment is None:
+        return []
+    if step == 2:
+        roles = getattr(assessment, "roles", None)
+        if roles is None:
+            return []
+        return [d.role.name for d in roles.decisions if d.status in ("accepted", "added", "suggested")]
+    if step == 3:
+        names = {}
+        roles = getattr(assessment, "roles", None)
+        if roles is not None:
+            names = {d.role.id: d.role.name for d in roles.decisions}
+        return [f"{names.get(n.role_id, n.role_id)} ({n.form})" for n in getattr(assessment, "population_needs", [])]
+    if step == 4:
+        return [f.option for f in getattr(assessment, "feasibility", [])]
+    return []
+
+
+def _criteria_items(lines: list[str]) -> list[dict[str, str]]:
+    items = []
+    for line in lines:
+        if line.endswith(COST_MARK):
+            items.append({"name": line[: -len(COST_MARK)].strip() or line, "direction": "cost"})
+        else:
+            items.append({"name": line, "direction": "benefit"})
+    return items
 
 
 def _error_html(error: InvalidInputError) -> str:
@@ -82,7 +132,10 @@ class Facilitator:
     Controls: ``title``, ``taxon``, ``date``, ``group_names`` (one per line), ``create_button``; ``key``,
     ``open_button``; ``new_group``, ``add_group_button``; ``judgement_group``; ``decision_group``,
     ``outcome``, ``rationale``, ``dissent`` (one per line, ``Name: text`` or ``anonymous: text``),
-    ``record_button``; ``topic`` (the judgements' topic shown, ``step5`` or any other submitted);
+    ``record_button``; ``topic`` (the judgements' topic shown, ``step5``, an opened rating or any other
+    submitted); a rating in Steps 2–4: ``rating_step``, ``rating_group`` ("" = all groups), ``rating_name``,
+    ``rating_options`` and ``rating_criteria`` (one per line), ``prefill_button``, ``open_rating_button``,
+    ``close_choice``, ``close_button``, with ``rating_message`` and ``open_ratings``;
     ``export_json_button``, ``export_html_button``. Outputs: ``message``, ``links``,
     ``progress``, ``judgements_html``, ``decision_message``, ``export_links``. State: ``workshop`` (with its
     facilitator key), ``groups``.
@@ -98,6 +151,7 @@ class Facilitator:
         self.groups: list = []
         self._progress_signature: Any = None
         self._judgement_signature: Any = None
+        self._loading_groups = False  # True while the group lists are refilled (not the facilitator's choice)
         style = {"description_width": "8em"}
         wide = widgets.Layout(width="36em")
         self.connection = ConnectionStatus()
@@ -136,6 +190,29 @@ class Facilitator:
         self.topic = widgets.Dropdown(options=[TOPIC_STEP5], value=TOPIC_STEP5, description="Topic", style=style)
         self.topic.observe(lambda _c: self.refresh_judgements(force=True), names="value")
         self.judgements_html = widgets.HTML()
+        self.rating_step = widgets.Dropdown(options=[(label, step) for step, (label, *_rest) in RATING_DEFAULTS.items()],
+                                            value=2, description="Step", style=style, layout=wide)
+        self.rating_group = widgets.Dropdown(options=[("All groups", "")], value="", description="Open to",
+                                             style=style)
+        self.rating_name = widgets.Text(description="Topic", style=style, layout=widgets.Layout(width="24em"))
+        self.rating_options = widgets.Textarea(description="Options", placeholder="one option per line", style=style,
+                                               layout=widgets.Layout(width="36em", height="6em"))
+        self.rating_criteria = widgets.Textarea(description="Criteria", placeholder=f"one criterion per line; end "
+                                                f"with {COST_MARK} where a higher score is worse", style=style,
+                                                layout=widgets.Layout(width="36em", height="4em"))
+        self.prefill_button = widgets.Button(description="Take them from the assessment", icon="refresh",
+                                             tooltip="the options of the chosen group (all groups: of every group)")
+        self.open_rating_button = widgets.Button(description="Open the rating to the room", icon="users",
+                                                 button_style="primary", layout=widgets.Layout(width="20em"))
+        self.rating_message = widgets.HTML()
+        self.open_ratings = widgets.HTML()
+        self.close_choice = widgets.Dropdown(description="Open rating", style=style, layout=wide)
+        self.close_button = widgets.Button(description="Close the rating", icon="lock")
+        self.rating_step.observe(lambda _c: self.prefill_rating(), names="value")
+        self.rating_group.observe(lambda _c: None if self._loading_groups else self.prefill_rating(), names="value")
+        self.prefill_button.on_click(lambda _b: self.prefill_rating())
+        self.open_rating_button.on_click(lambda _b: self.open_rating())
+        self.close_button.on_click(lambda _b: self.close_rating(self.close_choice.value))
         self.decision_group = widgets.Dropdown(description="Group", style=style)
         self.outcome = widgets.Text(description="Outcome", placeholder="e.g. recommend an insurance population",
                                     style=style, layout=wide)
@@ -160,6 +237,13 @@ class Facilitator:
             self.header,
             heading("Join codes and links"), self.links, widgets.HBox([self.new_group, self.add_group_button]),
             heading("Progress of the groups (live)"), self.progress,
+            heading("Open a rating in Steps 2–4 to the room"),
+            widgets.HTML("<small>Each participant rates the options on every criterion on their own page (in the "
+                         "step's tab of their workbench); the group then sees the distribution below under "
+                         "<i>Judgements</i>, with the rating's topic.</small>"),
+            self.rating_step, widgets.HBox([self.rating_group, self.rating_name]), self.rating_options,
+            self.rating_criteria, widgets.HBox([self.prefill_button, self.open_rating_button]), self.rating_message,
+            self.open_ratings, widgets.HBox([self.close_choice, self.close_button]),
             heading("Judgements (live)"), widgets.HBox([self.judgement_group, self.topic]), self.judgements_html,
             heading("Record the decision and the dissent"), self.decision_group, self.outcome, self.rationale,
             self.dissent, self.record_button, self.decision_message,
@@ -234,11 +318,20 @@ class Facilitator:
                              f"<p style='font-size:1.4em'>Join code: <b class='fc-code' style='letter-spacing:2px'>"
                              f"{html.escape(workshop.join_code)}</b></p>")
         self._load_groups()
+        self.prefill_rating()
+        self._show_ratings()
         self.refresh(force=True)
 
     def _load_groups(self) -> None:
         self.groups = list(self.store.groups(self.workshop.join_code))
         options = [(g.name, g.id) for g in self.groups]
+        chosen = self.rating_group.value
+        self._loading_groups = True
+        try:
+            self.rating_group.options = [("All groups", "")] + options
+            self.rating_group.value = chosen if chosen in [gid for _, gid in options] else ""
+        finally:
+            self._loading_groups = False
         for dropdown in (self.judgement_group, self.decision_group):
             value = dropdown.value
             dropdown.options = options
@@ -291,7 +384,8 @@ class Facilitator:
             self._progress_signature = signature
             if len(overview) != len(self.groups):
                 self._load_groups()
-            topics = sorted({TOPIC_STEP5, *(str(t) for g in overview for t in (_get(g, "judgements") or {}))})
+            topics = sorted({TOPIC_STEP5, *(str(t) for g in overview for t in (_get(g, "judgements") or {})),
+                             *(t.name for t in self.store.workshop_topics(self.workshop.facilitator_key))})
             if list(self.topic.options) != topics:
                 current = self.topic.value
                 self.topic.options = topics
@@ -329,9 +423,113 @@ class Facilitator:
         if not force and signature == self._judgement_signature:
             return
         self._judgement_signature = signature
-        assessment, _version = self.store.load_assessment(code, group_id)
+        topic = self.topic.value or TOPIC_STEP5
+        if topic == TOPIC_STEP5:
+            assessment, _version = self.store.load_assessment(code, group_id)
+            judged = decision_for_judgements(assessment)
+        else:  # a rating opened to the room: its own options and criteria
+            judged = rating_sheet(self.store.topic(code, group_id, topic))
         names = {p.id: p.display_name for p in self.store.participants(code, group_id)}
-        self.judgements_html.value = judgement_summary_html(judgements, decision_for_judgements(assessment), names)
+        self.judgements_html.value = judgement_summary_html(judgements, judged, names)
+
+    # ---------------------------------------------------------------------------------- ratings (Steps 2–4)
+    def prefill_rating(self) -> None:
+        """Fill the rating form for the chosen step: its default topic and criteria, the options from the chosen
+        group's assessment (all groups: every group's, each option once)."""
+        if self.workshop is None:
+            return
+        step = self.rating_step.value
+        _label, name, criteria = RATING_DEFAULTS[step]
+        chosen = [g for g in self.groups if not self.rating_group.value or g.id == self.rating_group.value]
+        options: list[str] = []
+        for group in chosen:
+            try:
+                assessment, _version = self.store.load_assessment(self.workshop.join_code, group.id)
+            except Exception:  # noqa: BLE001 - a group that cannot be read adds nothing
+                continue
+            options.extend(o for o in rating_options(step, assessment) if o not in options)
+        self.rating_name.value = name
+        self.rating_options.value = "\n".join(options)
+        self.rating_criteria.value = "\n".join(criteria)
+        self.rating_message.value = "" if options else _ok(
+            "The assessment has nothing to rate in this step yet: type the options, one per line.")
+
+    def open_rating(self) -> Any:
+        """Open the rating in the form to the chosen group or to every group; the store's topic, or None (and a
+        message naming the field) if something is wrong."""
+        from exsitu.workshop import AccessDenied
+
+        if self.workshop is None:
+            return None
+        lines = [line.strip() for line in self.rating_options.value.splitlines() if line.strip()]
+        criteria = [line.strip() for line in self.rating_criteria.value.splitlines() if line.strip()]
+        if not lines:
+            self.rating_message.value = _error_html(InvalidInputError("Options", "no option is given",
+                                                                      "type one option per line"))
+            return None
+        if not criteria:
+            self.rating_message.value = _error_html(InvalidInputError("Criteria", "no criterion is given",
+                                                                      "type one criterion per line"))
+            return None
+        try:
+            topic = self.store.open_topic(self.workshop.facilitator_key, self.rating_group.value or None,
+                                          self.rating_name.value.strip(), lines, _criteria_items(criteria),
+                                          step=self.rating_step.value)
+        except (InvalidInputError, AccessDenied) as error:
+            self.rating_message.value = _error_html(error if isinstance(error, InvalidInputError) else
+                                                    InvalidInputError("Open to", str(error), "choose the group again"))
+            return None
+        audience = "every group" if not topic.group_id else html.escape(self.rating_group.label)
+        self.rating_message.value = _ok(f"<b>{html.escape(topic.name)}</b> is open to {audience}: "
+                                        f"{len(topic.options)} options × {len(topic.criteria)} criteria. Participants "
+                                        f"see it in the Step {topic.step} tab of their workbench.")
+        self._show_ratings()
+        self.judgement_group.value = topic.group_id or self.judgement_group.value
+        self._add_topic(topic.name)
+        self.topic.value = topic.name
+        return topic
+
+    def close_rating(self, topic_id: str | None) -> bool:
+        """Close an open rating (it takes no more judgements; those given stay)."""
+        from exsitu.workshop import AccessDenied
+
+        if self.workshop is None or not topic_id:
+            self.rating_message.value = _error_html(InvalidInputError("Open rating", "none is chosen",
+                                                                      "choose the rating to close"))
+            return False
+        try:
+            topic = self.store.close_topic(self.workshop.facilitator_key, topic_id)
+        except AccessDenied as error:
+            self.rating_message.value = _error_html(InvalidInputError("Open rating", str(error),
+                                                                      "choose it again from the list"))
+            return False
+        self.rating_message.value = _ok(f"<b>{html.escape(topic.name)}</b> is closed.")
+        self._show_ratings()
+        return True
+
+    def _show_ratings(self) -> None:
+        if self.workshop is None:
+            return
+        names = {g.id: g.name for g in self.groups}
+        opened = self.store.workshop_topics(self.workshop.facilitator_key)
+        rows = "".join(f"<tr class='fc-rating'><td>{t.step}</td><td><b>{html.escape(t.name)}</b></td>"
+                       f"<td>{html.escape(names.get(t.group_id, '?') if t.group_id else 'all groups')}</td>"
+                       f"<td>{html.escape(', '.join(o['name'] for o in t.options))}</td>"
+                       f"<td>{html.escape(', '.join(c['name'] for c in t.criteria))}</td></tr>" for t in opened)
+        self.open_ratings.value = (
+            "<table class='fc-ratings' border='1' cellpadding='3' style='border-collapse:collapse'><tr><th>Step</th>"
+            "<th>Topic</th><th>Open to</th><th>Options</th><th>Criteria</th></tr>" + rows + "</table>"
+            if opened else "<p class='fc-ratings' style='color:#666'>No rating is open to the room.</p>")
+        self.close_choice.options = [(f"{t.name} — {names.get(t.group_id, '?') if t.group_id else 'all groups'}",
+                                      t.id) for t in opened]
+        for topic in opened:
+            self._add_topic(topic.name)
+
+    def _add_topic(self, name: str) -> None:
+        if name not in self.topic.options:
+            current = self.topic.value
+            self.topic.options = sorted({*self.topic.options, name})
+            self.topic.value = current
 
     # ---------------------------------------------------------------------------------- decision
     def record_decision(self) -> bool:

@@ -16,12 +16,16 @@ What the group sees (:func:`judgement_summary_html`), aggregated by :func:`exsit
 * **what if the dissenters were right**: the options ranked (weighted sum, as in :mod:`exsitu.decision`) on
   everyone's median scores and weights, on the lower and upper quartiles, and on the judgements of those whose
   vote differs from the most common vote only (:func:`exsitu.workshop.outcome_scenarios`).
+
+The same panel serves a rating in Steps 2–4 the facilitator opened to the room (a store topic such as
+``"step2-roles"``): its options, criteria and scale are the topic's (:func:`rating_sheet`).
 """
 
 from __future__ import annotations
 
 import html
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 import ipywidgets as widgets
@@ -29,7 +33,7 @@ import ipywidgets as widgets
 from exsitu.validation import InvalidInputError
 
 __all__ = ["TOPIC_STEP5", "CONFIDENCE", "JudgementPanel", "judgement_summary_html", "outcome_scenarios_for",
-           "decision_for_judgements"]
+           "decision_for_judgements", "RatingSheet", "rating_sheet"]
 
 TOPIC_STEP5 = "step5"
 """The topic of Step 5's judgements."""
@@ -55,6 +59,49 @@ def decision_for_judgements(assessment: Any) -> Any:
     if roles is None or not roles.accepted_roles():
         return None
     return Decision(title=f"Ex situ management of {assessment.taxon}", options=tuple(options_from_roles(roles)))
+
+
+@dataclass(frozen=True)
+class RatingItem:
+    """An option or criterion of a rating: id, name; criteria also a direction and a default weight (1)."""
+
+    id: str
+    name: str
+    direction: str = "benefit"
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class RatingSheet:
+    """What a rating opened to the room asks for: ``options`` × ``criteria`` scored on ``score_min``–``score_max``.
+
+    It has the parts of :class:`exsitu.decision.Decision` the panel and the summary use (without the baseline
+    option a decision always adds).
+    """
+
+    title: str
+    options: tuple[RatingItem, ...]
+    criteria: tuple[RatingItem, ...]
+    score_min: float = 0.0
+    score_max: float = 10.0
+
+    def option(self, option_id: str) -> RatingItem:
+        return next(o for o in self.options if o.id == option_id)
+
+    def criterion(self, criterion_id: str) -> RatingItem:
+        return next(c for c in self.criteria if c.id == criterion_id)
+
+
+def rating_sheet(topic: Any) -> RatingSheet | None:
+    """The :class:`RatingSheet` of a store topic (:class:`exsitu.workshop.Topic` or its dict); None for None."""
+    if topic is None:
+        return None
+    return RatingSheet(
+        title=str(_get(topic, "name", "")),
+        options=tuple(RatingItem(str(o["id"]), str(o["name"])) for o in _get(topic, "options", ()) or ()),
+        criteria=tuple(RatingItem(str(c["id"]), str(c["name"]), str(c.get("direction", "benefit")))
+                       for c in _get(topic, "criteria", ()) or ()),
+        score_min=float(_get(topic, "score_min", 0.0)), score_max=float(_get(topic, "score_max", 10.0)))
 
 
 def _get(item: Any, name: str, default: Any = None) -> Any:
@@ -214,19 +261,23 @@ class JudgementPanel:
     """One participant's judgement form on a topic and the group's live distribution.
 
     ``assessment``: a callable giving the group's current assessment (the options and criteria judged come
-    from its decision, or its Step 2 roles). Controls: ``score_inputs`` ((option id, criterion id) → Text),
+    from its decision, or its Step 2 roles). ``sheet``: instead, a callable giving what is judged — e.g. the
+    :func:`rating_sheet` of a rating in Steps 2–4 opened to the room (then ``topic`` is that rating's name).
+    Controls: ``score_inputs`` ((option id, criterion id) → Text),
     ``weight_inputs`` (criterion id → Text), ``vote``, ``confidence``, ``reason``, ``submit_button``;
     outputs ``message`` and ``distribution``. :meth:`refresh` re-reads the group's judgements (the workbench
     calls it on its heartbeat).
     """
 
     def __init__(self, store: Any, join_code: str, group_id: str, participant: Any, *, topic: str = TOPIC_STEP5,
-                 assessment: Callable[[], Any] | None = None) -> None:
+                 assessment: Callable[[], Any] | None = None, sheet: Callable[[], Any] | None = None) -> None:
         from exsitu.workshop import VOTES
 
         self.store, self.join_code, self.group_id, self.participant, self.topic = (store, join_code, group_id,
                                                                                   participant, topic)
         self._assessment = assessment or (lambda: None)
+        self._sheet = sheet or (lambda: decision_for_judgements(self._assessment()))
+        self._is_topic = sheet is not None
         self.decision: Any = None
         self.score_inputs: dict[tuple[str, str], widgets.Text] = {}
         self.weight_inputs: dict[str, widgets.Text] = {}
@@ -268,7 +319,7 @@ class JudgementPanel:
 
     def follow(self) -> bool:
         """Rebuild the grid if the group's options or criteria changed (the workbench calls it after each change)."""
-        if self._shape(decision_for_judgements(self._assessment())) == self._shape(self.decision):
+        if self._shape(self._sheet()) == self._shape(self.decision):
             return False
         self.build()
         self.refresh(force=True)
@@ -276,10 +327,12 @@ class JudgementPanel:
 
     def build(self) -> None:
         """(Re)build the score grid from the group's current options and criteria, keeping typed values."""
-        self.decision = decision_for_judgements(self._assessment())
+        self.decision = self._sheet()
         if self.decision is None:
-            self.grid.children = (widgets.HTML("<p style='color:#666'>Nothing to judge yet: retain at least one "
-                                               "role in Step 2 (or score options in Step 5) first.</p>"),)
+            self.grid.children = (widgets.HTML(
+                "<p style='color:#666'>This rating is closed or no longer open to your group.</p>" if self._is_topic
+                else "<p style='color:#666'>Nothing to judge yet: retain at least one role in Step 2 (or score "
+                     "options in Step 5) first.</p>"),)
             self.submit_button.disabled = True
             return
         self.submit_button.disabled = False

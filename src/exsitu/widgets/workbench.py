@@ -113,7 +113,8 @@ class Workbench:
     ``connection`` (the heartbeat and page address), ``message``, ``progress``, ``download`` (link to the
     JSON), ``report_links``, ``conflict_box``, ``step_summaries`` and ``step_messages`` (step → HTML).
     ``editors`` holds each step's editor once it has been opened; ``judgements`` the Step 5 group judgement
-    panel in a workshop.
+    panel in a workshop; ``topic_panels`` (store topic id → panel) the ratings of Steps 2–4 the facilitator
+    opened to the group, each shown in its step's tab (``topic_slots``: step → box).
     """
 
     def __init__(self, storage_dir: str | Path | None = None, *, case: str | None = None,
@@ -128,6 +129,8 @@ class Workbench:
         self.group: Any = None
         self.participant: Any = None
         self.judgements: Any = None
+        self.topic_panels: dict[str, Any] = {}
+        self._topics_signature: tuple = ()
         self.saved_at: float | None = None
         self.last_save_seconds: float | None = None
         self.problems: list = []
@@ -194,6 +197,7 @@ class Workbench:
                              for step in STEP_TITLES}
         self.editor_slots = {step: widgets.VBox() for step in STEP_TITLES}
         self.judgement_slot = widgets.VBox()
+        self.topic_slots = {step: widgets.VBox() for step in (2, 3, 4)}
         pages = []
         for step in STEP_TITLES:
             self.save_buttons[step].on_click(lambda _b, step=step: self.save_step(step))
@@ -204,6 +208,7 @@ class Workbench:
                 _heading("Edit"), self.open_buttons[step], self.editor_slots[step],
                 self.step_messages[step], self.save_buttons[step],
                 *([self.judgement_slot] if step == 5 else []),
+                *([self.topic_slots[step]] if step in self.topic_slots else []),
             ]))
         self.steps = widgets.Tab(children=pages)
         self.steps.observe(self._tab_changed, names="selected_index")
@@ -484,6 +489,42 @@ class Workbench:
             self._show_saved(" · updated with your group's latest save")
         if self.judgements is not None:
             self.judgements.refresh()
+        self.refresh_topics()
+
+    def refresh_topics(self) -> None:
+        """Show each rating the facilitator opened to the group in its step's tab (Steps 2–4); drop closed ones."""
+        if not self.in_workshop:
+            return
+        from exsitu.widgets.judgements import JudgementPanel, rating_sheet
+
+        try:
+            opened = self.store.topics(self.workshop.join_code, self.group.id)
+        except Exception:  # noqa: BLE001 - the store unreachable for a moment: keep what is shown
+            return
+        signature = tuple(t.id for t in opened)
+        if signature == self._topics_signature:
+            for panel in self.topic_panels.values():
+                panel.refresh()
+            return
+        self._topics_signature = signature
+        panels = {}
+        for topic in opened:
+            panel = self.topic_panels.get(topic.id)
+            if panel is None:
+                panel = JudgementPanel(self.store, self.workshop.join_code, self.group.id, self.participant,
+                                       topic=topic.name, sheet=lambda topic=topic: rating_sheet(topic))
+            panels[topic.id] = panel
+        self.topic_panels = panels
+        for step, slot in self.topic_slots.items():
+            parts = []
+            for topic in opened:
+                if topic.step == step:
+                    parts.append(widgets.HTML(
+                        f"<h3 class='wb-rating' style='margin:10px 0 2px'>Rating open to the room: "
+                        f"{html.escape(topic.name)}</h3><small>Your facilitator asks each of you to rate these "
+                        "options on your own; the group then sees the distribution.</small>"))
+                    parts.append(panels[topic.id].widget)
+            slot.children = tuple(parts)
 
     # ------------------------------------------------------------------------------------- workshop
     def open_workshop(self, join_code: str, group_id: str, participant_id: str = "") -> bool:
@@ -548,6 +589,10 @@ class Workbench:
         self.judgements = JudgementPanel(self.store, workshop.join_code, group.id, participant,
                                          assessment=lambda: self.assessment)
         self.judgement_slot.children = (self.judgements.widget,)
+        self.topic_panels, self._topics_signature = {}, ()
+        for slot in self.topic_slots.values():
+            slot.children = ()
+        self.refresh_topics()
         if self._wanted_step is not None:
             self.steps.selected_index = self._wanted_step - 1
             self._wanted_step = None

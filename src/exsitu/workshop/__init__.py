@@ -4,8 +4,11 @@ Deviations from / additions to the store ↔ workshop-ui contract (team brief): 
 Additions: ``CONFIDENCES`` (suggested labels; any text ≤ 200 characters is accepted), ``submit_judgement``
 takes an optional keyword ``score_range`` (default: the scale of the group's Step 5 decision, else 0–10),
 ``store.judgement_history``, ``store.decisions`` / ``store.decision``, ``store.solo_history`` /
-``store.rollback_solo``, ``store.import_workshop``; ``Workshop.created_at``, ``Participant.joined_at``,
-``Judgement.display_name/perspective/submitted_at/current`` are extra fields with defaults.
+``store.rollback_solo``, ``store.import_workshop``; ratings of Steps 2–4 opened to the room:
+``store.open_topic`` / ``store.close_topic`` / ``store.topics`` / ``store.topic`` / ``store.workshop_topics``
+(:class:`Topic`; any topic but ``"step5"`` must be opened before it takes judgements); ``Workshop.created_at``,
+``Participant.joined_at``, ``Judgement.display_name/perspective/submitted_at/current`` are extra fields with
+defaults.
 A join code is shown as ``ABCD-2345`` and accepted with or without the dash, in any case.
 
 Modules, one job each: :mod:`~exsitu.workshop.models` (records, vocabularies, errors),
@@ -32,14 +35,15 @@ from exsitu.workshop.aggregate import (AGGREGATION_METHOD, aggregate_judgements,
 from exsitu.workshop.diff import changed_paths, diff_assessments, merge_assessments
 from exsitu.workshop.export import import_workshop, render_workshop_report
 from exsitu.workshop.limits import MAX_ASSESSMENT_BYTES, MAX_NAME_CHARS, MAX_TEXT_CHARS
-from exsitu.workshop.models import (CONFIDENCES, PERSPECTIVES, VOTES, AccessDenied, Change, Conflict, DecisionEntry,
-                                    Dissent, Group, GroupProgress, Judgement, Participant, StaleVersionError,
-                                    VersionInfo, Workshop)
-from exsitu.workshop.store import WorkshopStore, default_url, open_store
+from exsitu.workshop.models import (CONFIDENCES, PERSPECTIVES, TOPIC_STEPS, VOTES, AccessDenied, Change, Conflict,
+                                    DecisionEntry, Dissent, Group, GroupProgress, Judgement, Participant,
+                                    StaleVersionError, Topic, VersionInfo, Workshop)
+from exsitu.workshop.store import TOPIC_STEP5, WorkshopStore, default_url, open_store
 
 __all__ = [
     "open_store", "WorkshopStore", "default_url", "StaleVersionError", "AccessDenied", "InvalidInputError",
-    "PERSPECTIVES", "VOTES", "CONFIDENCES", "Workshop", "Group", "Participant", "Judgement", "Dissent",
+    "PERSPECTIVES", "VOTES", "CONFIDENCES", "TOPIC_STEPS", "TOPIC_STEP5", "Topic",
+    "Workshop", "Group", "Participant", "Judgement", "Dissent",
     "DecisionEntry", "VersionInfo", "GroupProgress", "Change", "Conflict",
     "diff_assessments", "merge_assessments", "changed_paths",
     "aggregate_judgements", "aggregate_weights", "vote_tally", "majority_vote", "outcome_scenarios", "rank_options",

@@ -24,8 +24,8 @@ from exsitu.validation import InvalidInputError
 from exsitu.workshop import limits
 from exsitu.workshop.aggregate import (AGGREGATION_METHOD, aggregate_judgements, aggregate_weights,
                                        outcome_scenarios, vote_tally)
-from exsitu.workshop.models import PERSPECTIVES, VOTES, Workshop
-from exsitu.workshop.schema import (decisions, document_versions, documents, groups, judgements, participants,
+from exsitu.workshop.models import PERSPECTIVES, TOPIC_STEPS, VOTES, Workshop
+from exsitu.workshop.schema import (decisions, document_versions, documents, groups, judgements, participants, topics,
                                     workshops)
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -57,6 +57,9 @@ def export_workshop(store: "WorkshopStore", facilitator_key: str) -> dict[str, A
                          "join_code": f"{workshop.join_code[:4]}-{workshop.join_code[4:]}",
                          "key_hash": workshop.key_hash, "created_at": workshop.created_at},
             "groups": [],
+            "topics": [store._topic(t).to_dict() for t in connection.execute(
+                select(topics).where(topics.c.workshop_id == workshop.id)
+                .order_by(topics.c.opened_at, topics.c.id)).all()],
         }
         for group in connection.execute(select(groups).where(groups.c.workshop_id == workshop.id)
                                         .order_by(groups.c.position)).all():
@@ -215,6 +218,33 @@ def import_workshop(store: "WorkshopStore", data: Mapping[str, Any] | str | byte
             rows["decisions"].append({**{k: _str(dd, k, dwhere2, long=k in ("outcome", "rationale")) for k in _DECISION},
                                       "workshop_id": workshop_row["id"], "group_id": rows["groups"][-1]["id"],
                                       "dissent": json.dumps(clean, ensure_ascii=False)})
+    group_ids = {g["id"] for g in rows["groups"]}
+    topic_rows = []
+    topic_list = _list(data, "topics", "") if "topics" in data else []  # absent in exports made before topics
+    if len(topic_list) > limits.MAX_ITEMS * 10:
+        raise InvalidInputError("topics", f"{len(topic_list)} ratings, more than {limits.MAX_ITEMS * 10}",
+                                "split the export")
+    for ti, t in enumerate(topic_list):
+        twhere = f"topics[{ti}]"
+        group_id = _str(t, "group_id", twhere, nullable=True)
+        if group_id is not None and group_id not in group_ids:
+            raise InvalidInputError(f"{twhere}.group_id", "is not a group of this export", "import an unedited export")
+        step = _int(t, "step", twhere)
+        if step not in TOPIC_STEPS:
+            raise InvalidInputError(f"{twhere}.step", f"{step} is not 2, 3 or 4", "import an unedited export")
+        lo = limits.require_number(_get(t, "score_min", twhere), f"{twhere}.score_min")
+        hi = limits.require_number(_get(t, "score_max", twhere), f"{twhere}.score_max", minimum=lo,
+                                   inclusive_minimum=False)
+        topic_rows.append({
+            "id": _str(t, "id", twhere), "workshop_id": workshop_row["id"], "group_id": group_id,
+            "name": limits.name(_get(t, "name", twhere), f"{twhere}.name"), "step": step,
+            "options": json.dumps(limits.topic_items(_get(t, "options", twhere), f"{twhere}.options"),
+                                  ensure_ascii=False),
+            "criteria": json.dumps(limits.topic_items(_get(t, "criteria", twhere), f"{twhere}.criteria",
+                                                      directions=True), ensure_ascii=False),
+            "score_min": lo, "score_max": hi, "opened_at": _str(t, "opened_at", twhere),
+            "closed_at": _str(t, "closed_at", twhere, nullable=True) or None})
+    rows["topics"] = topic_rows
     with store._write() as connection:
         if connection.execute(select(workshops.c.id).where(workshops.c.id == workshop_row["id"])).first():
             raise InvalidInputError("workshop.id", "this workshop is in the store already",
@@ -225,7 +255,8 @@ def import_workshop(store: "WorkshopStore", data: Mapping[str, Any] | str | byte
                                     "import it into another database")
         connection.execute(insert(workshops).values(**workshop_row))
         for table, name in ((documents, "documents"), (document_versions, "versions"), (groups, "groups"),
-                            (participants, "participants"), (judgements, "judgements"), (decisions, "decisions")):
+                            (participants, "participants"), (judgements, "judgements"), (decisions, "decisions"),
+                            (topics, "topics")):
             if rows[name]:
                 connection.execute(insert(table), rows[name])
     return Workshop(id=workshop_row["id"], title=workshop_row["title"], taxon=workshop_row["taxon"],

@@ -129,6 +129,36 @@ def weights(value: Any, field: str = "weights") -> dict[str, float]:
     return out
 
 
+def topic_items(value: Any, field: str, *, directions: bool = False) -> list[dict[str, str]]:
+    """A topic's options or criteria: 1–:data:`MAX_ITEMS` items, each a name or ``{"id", "name"}`` (criteria
+    also ``"direction"``, ``"benefit"`` or ``"cost"``); ids (default: the name) unique. Returns the dicts."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        raise InvalidInputError(field, f"expected a list, got {type(value).__name__}", "give one name per item")
+    if not value:
+        raise InvalidInputError(field, "is empty", "give at least one")
+    if len(value) > MAX_ITEMS:
+        raise InvalidInputError(field, f"has {len(value)} items, more than {MAX_ITEMS}", "rate fewer at once")
+    out: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for i, item in enumerate(value):
+        where = f"{field}[{i}]"
+        if isinstance(item, Mapping):
+            label = name(item.get("name"), f"{where}.name")
+            item_id = name(item.get("id") or label, f"{where}.id")
+            direction = item.get("direction", "benefit")
+        else:
+            label = name(item, where)
+            item_id, direction = label, "benefit"
+        if item_id in seen:
+            raise InvalidInputError(where, f"{item_id!r} is given twice", "give each item once")
+        seen.add(item_id)
+        entry = {"id": item_id, "name": label}
+        if directions:
+            entry["direction"] = choice(direction, f"{where}.direction", ("benefit", "cost"))
+        out.append(entry)
+    return out
+
+
 def finite_json(value: Any, field: str) -> str:
     """JSON text of plain data, refusing NaN/Infinity."""
     try:

@@ -124,6 +124,46 @@ class Judgement:
         return cls(**data)
 
 
+TOPIC_STEPS: tuple[int, ...] = (2, 3, 4)
+"""The steps whose ratings a facilitator can open to the room (Step 5's judgements, topic ``"step5"``, are always open)."""
+
+DIRECTIONS: tuple[str, ...] = ("benefit", "cost")
+"""A criterion's direction, as in :class:`exsitu.decision.Criterion`: a higher score is better, or worse."""
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A rating the facilitator opened to the room: participants score ``options`` × ``criteria`` on it.
+
+    ``name`` is the judgements' topic (e.g. ``"step2-roles"``); ``step`` 2, 3 or 4; ``options`` and
+    ``criteria`` are ``{"id", "name"}`` dicts (criteria also ``"direction"``: ``"benefit"`` or ``"cost"``);
+    scores lie on ``score_min``–``score_max``. ``group_id`` None: open to every group of the workshop.
+    ``closed_at`` "" while open.
+    """
+
+    id: str
+    workshop_id: str
+    group_id: str | None
+    name: str
+    step: int
+    options: tuple[dict, ...]
+    criteria: tuple[dict, ...]
+    score_min: float = 0.0
+    score_max: float = 10.0
+    opened_at: str = ""
+    closed_at: str = ""
+
+    @property
+    def is_open(self) -> bool:
+        return not self.closed_at
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "workshop_id": self.workshop_id, "group_id": self.group_id, "name": self.name,
+                "step": self.step, "options": [dict(o) for o in self.options],
+                "criteria": [dict(c) for c in self.criteria], "score_min": self.score_min,
+                "score_max": self.score_max, "opened_at": self.opened_at, "closed_at": self.closed_at}
+
+
 @dataclass(frozen=True)
 class Dissent:
     """A dissenting view recorded with the decision: by name (``participant_id``) or anonymous (``None``)."""
@@ -190,6 +230,6 @@ class Conflict:
     theirs: Any
 
 
-__all__ = ["PERSPECTIVES", "VOTES", "CONFIDENCES", "AccessDenied", "StaleVersionError", "InvalidInputError",
+__all__ = ["PERSPECTIVES", "VOTES", "CONFIDENCES", "TOPIC_STEPS", "DIRECTIONS", "Topic", "AccessDenied", "StaleVersionError", "InvalidInputError",
            "Workshop", "Group", "Participant", "Judgement", "Dissent", "DecisionEntry", "VersionInfo",
            "GroupProgress", "Change", "Conflict"]

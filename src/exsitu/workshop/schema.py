@@ -8,11 +8,15 @@
 * ``document_versions``: every saved version — JSON, author, time, summary and changed paths.
 * ``groups``, ``participants``, ``judgements`` (superseded ones kept, ``superseded_at`` set),
   ``decisions`` (every recording kept; the newest is the group's decision).
+* ``topics``: a rating in Steps 2–4 the facilitator opened to the room — its name (the judgements' ``topic``),
+  the step, the options and criteria (JSON), the score scale, for one group or (``group_id`` NULL) every group
+  of the workshop; ``closed_at`` set once closed (migration ``0002_topics``).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import (Column, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, text)
+from sqlalchemy import (Column, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint,
+                        text)
 
 metadata = MetaData()
 
@@ -104,4 +108,20 @@ decisions = Table(
     Column("recorded_at", String(STAMP), nullable=False),
 )
 
-TABLES = ("workshops", "documents", "document_versions", "groups", "participants", "judgements", "decisions")
+topics = Table(
+    "topics", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("workshop_id", String(ID), ForeignKey("workshops.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("group_id", String(ID), ForeignKey("groups.id", ondelete="CASCADE"), nullable=True),  # NULL: every group
+    Column("name", String(200), nullable=False),
+    Column("step", Integer, nullable=False),
+    Column("options", Text, nullable=False),
+    Column("criteria", Text, nullable=False),
+    Column("score_min", Float, nullable=False),
+    Column("score_max", Float, nullable=False),
+    Column("opened_at", String(STAMP), nullable=False),
+    Column("closed_at", String(STAMP), nullable=True),
+)
+
+TABLES = ("workshops", "documents", "document_versions", "groups", "participants", "judgements", "decisions",
+          "topics")

@@ -10,6 +10,12 @@ both win: SQLite serialises writers (``BEGIN IMMEDIATE``) and PostgreSQL's row l
 **Isolation.** Every participant-side call is scoped by the join code and the group id (both must match
 one group of that workshop); facilitator calls by the facilitator key (stored only as SHA-256 and compared in
 constant time). A solo assessment is reached only by its unguessable id.
+
+**Topics.** Step 5's judgements (topic ``"step5"``) are always open. A rating in Steps 2–4 is opened by the
+facilitator (:meth:`WorkshopStore.open_topic`) to one group or — group None or "" — to every group of the
+workshop; participants see it in :meth:`WorkshopStore.topics` and their judgements on it are checked against
+its options, criteria and scale. Opening a topic again under the same name starts a fresh round (the earlier
+judgements are kept in history, superseded); a closed topic takes no more judgements.
 """
 
 from __future__ import annotations
@@ -35,13 +41,17 @@ from exsitu.validation import InvalidInputError
 from exsitu.workshop import limits
 from exsitu.workshop.diff import changed_paths
 from exsitu.workshop.migrate import upgrade
-from exsitu.workshop.models import (PERSPECTIVES, VOTES, AccessDenied, DecisionEntry, Dissent, GroupProgress, Group,
-                                    Judgement, Participant, StaleVersionError, VersionInfo, Workshop)
+from exsitu.workshop.models import (PERSPECTIVES, TOPIC_STEPS, VOTES, AccessDenied, DecisionEntry, Dissent,
+                                    GroupProgress, Group, Judgement, Participant, StaleVersionError, Topic,
+                                    VersionInfo, Workshop)
 from exsitu.workshop.schema import (decisions, document_versions, documents, groups, judgements, participants,
-                                    workshops)
+                                    topics, workshops)
 
 DATABASE_URL_ENV = "EXSITU_DATABASE_URL"
 """Environment variable with a database URL (e.g. ``postgresql+psycopg://user@host/db``)."""
+
+TOPIC_STEP5 = "step5"
+"""The topic of Step 5's judgements: always open, its options and criteria those of the group's decision."""
 
 DB_PATH_ENV = "EXSITU_WORKSHOP_DB"
 """Environment variable with the SQLite file to use when no database URL is set."""
@@ -55,6 +65,7 @@ WRONG_CODE = "This code does not open a workshop. Check it with your facilitator
 WRONG_KEY = "This facilitator key does not open a workshop. Use the key shown when the workshop was created."
 WRONG_GROUP = "This group is not part of the workshop. Choose your group again from the workshop's page."
 WRONG_PARTICIPANT = "You are not a participant of this group. Join the group again with your name."
+WRONG_TOPIC = "This rating is not part of the workshop. Choose it again from the list of open ratings."
 WRONG_SOLO = "No saved assessment has this id. Start a new one or open the link you saved."
 
 
@@ -176,6 +187,35 @@ def _scale_from_json(text: str) -> tuple[float, float]:
     except (ValueError, TypeError, AttributeError):
         pass
     return limits.DEFAULT_SCALE
+
+
+def _listed(value: Any) -> Any:
+    """A generator or other plain iterable as a list (at most one item past the limit is read); else as given."""
+    if isinstance(value, (str, bytes, Mapping, list, tuple)) or not hasattr(value, "__iter__"):
+        return value
+    import itertools
+
+    return list(itertools.islice(value, limits.MAX_ITEMS + 1))
+
+
+def _check_against_topic(opened: Topic, scores: Mapping[str, Mapping[str, float]],
+                         weights: Mapping[str, float]) -> None:
+    """Scores and weights may name only the topic's options and criteria."""
+    option_ids = {o["id"] for o in opened.options}
+    criterion_ids = {c["id"] for c in opened.criteria}
+    for option, row in scores.items():
+        if option not in option_ids:
+            raise InvalidInputError(f"scores[{option!r}]", f"is not an option of the rating {opened.name!r}",
+                                    "score only the options the facilitator opened")
+        for criterion in row:
+            if criterion not in criterion_ids:
+                raise InvalidInputError(f"scores[{option!r}][{criterion!r}]",
+                                        f"is not a criterion of the rating {opened.name!r}",
+                                        "score only the criteria the facilitator opened")
+    for criterion in weights:
+        if criterion not in criterion_ids:
+            raise InvalidInputError(f"weights[{criterion!r}]", f"is not a criterion of the rating {opened.name!r}",
+                                    "weigh only the criteria the facilitator opened")
 
 
 class WorkshopStore:
@@ -517,28 +557,43 @@ class WorkshopStore:
         """Record a participant's judgement on ``topic``; it replaces their earlier one (which is kept in history).
 
         Scores must lie on ``score_range`` — by default the scale of the group's Step 5 decision, else 0–10.
+        Any topic but ``"step5"`` must be open to the group (:meth:`open_topic`); its options, criteria and
+        scale are then the only ones accepted (``score_range``, if given, must be the topic's scale).
         """
         topic = limits.name(topic, "topic")
         vote = limits.choice(vote, "vote", VOTES)
         confidence = limits.name(confidence, "confidence", required=False)
         reason = limits.text(reason, "reason")
         clean_weights = limits.weights(weights)
+        opened = None
         with self._read() as connection:  # groups and participants never move: check them outside the write lock
             workshop, group = self._group_row(connection, join_code, group_id)
             who = self._participant_row(connection, group, participant_id)
-            if score_range is None:
+            if topic != TOPIC_STEP5:
+                opened = self._topic_for(connection, workshop.id, group.id, topic, open_only=True)
+                if opened is None:
+                    raise InvalidInputError("topic", f"{topic!r} is not open for rating in this group",
+                                            "rate a topic the facilitator opened (store.topics) or 'step5'")
+            elif score_range is None:
                 text = connection.execute(
                     select(document_versions.c.assessment)
                     .join(documents, and_(documents.c.id == document_versions.c.document_id,
                                           documents.c.version == document_versions.c.version))
                     .where(documents.c.id == group.document_id)).scalar_one()
-        if score_range is not None:
+        if opened is not None:
+            if score_range is not None and tuple(score_range) != (opened.score_min, opened.score_max):
+                raise InvalidInputError("score_range", f"{tuple(score_range)!r} is not the topic's scale "
+                                        f"{opened.score_min:g}–{opened.score_max:g}", "leave score_range out")
+            scale = (opened.score_min, opened.score_max)
+        elif score_range is not None:
             lo = limits.require_number(score_range[0], "score_range[0]")
             hi = limits.require_number(score_range[1], "score_range[1]", minimum=lo, inclusive_minimum=False)
             scale = (lo, hi)
         else:
             scale = _scale_from_json(text)
         clean_scores = limits.scores(scores, scale)
+        if opened is not None:
+            _check_against_topic(opened, clean_scores, clean_weights)
         scores_json = limits.finite_json(clean_scores, "scores")
         weights_json = limits.finite_json(clean_weights, "weights")
         for _attempt in range(3):
@@ -603,6 +658,129 @@ class WorkshopStore:
         with self._read() as connection:
             _workshop, group = self._group_row(connection, join_code, group_id)
             return self._judgement_rows(connection, group.id, topic, False)
+
+    # ------------------------------------------------------------------------------------ topics (Steps 2–4)
+    @staticmethod
+    def _topic(row) -> Topic:
+        return Topic(id=row.id, workshop_id=row.workshop_id, group_id=row.group_id, name=row.name, step=row.step,
+                     options=tuple(json.loads(row.options)), criteria=tuple(json.loads(row.criteria)),
+                     score_min=float(row.score_min), score_max=float(row.score_max), opened_at=row.opened_at,
+                     closed_at=row.closed_at or "")
+
+    def _topic_rows(self, connection: Connection, workshop_id: str, group_id: str | None, *, open_only: bool,
+                    name: str | None = None) -> list[Topic]:
+        """Topics of the workshop covering ``group_id`` (None: every topic), newest first."""
+        query = select(topics).where(topics.c.workshop_id == workshop_id)
+        if group_id is not None:
+            query = query.where((topics.c.group_id == group_id) | topics.c.group_id.is_(None))
+        if open_only:
+            query = query.where(topics.c.closed_at.is_(None))
+        if name is not None:
+            query = query.where(topics.c.name == name)
+        rows = connection.execute(query.order_by(topics.c.opened_at.desc(), topics.c.id.desc())).all()
+        return [self._topic(row) for row in rows]
+
+    def _topic_for(self, connection: Connection, workshop_id: str, group_id: str, name: str, *,
+                   open_only: bool) -> Topic | None:
+        """The topic ``name`` as it applies to the group: its newest opening (open or, if not ``open_only``, closed)."""
+        found = self._topic_rows(connection, workshop_id, group_id, open_only=open_only, name=name)
+        return found[0] if found else None
+
+    def open_topic(self, facilitator_key: str, group_id: str | None, topic: str, options: Iterable[Any],
+                   criteria: Iterable[Any], *, step: int | None = None,
+                   scale: tuple[float, float] = limits.DEFAULT_SCALE) -> Topic:
+        """Open a rating in Step 2, 3 or 4 to one group, or to every group of the workshop (``group_id`` None or "").
+
+        ``topic`` names it (e.g. ``"step2-roles"``; ``"step5"`` is reserved); ``step`` defaults to the digit
+        after "step" in the name. ``options`` and ``criteria``: names or ``{"id", "name"}`` dicts (criteria
+        may add ``"direction": "cost"`` where a higher score is worse); ``scale``: the scores' range.
+        Opening the same name again for the same groups starts a fresh round: the earlier opening is closed and
+        the affected groups' current judgements on it are superseded (kept in history).
+        """
+        name = limits.name(topic, "topic")
+        if name == TOPIC_STEP5:
+            raise InvalidInputError("topic", "'step5' is Step 5's judgement, always open",
+                                    "name the rating after its step, e.g. 'step2-roles'")
+        if step is None:
+            digit = name[4:5] if name.lower().startswith("step") else ""
+            step = int(digit) if digit.isdigit() else None
+            if step is None:
+                raise InvalidInputError("step", f"cannot tell the step from the name {name!r}",
+                                        "give step=2, 3 or 4, or start the name with step2-, step3- or step4-")
+        if isinstance(step, bool) or step not in TOPIC_STEPS:
+            raise InvalidInputError("step", f"{step!r} is not a step whose rating can be opened",
+                                    "use 2, 3 or 4 (Step 5's judgement is always open)")
+        clean_options = limits.topic_items(_listed(options), "options")
+        clean_criteria = limits.topic_items(_listed(criteria), "criteria", directions=True)
+        if isinstance(scale, (str, bytes)) or not isinstance(scale, (list, tuple)) or len(scale) != 2:
+            raise InvalidInputError("scale", f"expected (lowest, highest), got {scale!r}", "e.g. (0, 10)")
+        lo = limits.require_number(scale[0], "scale[0]")
+        hi = limits.require_number(scale[1], "scale[1]", minimum=lo, inclusive_minimum=False)
+        options_json = limits.finite_json(clean_options, "options")
+        criteria_json = limits.finite_json(clean_criteria, "criteria")
+        with self._write() as connection:
+            workshop = self._workshop_row_by_key(connection, facilitator_key)
+            gid: str | None = None
+            if group_id not in (None, ""):
+                gid = _plain_id(group_id)
+                if gid is None or connection.execute(select(groups.c.id).where(and_(
+                        groups.c.id == gid, groups.c.workshop_id == workshop.id))).first() is None:
+                    raise AccessDenied(WRONG_GROUP)
+            now = _now()
+            earlier = and_(topics.c.workshop_id == workshop.id, topics.c.name == name, topics.c.closed_at.is_(None))
+            if gid is not None:
+                earlier = and_(earlier, topics.c.group_id == gid)
+            connection.execute(update(topics).where(earlier).values(closed_at=now))
+            fresh = and_(judgements.c.workshop_id == workshop.id, judgements.c.topic == name,
+                         judgements.c.superseded_at.is_(None))
+            if gid is not None:
+                fresh = and_(fresh, judgements.c.group_id == gid)
+            connection.execute(update(judgements).where(fresh).values(superseded_at=now))
+            opened = Topic(id=uuid.uuid4().hex, workshop_id=workshop.id, group_id=gid, name=name, step=step,
+                           options=tuple(clean_options), criteria=tuple(clean_criteria), score_min=lo, score_max=hi,
+                           opened_at=now)
+            connection.execute(insert(topics).values(
+                id=opened.id, workshop_id=workshop.id, group_id=gid, name=name, step=step, options=options_json,
+                criteria=criteria_json, score_min=lo, score_max=hi, opened_at=now, closed_at=None))
+        return opened
+
+    def close_topic(self, facilitator_key: str, topic_id: str) -> Topic:
+        """Close an opened rating: it takes no more judgements (those given stay readable)."""
+        with self._write() as connection:
+            workshop = self._workshop_row_by_key(connection, facilitator_key)
+            tid = _plain_id(topic_id)
+            row = None if tid is None else connection.execute(select(topics).where(and_(
+                topics.c.id == tid, topics.c.workshop_id == workshop.id))).first()
+            if row is None:
+                raise AccessDenied(WRONG_TOPIC)
+            if row.closed_at is None:
+                connection.execute(update(topics).where(topics.c.id == row.id).values(closed_at=_now()))
+            row = connection.execute(select(topics).where(topics.c.id == row.id)).one()
+        return self._topic(row)
+
+    def topics(self, join_code: str, group_id: str) -> list[Topic]:
+        """The ratings open to the group's participants (one per name: its newest opening), by step then time."""
+        with self._read() as connection:
+            workshop, group = self._group_row(connection, join_code, group_id)
+            found = self._topic_rows(connection, workshop.id, group.id, open_only=True)
+        newest: dict[str, Topic] = {}
+        for item in found:
+            newest.setdefault(item.name, item)
+        return sorted(newest.values(), key=lambda t: (t.step, t.opened_at, t.name))
+
+    def topic(self, join_code: str, group_id: str, topic: str) -> Topic | None:
+        """The rating ``topic`` as it applies to the group — its newest opening, open or closed — or None."""
+        with self._read() as connection:
+            workshop, group = self._group_row(connection, join_code, group_id)
+            if not isinstance(topic, str) or len(topic) > limits.MAX_NAME_CHARS:
+                return None
+            return self._topic_for(connection, workshop.id, group.id, topic, open_only=False)
+
+    def workshop_topics(self, facilitator_key: str, *, include_closed: bool = False) -> list[Topic]:
+        """Every rating the facilitator opened in the workshop (open ones only unless ``include_closed``), newest first."""
+        with self._read() as connection:
+            workshop = self._workshop_row_by_key(connection, facilitator_key)
+            return self._topic_rows(connection, workshop.id, None, open_only=not include_closed)
 
     # ------------------------------------------------------------------------------------ decision
     def record_decision(self, join_code: str, group_id: str, *, outcome: str, rationale: str,

@@ -1,0 +1,192 @@
+"""Ratings of Steps 2–4 opened to the room in the widgets: the facilitator opens one (prefilled from the
+assessments, editable) to a group or to every group and closes it; each participant rates it in the step's tab
+of the workbench; the facilitator sees the distribution. Each test has a SQLite workshop store of its own."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+
+from exsitu.examples import example_assessment
+from exsitu.widgets.facilitator import Facilitator, rating_options
+from exsitu.widgets.judgements import JudgementPanel, rating_sheet
+from exsitu.widgets.workbench import workbench
+from exsitu.widgets.workshop import build_query
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    from exsitu.workshop import open_store
+
+    monkeypatch.setenv("EXSITU_WORKSHOP_DB", str(tmp_path / "workshop.sqlite3"))
+    monkeypatch.delenv("EXSITU_DATABASE_URL", raising=False)
+    return open_store(f"sqlite:///{tmp_path / 'workshop.sqlite3'}")
+
+
+@pytest.fixture
+def room(store):
+    """A workshop with two groups, the first holding the golden frog case, the second a blank assessment."""
+    workshop = store.create_workshop("ECA training", "Atelopus zeteki", "2026-12-03", ["Group A", "Group B"])
+    groups = store.groups(workshop.join_code)
+    _assessment, version = store.load_assessment(workshop.join_code, groups[0].id)
+    store.save_assessment(workshop.join_code, groups[0].id, example_assessment("panamanian-golden-frog"),
+                          version, "facilitator", "the case")
+    return workshop, groups
+
+
+def _join(store, workshop, group, name: str):
+    bench = workbench(store=store, query=build_query(workshop=workshop.join_code, group=group.id))
+    bench.join_form.display_name.value = name
+    bench.join_form.affiliation.value = "Zoo"
+    assert bench.join_form.join(), bench.join_form.message.value
+    return bench
+
+
+def _rate(panel: JudgementPanel, score: float, vote: str = "recommend", reason: str = "because") -> bool:
+    for box in panel.score_inputs.values():
+        box.value = f"{score:g}"
+    panel.vote.value, panel.reason.value = vote, reason
+    return panel.submit()
+
+
+def test_rating_options_come_from_each_step_of_the_assessment():
+    frog = example_assessment("panamanian-golden-frog")
+    roles = rating_options(2, frog)
+    assert "Insurance population (assurance colony)" in roles
+    rejected = {d.role.name for d in frog.roles.decisions if d.status in ("rejected", "not suggested")}
+    assert not rejected & set(roles)
+    assert rating_options(3, frog) == [f"{n} ({need.form})" for n, need in
+                                       zip([frog.roles.get(x.role_id).role.name for x in frog.population_needs],
+                                           frog.population_needs)]
+    assert rating_options(4, frog) == [f.option for f in frog.feasibility]
+    assert rating_options(2, None) == [] and rating_options(5, frog) == []
+
+
+def test_facilitator_opens_a_step2_rating_to_every_group_and_participants_rate_it(store, room):
+    workshop, (a, b) = room
+    fac = Facilitator(store)
+    assert fac.open(workshop.facilitator_key)
+    # prefilled for Step 2 from the groups' assessments (all groups: group A's roles; B has none yet)
+    assert fac.rating_group.value == "" and fac.rating_name.value == "step2-roles"
+    assert fac.rating_options.value.splitlines() == rating_options(2, example_assessment("panamanian-golden-frog"))
+    assert fac.rating_criteria.value.splitlines() == ["Addresses the threat", "Urgency"]
+    fac.rating_options.value = "Insurance population\nResearch\n\n"  # edited by the facilitator
+    topic = fac.open_rating()
+    assert topic is not None and topic.group_id is None, fac.rating_message.value
+    assert "every group" in fac.rating_message.value and "Step 2 tab" in fac.rating_message.value
+    assert "step2-roles" in fac.open_ratings.value and "all groups" in fac.open_ratings.value
+    assert fac.topic.value == "step2-roles"
+
+    ana, bo = _join(store, workshop, a, "Ana"), _join(store, workshop, b, "Bo")
+    for bench in (ana, bo):  # each group's Step 2 tab shows the rating; Step 5 keeps its own panel
+        (panel,) = bench.topic_panels.values()
+        assert panel.topic == "step2-roles" and bench.topic_slots[2].children[-1] is panel.widget
+        assert not bench.topic_slots[3].children and not bench.topic_slots[4].children
+        assert bench.judgements.topic == "step5"
+        assert set(panel.score_inputs) == {(o, c) for o in ("Insurance population", "Research")
+                                           for c in ("Addresses the threat", "Urgency")}
+    (panel,) = ana.topic_panels.values()
+    panel.score_inputs[("Research", "Urgency")].value = "11"
+    assert not _rate(panel, 11) and "outside 0–10" in panel.message.value
+    assert _rate(panel, 8, reason="the chytrid threat"), panel.message.value
+    ana2 = _join(store, workshop, a, "Cy")
+    (panel2,) = ana2.topic_panels.values()
+    assert _rate(panel2, 2, vote="defer", reason="unsure"), panel2.message.value
+
+    fac.judgement_group.value = a.id
+    fac.connection.tick()
+    shown = html.unescape(fac.judgements_html.value)
+    assert "2 judgements submitted" in html.unescape(shown.replace("<b>", "").replace("</b>", ""))
+    assert "Insurance population" in shown and "Addresses the threat" in shown and "the chytrid threat" in shown
+    assert "What if the dissenters were right" in shown
+    fac.judgement_group.value = b.id  # group B's judgements are its own
+    assert "No judgement submitted yet" in fac.judgements_html.value
+    fac.topic.value = "step5"  # Step 5's view is unchanged
+    assert "No judgement submitted yet" in fac.judgements_html.value
+
+    # closing: the panels go on the next heartbeat, the judgements stay visible to the facilitator
+    fac.close_choice.value = topic.id
+    assert fac.close_rating(fac.close_choice.value) and "closed" in fac.rating_message.value
+    assert "No rating is open" in fac.open_ratings.value and fac.close_choice.options == ()
+    ana.connection.tick()
+    ana.poll()
+    assert ana.topic_panels == {} and not ana.topic_slots[2].children
+    fac.judgement_group.value, fac.topic.value = a.id, "step2-roles"
+    assert "the chytrid threat" in fac.judgements_html.value
+
+
+def test_a_rating_opened_to_one_group_reaches_only_that_group(store, room):
+    workshop, (a, b) = room
+    fac = Facilitator(store)
+    assert fac.open(workshop.facilitator_key)
+    ana, bo = _join(store, workshop, a, "Ana"), _join(store, workshop, b, "Bo")
+    fac.rating_group.value = a.id
+    fac.rating_step.value = 4
+    assert fac.rating_name.value == "step4-feasibility"
+    assert fac.rating_options.value.splitlines() == rating_options(4, example_assessment("panamanian-golden-frog"))
+    assert fac.rating_criteria.value.splitlines() == ["Feasibility", "Risk (higher = worse)"]
+    topic = fac.open_rating()
+    assert topic.group_id == a.id and topic.criteria[1] == {"id": "Risk", "name": "Risk", "direction": "cost"}
+    assert "Group A" in fac.rating_message.value
+    ana.poll()
+    bo.poll()
+    assert len(ana.topic_panels) == 1 and ana.topic_slots[4].children and not ana.topic_slots[2].children
+    assert bo.topic_panels == {} and not bo.topic_slots[4].children
+    (panel,) = ana.topic_panels.values()
+    assert "higher = worse" in repr(panel.grid.children)
+    # group B has no assessment to prefill from: a message, the facilitator types the options
+    fac.rating_group.value = b.id
+    assert fac.rating_options.value == "" and "type the options" in fac.rating_message.value
+
+
+def test_the_rating_form_names_the_field_that_is_wrong(store, room):
+    workshop, _groups = room
+    fac = Facilitator(store)
+    assert fac.open(workshop.facilitator_key)
+    fac.rating_options.value = "  \n"
+    assert fac.open_rating() is None and "Options" in fac.rating_message.value
+    fac.rating_options.value = "A\nA"
+    assert fac.open_rating() is None and "options[1]" in fac.rating_message.value
+    fac.rating_options.value, fac.rating_criteria.value = "A", ""
+    assert fac.open_rating() is None and "Criteria" in fac.rating_message.value
+    fac.rating_criteria.value, fac.rating_name.value = "Urgency", "step5"
+    assert fac.open_rating() is None and "topic" in fac.rating_message.value
+    fac.rating_name.value = "x" * 201
+    assert fac.open_rating() is None and "at most 200" in fac.rating_message.value
+    fac.rating_name.value = "<b>step2</b>"
+    assert fac.open_rating() is not None and "<b>step2</b>" not in fac.open_ratings.value  # escaped
+    assert not fac.close_rating(None) and "none is chosen" in fac.rating_message.value
+    assert not fac.close_rating("not-a-topic") and "Open rating" in fac.rating_message.value
+    assert store.workshop_topics(workshop.facilitator_key)[0].name == "<b>step2</b>"
+
+
+def test_rating_sheet_and_the_panel_on_a_topic(store, room):
+    workshop, (a, _b) = room
+    assert rating_sheet(None) is None
+    topic = store.open_topic(workshop.facilitator_key, a.id, "step3-population-need", ["Insurance (living)"],
+                             ["Founders", {"name": "Cost", "direction": "cost"}], scale=(1, 5))
+    sheet = rating_sheet(topic)
+    assert sheet == rating_sheet(topic.to_dict())
+    assert [o.name for o in sheet.options] == ["Insurance (living)"] and sheet.criterion("Cost").direction == "cost"
+    participant = store.join(workshop.join_code, a.id, "Ana", "", "ex situ")
+    panel = JudgementPanel(store, workshop.join_code, a.id, participant, topic=topic.name,
+                           sheet=lambda: rating_sheet(topic))
+    assert "Scores on 1–5" in repr(panel.grid.children)
+    assert not _rate(panel, 6) and "outside 1–5" in panel.message.value
+    assert _rate(panel, 4), panel.message.value
+    assert store.judgements(workshop.join_code, a.id, topic.name)[0].scores == {
+        "Insurance (living)": {"Founders": 4.0, "Cost": 4.0}}
+    closed = JudgementPanel(store, workshop.join_code, a.id, participant, topic="gone", sheet=lambda: None)
+    assert closed.submit_button.disabled and "closed" in repr(closed.grid.children)
+
+
+def test_adding_a_group_keeps_the_rating_being_typed(store, room):
+    workshop, (a, _b) = room
+    fac = Facilitator(store)
+    assert fac.open(workshop.facilitator_key)
+    fac.rating_group.value = a.id
+    fac.rating_options.value = "typed by hand"
+    assert fac.add_group("Group C")
+    assert fac.rating_group.value == a.id and fac.rating_options.value == "typed by hand"
+    assert [label for label, _id in fac.rating_group.options] == ["All groups", "Group A", "Group B", "Group C"]
