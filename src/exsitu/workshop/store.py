@@ -32,7 +32,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
-from sqlalchemy import URL, and_, create_engine, event, func, insert, select, update
+from sqlalchemy import URL, and_, bindparam, create_engine, event, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError
 
@@ -178,6 +178,33 @@ def _parse(text: str) -> Assessment:
     return assessment
 
 
+# The hot paths (a judgement submitted, a group's judgements read back; every page's 3-second poll) run
+# these statements, built once: building a SQLAlchemy statement per call cost more CPU than the database
+# itself, and 40 participants submitting at once on 2 cores queue behind that CPU.
+_WORKSHOP_BY_CODE = select(workshops).where(workshops.c.join_code == bindparam("code"))
+_GROUP_OF_WORKSHOP = select(groups).where(and_(groups.c.id == bindparam("gid"),
+                                               groups.c.workshop_id == bindparam("wid")))
+_PARTICIPANT_OF_GROUP = select(participants).where(and_(participants.c.id == bindparam("pid"),
+                                                        participants.c.group_id == bindparam("gid")))
+_CURRENT_VERSION = select(documents.c.version).where(documents.c.id == bindparam("did"))
+_VERSION_TEXT = select(document_versions.c.assessment).where(and_(
+    document_versions.c.document_id == bindparam("did"), document_versions.c.version == bindparam("version")))
+_SUPERSEDE = (update(judgements).where(and_(judgements.c.participant_id == bindparam("pid"),
+                                            judgements.c.topic == bindparam("the_topic"),
+                                            judgements.c.superseded_at.is_(None)))
+              .values(superseded_at=bindparam("now")))
+_JUDGEMENTS_BASE = (select(judgements, participants.c.display_name, participants.c.perspective)
+                    .join(participants, participants.c.id == judgements.c.participant_id)
+                    .where(judgements.c.group_id == bindparam("gid")))
+_CURRENT_JUDGEMENTS_ON = (_JUDGEMENTS_BASE.where(and_(judgements.c.topic == bindparam("the_topic"),
+                                                      judgements.c.superseded_at.is_(None)))
+                          .order_by(judgements.c.submitted_at, judgements.c.id))
+
+_SCALES: dict[tuple[str, int], tuple[float, float]] = {}
+"""The Step 5 scale of a stored assessment version (versions never change once written)."""
+_SCALES_LOCK = threading.Lock()
+
+
 def _scale_from_json(text: str) -> tuple[float, float]:
     try:
         data = json.loads(text)
@@ -286,7 +313,7 @@ class WorkshopStore:
         code = normalise_join_code(join_code)
         row = None
         if code is not None:
-            row = connection.execute(select(workshops).where(workshops.c.join_code == code)).first()
+            row = connection.execute(_WORKSHOP_BY_CODE, {"code": code}).first()
         if row is None:
             raise AccessDenied(WRONG_CODE)
         return row
@@ -306,8 +333,7 @@ class WorkshopStore:
         gid = _plain_id(group_id)
         row = None
         if gid is not None:
-            row = connection.execute(select(groups).where(
-                and_(groups.c.id == gid, groups.c.workshop_id == workshop.id))).first()
+            row = connection.execute(_GROUP_OF_WORKSHOP, {"gid": gid, "wid": workshop.id}).first()
         if row is None:
             raise AccessDenied(WRONG_GROUP)
         return workshop, row
@@ -575,11 +601,16 @@ class WorkshopStore:
                     raise InvalidInputError("topic", f"{topic!r} is not open for rating in this group",
                                             "rate a topic the facilitator opened (store.topics) or 'step5'")
             elif score_range is None:
-                text = connection.execute(
-                    select(document_versions.c.assessment)
-                    .join(documents, and_(documents.c.id == document_versions.c.document_id,
-                                          documents.c.version == document_versions.c.version))
-                    .where(documents.c.id == group.document_id)).scalar_one()
+                version = connection.execute(_CURRENT_VERSION, {"did": group.document_id}).scalar_one()
+                stored_scale = _SCALES.get((group.document_id, version))
+                if stored_scale is None:
+                    text = connection.execute(_VERSION_TEXT, {"did": group.document_id,
+                                                              "version": version}).scalar_one()
+                    stored_scale = _scale_from_json(text)
+                    with _SCALES_LOCK:
+                        if len(_SCALES) > 10_000:  # bounded: a long-running server forgets old versions
+                            _SCALES.clear()
+                        _SCALES[(group.document_id, version)] = stored_scale
         if opened is not None:
             if score_range is not None and tuple(score_range) != (opened.score_min, opened.score_max):
                 raise InvalidInputError("score_range", f"{tuple(score_range)!r} is not the topic's scale "
@@ -590,7 +621,7 @@ class WorkshopStore:
             hi = limits.require_number(score_range[1], "score_range[1]", minimum=lo, inclusive_minimum=False)
             scale = (lo, hi)
         else:
-            scale = _scale_from_json(text)
+            scale = stored_scale
         clean_scores = limits.scores(scores, scale)
         if opened is not None:
             _check_against_topic(opened, clean_scores, clean_weights)
@@ -600,9 +631,7 @@ class WorkshopStore:
             try:
                 with self._write() as connection:
                     now = _now()
-                    connection.execute(update(judgements).where(and_(
-                        judgements.c.participant_id == who.id, judgements.c.topic == topic,
-                        judgements.c.superseded_at.is_(None))).values(superseded_at=now))
+                    connection.execute(_SUPERSEDE, {"pid": who.id, "the_topic": topic, "now": now})
                     judgement = Judgement(id=uuid.uuid4().hex, workshop_id=workshop.id, group_id=group.id,
                                           participant_id=who.id, display_name=who.display_name, topic=topic,
                                           scores=clean_scores, weights=clean_weights, vote=vote,
@@ -622,8 +651,7 @@ class WorkshopStore:
         pid = _plain_id(participant_id)
         row = None
         if pid is not None:
-            row = connection.execute(select(participants).where(and_(
-                participants.c.id == pid, participants.c.group_id == group.id))).first()
+            row = connection.execute(_PARTICIPANT_OF_GROUP, {"pid": pid, "gid": group.id}).first()
         if row is None:
             raise AccessDenied(WRONG_PARTICIPANT)
         return row
@@ -637,6 +665,9 @@ class WorkshopStore:
                          perspective=row.perspective, current=row.superseded_at is None)
 
     def _judgement_rows(self, connection: Connection, group_id: str, topic: str | None, current_only: bool):
+        if topic is not None and current_only:  # the hot path: every page's poll
+            return [self._judgement(row) for row in
+                    connection.execute(_CURRENT_JUDGEMENTS_ON, {"gid": group_id, "the_topic": topic}).all()]
         query = (select(judgements, participants.c.display_name, participants.c.perspective)
                  .join(participants, participants.c.id == judgements.c.participant_id)
                  .where(judgements.c.group_id == group_id))
