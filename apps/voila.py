@@ -25,6 +25,20 @@ except NameError:  # imported as the module `voila` (an app kernel): become the 
     finally:
         sys.path[:] = _saved_path
 else:
+    import json
+
+    _CELL_TIMEOUT = json.loads((Path(__file__).resolve().parent / "voila.json").read_text(encoding="utf-8")) \
+        .get("VoilaExecutor", {}).get("timeout")
+
+    def _cell_timeout(cell: dict) -> int | None:
+        """No time limit for a cell tagged ``wait-for-page``, voila.json's for every other cell.
+
+        A preheated kernel runs its app until that cell, which waits for the page's request (its query string);
+        a kernel may wait in the pool for hours. With the cell timeout, nbclient interrupted the wait after 120 s
+        and the page that later took the kernel got no query string (a workshop link opened solo work)."""
+        return None if "wait-for-page" in cell.get("metadata", {}).get("tags", []) else _CELL_TIMEOUT
+
+    c.VoilaExecutor.timeout_func = _cell_timeout  # noqa: F821 (traitlets provides `c`)
     _SHARE = Path(__file__).resolve().parent.parent / "share" / "jupyter"
     if (_SHARE / "voila" / "templates" / "exsitu").is_dir():
         os.environ["JUPYTER_PATH"] = os.pathsep.join([str(_SHARE), *filter(None, [os.environ.get("JUPYTER_PATH")])])
