@@ -21,9 +21,8 @@ from tests.apps.helpers import VoilaServer, app_url, page_problems, server_probl
 OFFLINE_NOISE = re.compile(r"net::ERR_(NAME_NOT_RESOLVED|INTERNET_DISCONNECTED|CONNECTION_REFUSED)|WebSocket|"
                            r"Failed to load resource")
 WAIT_MS = 300_000  # the shared test machine can be slow to start a kernel
-# These servers run without preheated kernels: with exsitu.serve's launcher, a preheated workbench kernel does
-# not receive the page's query string (voila.utils.get_query_string), so a workshop link opens solo work.
-# Known bug, open in issue 11/12; Voilà's own path (a kernel per page, QUERY_STRING set) is what these tests check.
+# The servers preheat kernels, as `make apps` serves the apps: a workbench page's query string reaches its
+# preheated kernel through Voilà's request-info websocket (see tests/apps/test_serving.py).
 
 
 def _errors(page) -> list[str]:
@@ -44,7 +43,7 @@ def _wait(predicate, timeout: float = 180.0, what: str = "condition"):
 def workshop_server():
     folder = Path(tempfile.mkdtemp(prefix="workshop-test-"))
     env = {"EXSITU_WORKBENCH_DIR": str(folder), "EXSITU_WORKSHOP_DB": str(folder / "workshop.sqlite3")}
-    with VoilaServer(preheat=False, env=env) as server:
+    with VoilaServer(env=env) as server:
         yield server
 
 
@@ -220,7 +219,7 @@ def test_a_facilitator_and_three_participants(workshop_server, chromium):
 def test_server_killed_mid_edit_says_connection_lost_and_keeps_the_last_save(chromium, tmp_path):
     env = {"EXSITU_WORKBENCH_DIR": str(tmp_path), "EXSITU_WORKSHOP_DB": str(tmp_path / "workshop.sqlite3")}
     page = _new_page(chromium)
-    server = VoilaServer(preheat=False, env=env)
+    server = VoilaServer(env=env)
     try:
         page.goto(app_url(server, "workbench.ipynb"), timeout=WAIT_MS, wait_until="commit")
         page.locator("code.wb-id").wait_for()
@@ -248,14 +247,14 @@ def test_server_killed_mid_edit_says_connection_lost_and_keeps_the_last_save(chr
     finally:
         server.stop()
 
-    with VoilaServer(preheat=False, env=env) as restarted:
+    with VoilaServer(env=env) as restarted:
         # the last saved version is there after the restart, and nothing typed after the stop was written
         assert store.load_solo(solo)[0].title == "saved before the stop"
         page.goto(f"{app_url(restarted, 'workbench.ipynb')}?{query}", timeout=WAIT_MS, wait_until="commit")
         page.locator("code.wb-id").wait_for()  # the restarted server serves the workbench again
         page.locator(".exsitu-connection-ok").wait_for()
-        # (Reopening this solo work by its address after the restart did not show it on the merged build: see the
-        # known bug in the session note; the reload-at-the-same-step check is in the test above.)
+        assert page.locator("code.wb-id").inner_text() == solo  # the same solo work, reopened by its address
+        assert _text_input(page, "Title").input_value() == "saved before the stop"
         assert "Traceback" not in page.content()
         assert server_problems(restarted.log_text()) == []
     page.context.close()
