@@ -362,3 +362,23 @@ def test_query_string_outside_a_preheated_voila_kernel(monkeypatch):
     assert query_string() == "solo=abc&step=2"
     monkeypatch.delenv("QUERY_STRING")
     assert query_string() == ""
+
+
+def test_a_preheated_kernel_that_cannot_read_the_address_says_so_in_the_log(monkeypatch, caplog):
+    import sys
+    import types
+
+    from exsitu.widgets.workshop import query_string
+
+    broken = types.ModuleType("voila.utils")  # as when apps/voila.py once shadowed Voilà's package in kernels
+
+    def get_query_string():
+        raise NameError("name 'c' is not defined")
+
+    broken.get_query_string = get_query_string
+    monkeypatch.setitem(sys.modules, "voila.utils", broken)
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    monkeypatch.setenv("QUERY_STRING", "")
+    with caplog.at_level("WARNING", logger="exsitu.workshop"):
+        assert query_string() == ""
+    assert "did not reach this kernel" in caplog.text and "NameError" in caplog.text

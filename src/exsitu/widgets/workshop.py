@@ -126,7 +126,12 @@ def query_string() -> str:
             from voila.utils import get_query_string
 
             return get_query_string() or ""
-        except Exception:  # noqa: BLE001 - no Voilà, or no request info: work without the address
+        except Exception as error:  # noqa: BLE001 - no Voilà, or no request info: work without the address
+            # said in the server's log: a silent fallback once hid that every workshop link opened solo work
+            import logging
+
+            logging.getLogger("exsitu.workshop").warning("the page address did not reach this kernel (%s: %s); "
+                                                         "the page opens without it", type(error).__name__, error)
             return os.environ.get("QUERY_STRING", "") or ""
     return os.environ.get("QUERY_STRING", "") or ""
 
