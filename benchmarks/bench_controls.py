@@ -30,25 +30,14 @@ import argparse
 import inspect
 import os
 import statistics
-import sys
-import tempfile
 import threading
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp(prefix="bench-mpl-"))
+from _setup import percentile  # first: paths and temp folders (see benchmarks/_setup.py)
 
 FEEDBACK_GOAL_MS = 150.0
 FINAL_GOAL_MS = 1000.0
 EXAMPLE = "panamanian-golden-frog"
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))  # nearest rank
-    return ordered[rank]
 
 
 def _build(function, *args, **kwargs):
