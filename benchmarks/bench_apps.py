@@ -28,15 +28,10 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-for variable in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR", "MPLCONFIGDIR"):
-    os.environ.setdefault(variable, tempfile.mkdtemp(prefix=f"bench-{variable.lower()}-"))
-os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
+from _setup import APPS, ROOT, percentile  # first: paths and temp folders (see benchmarks/_setup.py)
+from playwright.sync_api import sync_playwright
 
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-from tests.apps.helpers import VoilaServer, app_url, launch_chromium, open_app  # noqa: E402
+from tests.apps.helpers import VoilaServer, app_url, launch_chromium, open_app
 
 RUNS = 3
 CHANGES = 20
@@ -45,7 +40,6 @@ SESSIONS = 10
 PREHEAT_SETTLE_S = 8.0  # time for a refilled pool kernel to run its notebook (2 busy cores)
 WAIT_MS = 60_000  # longest wait for one page action or output in part 3
 SESSIONS_DEADLINE_S = 600.0  # part 3 as a whole; then the watchdog ends the benchmark
-APPS = sorted(path.name for path in (ROOT / "apps").glob("*.ipynb"))
 
 # the checkbox clicked (by its label), a text of the output that must change, and whether a figure (an Image
 # widget in the same box as that output) is redrawn too, per calculator
@@ -106,12 +100,6 @@ async ([label, outputText]) => {
   return [await text, await figure];
 }
 """
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))  # nearest rank
-    return ordered[rank]
 
 
 def pool_fills(server: VoilaServer, name: str) -> int:

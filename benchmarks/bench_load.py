@@ -14,24 +14,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
-import tempfile
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-for variable in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR", "MPLCONFIGDIR"):
-    os.environ.setdefault(variable, tempfile.mkdtemp(prefix=f"bench-{variable.lower()}-"))
-os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
+from _setup import APPS  # first: paths and temp folders (see benchmarks/_setup.py)
+from playwright.sync_api import sync_playwright
 
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-from tests.apps.helpers import VoilaServer, launch_chromium, open_many, wait_for_kernels  # noqa: E402
+from tests.apps.helpers import VoilaServer, launch_chromium, open_many, wait_for_kernels
 
 POOL = 2
 TIMEOUT_S = 600.0
 LEAVE_S = 120.0
-APPS = sorted(path.name for path in (ROOT / "apps").glob("*.ipynb"))
 
 
 def main() -> None:

@@ -299,3 +299,79 @@ def test_step5_for_an_assessment_without_a_record_starts_unknown_and_deferred():
 def test_the_weighted_scoring_explorer_says_it_is_an_optional_aid(frog):
     assert "does not decide the outcome" in frog.children[1].value
     assert "weighted scoring alone (optional aid)" in frog.parts.recommendation.value
+
+
+# -- the optional aid in the apps: texts at once with "updating the charts…", the charts from the drawing thread ----
+def _hold_drawing_thread():
+    """Block the widgets' drawing thread until the returned event is set (so a test sees the state in between)."""
+    import threading
+
+    from exsitu.widgets._cache import draw_later
+
+    release = threading.Event()
+    draw_later(lambda: release.wait(30))
+    return release
+
+
+def test_in_the_background_a_weight_slider_shows_the_ranking_at_once_then_the_chart():
+    parts = decision_explorer(example_decision("frog_insurance"), draw_in_background=True).parts
+    parts.wait_for_charts()
+    assert parts.contributions.value[:4] == b"\x89PNG" and parts.charts_status.value == ""
+    assert parts.sensitivity_plot.value == b""            # the Sensitivity tab is closed: not drawn
+    ranking, chart = parts.ranking.value, parts.contributions.value
+    release = _hold_drawing_thread()
+    try:
+        parts.weight_sliders["conservation_benefit"].value = 0.05
+        assert parts.ranking.value != ranking and parts.ranking.value == ranking_html(parts.decision)  # at once
+        assert parts.weight_shares["conservation_benefit"].value != "= 40% of the total"
+        assert "updating the charts" in parts.charts_status.value
+        assert parts.contributions.value == chart        # not drawn yet
+    finally:
+        release.set()
+    parts.wait_for_charts()
+    _wait_for(lambda: parts.charts_status.value == "")
+    assert parts.contributions.value != chart and parts.contributions.value[:4] == b"\x89PNG"
+    parts.weight_sliders["conservation_benefit"].value = 0.4   # a setting drawn before: shown at once
+    assert parts.contributions.value == chart
+
+
+def _wait_for(condition, timeout: float = 30.0) -> None:
+    import time
+
+    end = time.monotonic() + timeout
+    while not condition() and time.monotonic() < end:
+        time.sleep(0.01)
+    assert condition()
+
+
+def test_in_the_background_the_sensitivity_charts_are_drawn_when_their_tab_opens():
+    parts = decision_explorer(example_decision("frog_insurance"), draw_in_background=True).parts
+    parts.wait_for_charts()
+    parts.weight_sliders["conservation_benefit"].value = 0.2
+    parts.wait_for_charts()
+    assert parts.sensitivity_plot.value == b"" and parts.uncertainty_plot.value == b""
+    assert "conservation" in parts.sensitivity_statement.value.lower()   # the statement is kept up to date
+    parts.tabs.selected_index = 2
+    parts.wait_for_charts()
+    assert parts.sensitivity_plot.value[:4] == b"\x89PNG" and parts.uncertainty_plot.value[:4] == b"\x89PNG"
+    plot = parts.sensitivity_plot.value
+    release = _hold_drawing_thread()
+    try:
+        parts.sensitivity_criterion.value = "risk"
+        assert "updating the charts" in parts.charts_status.value and parts.sensitivity_plot.value == plot
+    finally:
+        release.set()
+    parts.wait_for_charts()
+    _wait_for(lambda: parts.charts_status.value == "")
+    assert parts.sensitivity_plot.value != plot and parts.sensitivity_plot.value[:4] == b"\x89PNG"
+
+
+def test_step5_explorer_passes_drawing_in_the_background_to_its_aid():
+    from exsitu.examples import example_assessment
+    from exsitu.widgets.decision import step5_explorer
+
+    parts = step5_explorer(example_assessment("panamanian-golden-frog"), draw_in_background=True).parts
+    aid = parts.open_aid().parts
+    assert aid.draw_in_background
+    aid.wait_for_charts()
+    assert aid.contributions.value[:4] == b"\x89PNG"

@@ -123,3 +123,72 @@ def test_factory_rejects_what_is_not_an_assessment():
 def test_register_html_has_one_row_per_risk():
     assessment = _assessment()
     assert register_html(assessment).count("<tr style") == len(assessment.risks)
+
+
+# -- in the workbench: the text at once with "updating…", the heat maps from the drawing thread ------------------
+def _hold_drawing_thread():
+    """Block the widgets' drawing thread until the returned event is set (so a test sees the state in between)."""
+    import threading
+
+    from exsitu.widgets._cache import draw_later
+
+    release = threading.Event()
+    draw_later(lambda: release.wait(30))
+    return release
+
+
+def test_in_the_background_a_risk_slider_shows_the_register_at_once_then_the_heat_maps():
+    parts = feasibility_editor(_assessment(), draw_in_background=True).parts
+    parts.wait_for_figures()
+    assert parts.heatmap.value[:4] == b"\x89PNG" and parts.heatmap_status.value == ""
+    parts.risk.value = "exsitu_disease"
+    register, heatmap = parts.register.value, parts.heatmap.value
+    release = _hold_drawing_thread()
+    try:
+        parts.likelihood.value = 4
+        assert parts.register.value != register                      # feedback at once
+        assert parts.assessment.risk_register().loc["exsitu_disease", "rating"] == 8
+        assert "updating the heat maps" in parts.heatmap_status.value
+        assert parts.heatmap.value == heatmap                        # the figure is not drawn yet
+    finally:
+        release.set()
+    parts.wait_for_figures()
+    assert parts.heatmap.value != heatmap and parts.heatmap.value[:4] == b"\x89PNG"
+    assert parts.heatmap_status.value == ""
+    parts.likelihood.value = 2                                       # back to a setting drawn before: at once
+    assert parts.heatmap.value == heatmap and parts.heatmap_status.value == ""
+
+
+def test_in_the_background_only_the_newest_heat_map_is_drawn(monkeypatch):
+    from exsitu.widgets import feasibility as module
+
+    parts = feasibility_editor(_assessment(), draw_in_background=True).parts
+    parts.wait_for_figures()
+    parts.risk.value = "exsitu_disease"
+    drawn = []
+    real = module._heatmaps_png
+    monkeypatch.setattr(module, "_heatmaps_png", lambda risks: drawn.append(risks) or real(risks))
+    release = _hold_drawing_thread()
+    try:
+        for value in (3, 4, 5):
+            parts.likelihood.value = value
+    finally:
+        release.set()
+    parts.wait_for_figures()
+    assert len(drawn) == 1 and next(r for r in drawn[0] if r.id == "exsitu_disease").likelihood == 5
+    assert parts.heatmap_status.value == ""
+
+
+def test_in_the_background_a_factor_rating_shows_the_summary_at_once_then_the_chart():
+    parts = feasibility_editor(_assessment(), draw_in_background=True).parts
+    parts.wait_for_figures()
+    chart = parts.factors_chart.value
+    release = _hold_drawing_thread()
+    try:
+        _row(parts, "funding").rating.value = "gap"
+        assert "not feasible now" in parts.summary.value
+        assert "updating the chart" in parts.factors_status.value and parts.factors_chart.value == chart
+    finally:
+        release.set()
+    parts.wait_for_figures()
+    assert parts.factors_chart.value != chart and parts.factors_status.value == ""

@@ -696,3 +696,28 @@ def test_step5_tab_evaluates_options_and_saves_outcomes(tmp_path):
     assert "Insurance population — living individuals: recommended with conditions" in bench.step_summaries[5].value
     saved = json.loads(bench.store.load_solo(bench.assessment_id)[0].to_json())  # what the workshop store holds
     assert saved["decision_record"]["evaluations"][0]["outcome"] == "recommended with conditions"
+
+
+# ------------------------------------------------------------------------ slow controls (issue 12): figures after text
+
+def test_step4_and_the_step5_aid_draw_their_figures_after_the_text(tmp_path):
+    bench = workbench(tmp_path, case="panamanian-golden-frog")
+    parts = bench.open_step(4)["state"]["container"].parts
+    assert parts.draw_in_background
+    parts.wait_for_figures()
+    assert parts.heatmap.value[:4] == b"\x89PNG" and parts.factors_chart.value[:4] == b"\x89PNG"
+    parts.risk.value = next(r.id for r in parts.assessment.risks if r.rated)
+    register, heatmap = parts.register.value, parts.heatmap.value
+    parts.likelihood.value = 1 if parts.likelihood.value != 1 else 5
+    assert parts.register.value != register                        # feedback at once
+    parts.wait_for_figures()
+    assert parts.heatmap.value != heatmap and parts.heatmap_status.value == ""   # then the heat maps
+    aid = bench.open_step(5)["parts"].open_aid().parts
+    assert aid.draw_in_background
+    aid.wait_for_charts()
+    chart = aid.contributions.value
+    assert chart[:4] == b"\x89PNG"
+    slider = next(iter(aid.weight_sliders.values()))
+    slider.value = 0.05 if slider.value != 0.05 else 0.9
+    aid.wait_for_charts()
+    assert aid.contributions.value != chart and aid.contributions.value[:4] == b"\x89PNG"

@@ -99,20 +99,36 @@ class ImageSlot:
     ``forget()`` drops the pending request (the inputs became invalid); ``wait()`` waits for a pending figure.
     A figure that fails to draw shows nothing: an app must never show a traceback, and the numbers it
     illustrates are already on screen.
+
+    ``status`` (an HTML widget, optional) is the immediate feedback of a figure drawn in the background: it
+    shows ``pending`` from the change until the newest figure is shown, then nothing. ``first_now=False``
+    draws the first figure in the background too (an editor opened by a click shows its text at once).
     """
 
-    def __init__(self, cache: ResultCache | None = None) -> None:
+    def __init__(self, cache: ResultCache | None = None, *, status=None,
+                 pending: str = "<small style='color:#57606a'>updating the figure…</small>",
+                 first_now: bool = True) -> None:
         self.cache = cache if cache is not None else ResultCache()
         self.wanted: Hashable | None = None
         self.drawing: Future | None = None
+        self.status = status
+        self.pending = pending
+        self.first_now = bool(first_now)
 
-    def show(self, image, key: Hashable, draw: Callable[[], bytes], *, background: bool) -> None:
+    def _status(self, text: str) -> None:
+        if self.status is not None and self.status.value != text:
+            self.status.value = text
+
+    def show(self, image, key: Hashable, draw: Callable[[], bytes], *, background: bool) -> bool:
+        """Show the figure of ``key``; returns whether it is drawn later (on the drawing thread)."""
         self.wanted = key
-        if not background or key in self.cache or not image.value:
+        if not background or key in self.cache or (self.first_now and not image.value):
             if key not in self.cache:
                 self.wait()  # never draw into a kept Figure while the drawing thread does
             image.value = self.cache.get(key, draw)
-            return
+            self._status("")
+            return False
+        self._status(self.pending)
 
         def job() -> None:
             if self.wanted != key:  # superseded by a later change before it was drawn
@@ -123,11 +139,20 @@ class ImageSlot:
                 png = b""
             if self.wanted == key:
                 image.value = png
+                self._status("")
 
         self.drawing = draw_later(job)
+        return True
+
+    def clear(self, image) -> None:
+        """Show no figure (the inputs cannot be drawn): drops a pending request and the status."""
+        self.wanted = None
+        image.value = b""
+        self._status("")
 
     def forget(self) -> None:
         self.wanted = None
+        self._status("")
 
     def wait(self, timeout: float | None = 60.0) -> None:
         if self.drawing is not None:

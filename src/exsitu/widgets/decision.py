@@ -25,12 +25,18 @@ criterion (:func:`exsitu.decision_plots.plot_sensitivity` and
 The widget computes nothing itself; the :class:`~exsitu.decision.Decision` is frozen, so each edit
 makes a changed copy (``parts.decision``; the one given is never changed). A bad value is shown as a
 message naming the cell or control, never a traceback, and the last valid decision is kept.
+
+With ``draw_in_background=True`` (the workbench) a weight or score change updates the texts (shares,
+recommendation, ranking, sensitivity statement) at once with an "updating the charts…" note, and the three
+charts follow from the drawing thread (:func:`exsitu.widgets._cache.draw_later`); charts already drawn for the
+same weights and scores come from a cache.
 """
 
 from __future__ import annotations
 
 import html
 import io
+import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -45,6 +51,7 @@ from exsitu.decision import (AID_LABEL, CONSERVATION_VALUES, FORMS, STRUCTURE_AN
                              aid_ranking, describe_need, evaluate_baseline, evaluate_option, record_decision)
 from exsitu.decision_plots import plot_contributions, plot_sensitivity, plot_weight_uncertainty
 from exsitu.validation import InvalidInputError
+from exsitu.widgets._cache import ImageSlot, draw_later
 
 __all__ = ["DecisionExplorer", "OptionRow", "ScoreCell", "Step5Explorer", "decision_explorer", "evaluation_html",
            "outcome_html", "ranking_html", "recommendation_html", "record_html", "sensitivity_html", "step5_explorer",
@@ -53,6 +60,8 @@ __all__ = ["DecisionExplorer", "OptionRow", "ScoreCell", "Step5Explorer", "decis
 UNCERTAINTY_DRAWS = 4000
 """Weight draws for the weight-uncertainty chart (seeded with :data:`UNCERTAINTY_SEED`, so it is reproducible)."""
 UNCERTAINTY_SEED = 20240615
+SENSITIVITY_TAB = 2
+"""Index of the aid's *Sensitivity* tab (its charts are drawn only while it is open in the apps)."""
 
 _VERDICT_COLOURS = {True: "#1a7f37", False: "#57606a", None: "#bf8700"}
 _BAD = "2px solid #d93025"
@@ -199,7 +208,41 @@ class DecisionExplorer:
     record_view: widgets.HTML
     record: DecisionRecord | None = None
     container: widgets.VBox | None = None
+    charts_status: widgets.HTML = field(default_factory=widgets.HTML)
+    draw_in_background: bool = False
+    tabs: widgets.Tab | None = None
     _loading: bool = field(default=False, repr=False)
+    _slots: dict[str, ImageSlot] = field(init=False, repr=False)
+    _status_token: object | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        first_now = not self.draw_in_background  # the aid opens with its texts; its charts follow
+        self._slots = {name: ImageSlot(first_now=first_now) for name in ("contributions", "uncertainty", "sensitivity")}
+
+    def _charts_status(self, queued: bool) -> None:
+        """Say "updating the charts…" until the charts queued on the drawing thread are shown (its jobs run in
+        order, so a job queued after them clears it, unless a later change queued charts of its own)."""
+        if not queued:
+            if self._status_token is None:
+                self.charts_status.value = ""
+            return
+        token = self._status_token = object()
+        self.charts_status.value = "<small style='color:#57606a'>updating the charts…</small>"
+
+        def done() -> None:
+            if self._status_token is token:
+                self._status_token = None
+                self.charts_status.value = ""
+
+        draw_later(done)
+
+    def wait_for_charts(self, timeout: float | None = 60.0) -> None:
+        """Wait until the charts being drawn on the drawing thread (``draw_in_background``) are shown."""
+        for slot in self._slots.values():
+            slot.wait(timeout)
+
+    def _key(self) -> str:
+        return json.dumps(self.decision.to_dict(), sort_keys=True, default=str)
 
     # -- edits -----------------------------------------------------------------------------------
     def set_weight(self, criterion_id: str) -> None:
@@ -271,19 +314,46 @@ class DecisionExplorer:
         return self.record
 
     # -- outputs ---------------------------------------------------------------------------------
-    def refresh_sensitivity(self, _change: Any = None) -> None:
-        """Redraw the sensitivity statement and plot for the criterion chosen."""
+    def sensitivity_shown(self) -> bool:
+        """Whether the *Sensitivity* tab's charts are drawn on every change: always, except with
+        ``draw_in_background`` (the apps), where they are drawn while that tab is open (and when it opens)."""
+        return not self.draw_in_background or self.tabs is None or self.tabs.selected_index == SENSITIVITY_TAB
+
+    def refresh_sensitivity(self, _change: Any = None, key: str | None = None) -> bool:
+        """Redraw the sensitivity statement, and the sensitivity and weight-uncertainty charts if shown (see
+        :meth:`sensitivity_shown`); returns whether a chart is drawn later (on the drawing thread)."""
+        decision, criterion_id = self.decision, self.sensitivity_criterion.value
         try:
-            analysis = self.decision.sensitivity()
-            criterion_id = self.sensitivity_criterion.value
-            figure = Figure(figsize=(10, 4.5), layout="constrained")
-            plot_sensitivity(self.decision, criterion_id, ax=figure.subplots())
+            analysis = decision.sensitivity()
+            decision.criterion(criterion_id)
         except InvalidInputError as error:
             self.sensitivity_statement.value = _error_html(error)
-            self.sensitivity_plot.value = b""
-            return
+            self._slots["sensitivity"].clear(self.sensitivity_plot)
+            return False
         self.sensitivity_statement.value = sensitivity_html(analysis)
-        self.sensitivity_plot.value = _png(figure)
+        if not self.sensitivity_shown():
+            self._slots["sensitivity"].forget()  # drawn when the tab opens
+            self._slots["uncertainty"].forget()
+            return False
+        key = key or self._key()
+
+        def sensitivity() -> bytes:
+            figure = Figure(figsize=(10, 4.5), layout="constrained")
+            plot_sensitivity(decision, criterion_id, ax=figure.subplots())
+            return _png(figure)
+
+        def uncertainty() -> bytes:
+            figure = Figure(figsize=(8, 0.5 * len(decision.options) + 1.8), layout="constrained")
+            plot_weight_uncertainty(decision, draws=UNCERTAINTY_DRAWS, seed=UNCERTAINTY_SEED, ax=figure.subplots())
+            return _png(figure)
+
+        queued = self._slots["sensitivity"].show(self.sensitivity_plot, (key, criterion_id), sensitivity,
+                                                 background=self.draw_in_background)
+        queued |= self._slots["uncertainty"].show(self.uncertainty_plot, key, uncertainty,
+                                                  background=self.draw_in_background)
+        if _change is not None:  # the criterion changed or the tab opened: only these charts
+            self._charts_status(queued)
+        return queued
 
     def refresh(self) -> None:
         """Redraw every output from ``decision``."""
@@ -300,27 +370,33 @@ class DecisionExplorer:
             f"<div style='color:#9a6700'><b>{len(missing)} score(s) without a rationale</b> (a transparency gap): "
             + html.escape(", ".join(f"{self.decision.option(o).name} / {self.decision.criterion(c).name}"
                                     for o, c in missing)) + "</div>")
+        decision = self.decision
         try:
-            recommendation = self.decision.recommendation()
-            table = ranking_html(self.decision)
-            figure = Figure(figsize=(11, 0.6 * len(self.decision.options) + 1.8), layout="constrained")
-            plot_contributions(self.decision, ax=figure.subplots())
-            uncertainty = Figure(figsize=(8, 0.5 * len(self.decision.options) + 1.8), layout="constrained")
-            plot_weight_uncertainty(self.decision, draws=UNCERTAINTY_DRAWS, seed=UNCERTAINTY_SEED,
-                                    ax=uncertainty.subplots())
+            recommendation = decision.recommendation()
+            table = ranking_html(decision)
         except InvalidInputError as error:
             self.recommendation.value = _error_html(error)
             self.ranking.value = ""
-            self.contributions.value = b""
-            self.uncertainty_plot.value = b""
+            for slot, image in ((self._slots["contributions"], self.contributions),
+                                (self._slots["uncertainty"], self.uncertainty_plot),
+                                (self._slots["sensitivity"], self.sensitivity_plot)):
+                slot.clear(image)
             self.sensitivity_statement.value = ""
-            self.sensitivity_plot.value = b""
             return
         self.recommendation.value = recommendation_html(recommendation)
         self.ranking.value = table
-        self.contributions.value = _png(figure)
-        self.uncertainty_plot.value = _png(uncertainty)
-        self.refresh_sensitivity()
+        key = self._key()
+
+        def contributions() -> bytes:
+            figure = Figure(figsize=(11, 0.6 * len(decision.options) + 1.8), layout="constrained")
+            plot_contributions(decision, ax=figure.subplots())
+            return _png(figure)
+
+        # the texts before any chart; then the charts shown (the ranking's always, the Sensitivity tab's if open)
+        queued = self._slots["contributions"].show(self.contributions, key, contributions,
+                                                   background=self.draw_in_background)
+        queued |= self.refresh_sensitivity(key=key)
+        self._charts_status(queued)
 
 
 def _score_cell(decision: Decision, option_id: str, criterion_id: str) -> ScoreCell:
@@ -333,8 +409,10 @@ def _score_cell(decision: Decision, option_id: str, criterion_id: str) -> ScoreC
     return ScoreCell(option_id, criterion_id, value, rationale, widgets.VBox([value, rationale]))
 
 
-def decision_explorer(decision: Decision | Mapping[str, Any]) -> widgets.VBox:
+def decision_explorer(decision: Decision | Mapping[str, Any], *, draw_in_background: bool = False) -> widgets.VBox:
     """An interactive Step 5 explorer for ``decision`` (a :class:`~exsitu.decision.Decision` or its ``to_dict()``).
+
+    ``draw_in_background=True`` (the apps): text outputs at once, the charts after them on a thread of their own.
 
     Returns the container (a ``VBox``); its ``parts`` attribute is the :class:`DecisionExplorer` with every
     control, the current ``decision`` and the last ``record``. Weight sliders show relative weights (they
@@ -380,7 +458,7 @@ def decision_explorer(decision: Decision | Mapping[str, Any]) -> widgets.VBox:
                           layout=widgets.Layout(width="20em")),
         record_button=widgets.Button(description="record the decision", icon="check", button_style="success",
                                      layout=widgets.Layout(width="14em")),
-        record_view=widgets.HTML(),
+        record_view=widgets.HTML(), draw_in_background=bool(draw_in_background),
     )
     for control in (parts.scorer, parts.sensitivity_criterion, parts.chosen, parts.reasoning, parts.dissent,
                     parts.participants, parts.date):
@@ -423,7 +501,8 @@ def decision_explorer(decision: Decision | Mapping[str, Any]) -> widgets.VBox:
         widgets.VBox([small(f"Scores on the {decision.score_min:g}–{decision.score_max:g} scale. Type a score, "
                             "then press Enter (or click elsewhere); write why in the box below it."),
                       parts.scorer, *grid_rows, parts.transparency]),
-        widgets.VBox([parts.sensitivity_criterion, parts.sensitivity_plot, parts.sensitivity_statement,
+        widgets.VBox([parts.sensitivity_criterion, parts.charts_status, parts.sensitivity_plot,
+                      parts.sensitivity_statement,
                       heading("Weight uncertainty: how often each option comes first when the weights vary "
                               "around the group's"), parts.uncertainty_plot]),
         widgets.VBox([small("Leave 'Chosen' empty to record the top of the ranking. Choosing anything else "
@@ -433,6 +512,9 @@ def decision_explorer(decision: Decision | Mapping[str, Any]) -> widgets.VBox:
     ])
     for index, title in enumerate(("Weights", "Scores and rationales", "Sensitivity", "Record")):
         tabs.set_title(index, title)
+    parts.tabs = tabs
+    tabs.observe(lambda change: parts.refresh_sensitivity(change) if change["new"] == SENSITIVITY_TAB else None,
+                 names="selected_index")
     description = f"<small>{html.escape(decision.description)}</small>" if decision.description else ""
     container = widgets.VBox([
         widgets.HTML(f"<h3 style='margin:4px 0'>{html.escape(decision.title)}</h3>{description}"),
@@ -440,7 +522,7 @@ def decision_explorer(decision: Decision | Mapping[str, Any]) -> widgets.VBox:
                      f"<b>{html.escape(AID_LABEL)}</b> Step 5's outcome comes from step5_explorer: conservation "
                      "value → structure → feasibility and risk gates.</div>"),
         heading("What the weighted scoring alone says (optional aid)"), parts.recommendation, parts.message, tabs,
-        heading("Ranking"), parts.ranking, parts.contributions,
+        heading("Ranking"), parts.ranking, parts.charts_status, parts.contributions,
     ])
     parts.container = container
     container.parts = parts
@@ -594,6 +676,7 @@ class Step5Explorer:
     record: DecisionRecord | None = None
     notes: str = ""
     container: widgets.VBox | None = None
+    draw_in_background: bool = False
     _loading: bool = field(default=False, repr=False)
 
     # -- building evaluations ------------------------------------------------------------------
@@ -727,7 +810,7 @@ class Step5Explorer:
         """Build the optional weighted-scoring aid (done when its section is first opened: it draws several
         charts, so the Step 5 evaluation does not wait for it). Returns ``aid`` (``None`` without a decision)."""
         if self.aid is None and self.aid_decision is not None:
-            self.aid = decision_explorer(self.aid_decision)
+            self.aid = decision_explorer(self.aid_decision, draw_in_background=self.draw_in_background)
             for slider in self.aid.parts.weight_sliders.values():
                 slider.observe(lambda _change: self.refresh(), names="value")
             for cell in self.aid.parts.score_cells.values():
@@ -800,7 +883,7 @@ def _option_row(option: Option, evaluation: OptionEvaluation | None, appraisal_c
                      outcome=outcome, box=box)
 
 
-def step5_explorer(assessment: Any, *, with_aid: bool = True) -> widgets.VBox:
+def step5_explorer(assessment: Any, *, with_aid: bool = True, draw_in_background: bool = False) -> widgets.VBox:
     """Step 5 for an :class:`~exsitu.assessment.Assessment`: evaluate each option, see the outcomes beside the risk
     of doing nothing, record the decision with dissent; the weighted scoring is an optional aid below.
 
@@ -809,6 +892,8 @@ def step5_explorer(assessment: Any, *, with_aid: bool = True) -> widgets.VBox:
     (conservation value → structure → the gates from the Step 4 appraisal chosen → outcome). The baseline comes
     from the record or from a wild-only PVA of Step 3 (:func:`exsitu.decision.evaluate_baseline`). Returns the
     container; its ``parts`` is the :class:`Step5Explorer`. The assessment given is never changed.
+    ``draw_in_background=True`` (the apps): the optional aid's charts are drawn after its texts, on a thread of
+    their own (see :func:`decision_explorer`).
     """
     from exsitu.decision import options_from_roles
 
@@ -881,6 +966,7 @@ def step5_explorer(assessment: Any, *, with_aid: bool = True) -> widgets.VBox:
         record_button=widgets.Button(description="record the decision", icon="check", button_style="success",
                                      layout=widgets.Layout(width="14em")),
         record_view=widgets.HTML(), notes=record.notes if record is not None else "",
+        draw_in_background=bool(draw_in_background),
     )
     for control in (parts.dissent_text, parts.dissent_by, parts.dissent_option, parts.reasoning, parts.participants,
                     parts.date, parts.baseline_notes):

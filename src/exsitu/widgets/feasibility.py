@@ -8,7 +8,10 @@ the risk register (:meth:`~exsitu.feasibility.FeasibilityAssessment.risk_registe
 (:func:`exsitu.feasibility_plots.plot_feasibility_factors`) update as they change.
 
 The widget computes nothing itself, and works on a copy of the assessment it is given (``parts.assessment``
-holds the edited one). A bad value is shown as a message, never a traceback.
+holds the edited one). A bad value is shown as a message, never a traceback. With ``draw_in_background=True``
+(the workbench) a change updates the register and summary at once, says "updating…" under the heading, and
+draws the heat maps and the factor chart on the drawing thread (:func:`exsitu.widgets._cache.draw_later`);
+figures already drawn for the same risks or ratings come from a cache.
 """
 
 from __future__ import annotations
@@ -16,11 +19,14 @@ from __future__ import annotations
 import copy
 import html
 import io
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets as widgets
 from matplotlib.figure import Figure
+
+from exsitu.widgets._cache import ImageSlot
 
 from exsitu.feasibility import RATINGS, RISK_CATEGORIES, FeasibilityAssessment, FeasibilitySummary, Risk
 from exsitu.feasibility_plots import LEVEL_COLOURS, plot_feasibility_factors, plot_risk_heatmap
@@ -95,6 +101,22 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def _heatmaps_png(risks: list[Risk]) -> bytes:
+    figure = Figure(figsize=(14, 5.6))
+    inherent, residual = figure.subplots(1, 2)
+    plot_risk_heatmap(risks, ax=inherent)
+    plot_risk_heatmap(risks, residual=True, ax=residual)
+    inherent.get_legend().remove()
+    figure.tight_layout()
+    return _png(figure)
+
+
+def _factors_png(factors: list) -> bytes:
+    figure = Figure(figsize=(9, 0.45 * len(factors) + 1.4))
+    plot_feasibility_factors(factors, ax=figure.subplots())
+    return _png(figure)
+
+
 @dataclass
 class FactorRow:
     """The controls of one feasibility factor: its rating and the evidence for it."""
@@ -110,7 +132,9 @@ class FeasibilityEditor:
     """The parts of the feasibility editor (``feasibility_editor(...).parts``).
 
     ``assessment`` is the edited :class:`~exsitu.feasibility.FeasibilityAssessment` (a copy of the one
-    given); ``heatmap_png`` and ``factors_png`` hold the images shown.
+    given); ``heatmap`` and ``factors_chart`` hold the images shown. With ``draw_in_background`` the figures
+    are drawn on the drawing thread after the text outputs (``heatmap_status`` and ``factors_status`` say
+    "updating…" meanwhile); ``wait_for_figures()`` waits for them.
     """
 
     assessment: FeasibilityAssessment
@@ -132,8 +156,25 @@ class FeasibilityEditor:
     register: widgets.HTML
     heatmap: widgets.Image
     factors_chart: widgets.Image
+    heatmap_status: widgets.HTML = dataclasses.field(default_factory=widgets.HTML)
+    factors_status: widgets.HTML = dataclasses.field(default_factory=widgets.HTML)
+    draw_in_background: bool = False
     container: widgets.VBox | None = None
     _loading: bool = False
+    _heatmap_slot: ImageSlot = dataclasses.field(init=False, repr=False)
+    _factors_slot: ImageSlot = dataclasses.field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        first_now = not self.draw_in_background  # in the workbench the editor opens with its text, figures after
+        self._heatmap_slot = ImageSlot(status=self.heatmap_status, first_now=first_now,
+                                       pending="<small style='color:#57606a'>updating the heat maps…</small>")
+        self._factors_slot = ImageSlot(status=self.factors_status, first_now=first_now,
+                                       pending="<small style='color:#57606a'>updating the chart…</small>")
+
+    def wait_for_figures(self, timeout: float | None = 60.0) -> None:
+        """Wait until the figures being drawn on the drawing thread (``draw_in_background``) are shown."""
+        self._heatmap_slot.wait(timeout)
+        self._factors_slot.wait(timeout)
 
     # -- factors -------------------------------------------------------------------------------
     def _rate(self, row: FactorRow) -> None:
@@ -224,19 +265,17 @@ class FeasibilityEditor:
         self.summary.value = summary_html(self.assessment.summary())
 
     def refresh_risks(self) -> None:
+        """The register at once; the heat maps now, or on the drawing thread (``draw_in_background``)."""
         self.register.value = register_html(self.assessment)
-        figure = Figure(figsize=(14, 5.6))
-        inherent, residual = figure.subplots(1, 2)
-        plot_risk_heatmap(self.assessment, ax=inherent)
-        plot_risk_heatmap(self.assessment, residual=True, ax=residual)
-        inherent.get_legend().remove()
-        figure.tight_layout()
-        self.heatmap.value = _png(figure)
+        risks = copy.deepcopy(self.assessment.risks)  # the drawing thread draws these, whatever is edited next
+        self._heatmap_slot.show(self.heatmap, repr(risks), lambda: _heatmaps_png(risks),
+                                background=self.draw_in_background)
 
     def refresh_factors(self) -> None:
-        figure = Figure(figsize=(9, 0.45 * len(self.assessment.factors) + 1.4))
-        plot_feasibility_factors(self.assessment, ax=figure.subplots())
-        self.factors_chart.value = _png(figure)
+        """The factor chart now, or on the drawing thread (``draw_in_background``)."""
+        factors = copy.deepcopy(self.assessment.factors)
+        self._factors_slot.show(self.factors_chart, repr(factors), lambda: _factors_png(factors),
+                                background=self.draw_in_background)
 
     def refresh(self) -> None:
         """Redraw every output from the assessment."""
@@ -245,8 +284,10 @@ class FeasibilityEditor:
         self.refresh_summary()
 
 
-def feasibility_editor(assessment: FeasibilityAssessment) -> widgets.VBox:
+def feasibility_editor(assessment: FeasibilityAssessment, *, draw_in_background: bool = False) -> widgets.VBox:
     """An interactive Step 4 editor for one option (works on a copy of ``assessment``).
+
+    ``draw_in_background=True`` (the apps): text outputs at once, the figures after them on a thread of their own.
 
     Returns the container (a ``VBox``); its ``parts`` attribute is the :class:`FeasibilityEditor` with every
     control and the edited ``assessment``. Build the assessment with
@@ -288,6 +329,7 @@ def feasibility_editor(assessment: FeasibilityAssessment) -> widgets.VBox:
         message=widgets.HTML(), summary=widgets.HTML(), register=widgets.HTML(),
         heatmap=widgets.Image(format="png", layout=widgets.Layout(max_width="100%", align_self="flex-start")),
         factors_chart=widgets.Image(format="png", layout=widgets.Layout(max_width="100%", align_self="flex-start")),
+        draw_in_background=bool(draw_in_background),
     )
     for control in (parts.likelihood, parts.consequence, parts.residual_likelihood, parts.residual_consequence,
                     parts.mitigation, parts.new_category, parts.new_label, parts.new_description):
@@ -307,7 +349,7 @@ def feasibility_editor(assessment: FeasibilityAssessment) -> widgets.VBox:
     tabs = widgets.Tab(children=[
         widgets.VBox([widgets.HTML("<small>* essential: an essential factor rated 'gap' blocks the option. "
                                    "Hover over a factor for its question.</small>"),
-                      *[row.box for row in rows], parts.factors_chart]),
+                      *[row.box for row in rows], parts.factors_status, parts.factors_chart]),
         widgets.VBox([parts.risk, parts.risk_info, parts.rated, widgets.HBox([parts.likelihood, parts.consequence]),
                       parts.mitigation, widgets.HBox([parts.residual_likelihood, parts.residual_consequence]),
                       heading("Add a risk of your own"), parts.new_category, parts.new_label,
@@ -316,7 +358,8 @@ def feasibility_editor(assessment: FeasibilityAssessment) -> widgets.VBox:
     for index, title in enumerate(("Factors", "Risks")):
         tabs.set_title(index, title)
     container = widgets.VBox([heading("Overall feasibility"), parts.summary, parts.message, tabs,
-                              heading("Risk heat maps: before and after mitigation"), parts.heatmap,
+                              heading("Risk heat maps: before and after mitigation"), parts.heatmap_status,
+                              parts.heatmap,
                               heading("Risk register"), parts.register])
     parts.container = container
     container.parts = parts

@@ -1150,7 +1150,7 @@ class Workbench:
                     base = FeasibilityAssessment.for_roles(name.value.strip() or "New option", role_ids)
                 else:
                     base = self.assessment.feasibility[int(key)]
-                state["editors"][key] = (feasibility_editor(base), base.to_dict())
+                state["editors"][key] = (feasibility_editor(base, draw_in_background=True), base.to_dict())
                 if 4 in self.editors:
                     self._watch(state["editors"][key][0], 4)
             name.layout.display = None if key == new else "none"
@@ -1192,7 +1192,7 @@ class Workbench:
     def _step5_editor(self) -> dict:
         from exsitu.widgets.decision import step5_explorer
 
-        container = step5_explorer(self.assessment)  # raises InvalidInputError (shown) when no role is retained
+        container = step5_explorer(self.assessment, draw_in_background=True)  # raises InvalidInputError (shown) when no role is retained
         parts = container.parts
         record = self.assessment.decision_record
 
