@@ -86,7 +86,7 @@ def main() -> None:
         facilitator = _page(browser)
         facilitator.goto(app_url(server, "facilitator.ipynb"), wait_until="commit")
         facilitator.get_by_text("Open a workshop (facilitator key)").click()
-        facilitator.locator(".widget-password input").first.fill(workshop.facilitator_key)
+        facilitator.get_by_placeholder("the key shown when it was created").fill(workshop.facilitator_key)
         facilitator.get_by_role("button", name="Open the workshop").click()
         facilitator.locator("tr.fc-group", has_text="Group A").wait_for()
         link = app_url(server, "workbench.ipynb") + "?" + build_query(workshop=workshop.join_code, group=group.id,

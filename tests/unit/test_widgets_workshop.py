@@ -382,3 +382,17 @@ def test_a_preheated_kernel_that_cannot_read_the_address_says_so_in_the_log(monk
     with caplog.at_level("WARNING", logger="exsitu.workshop"):
         assert query_string() == ""
     assert "did not reach this kernel" in caplog.text and "NameError" in caplog.text
+
+
+def test_a_heartbeat_a_little_early_still_runs_a_once_a_second_callback(monkeypatch):
+    import exsitu.widgets.connection as connection
+
+    clock = [100.0]
+    monkeypatch.setattr(connection.time, "monotonic", lambda: clock[0])
+    status = ConnectionStatus()
+    calls = []
+    status.on_tick(lambda: calls.append(clock[0]), every=1.0)
+    for beat in (0.0, 0.97, 1.95, 2.4, 2.92):  # pings 1 s apart, with jitter, and one out of step
+        clock[0] = 100.0 + beat
+        status.tick()
+    assert calls == [100.0, 100.97, 101.95, 102.92]
