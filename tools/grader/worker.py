@@ -227,7 +227,7 @@ class Grader:
         for cls in (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata):
             nb, resources = cls(config=self.config)(nb, resources)
         executor = SafeExecute(config=self.config, sandbox=self.sandbox, files=files, test_sandbox=self.test_sandbox,
-                               tester_pool=self.testers)
+                               tester_pool=self.testers if self.settings.keep_test_kernels else None)
         nb, resources = executor(nb, resources)
         for cls in (IgnorePattern, LimitOutput, SaveAutoGrades, CheckCellMetadata):
             nb, resources = cls(config=self.config)(nb, resources)
