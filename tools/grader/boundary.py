@@ -565,6 +565,9 @@ def _exsitu_grader_reset(workdir, keep, cpu_limit, memory_limit):
                 or getattr(module, "__dict__", None) is shell.user_ns:
             continue
         seen["module " + name] = id(module)
+        names = getattr(module, "__dict__", {})  # a package gains its submodules as they are imported
+        seen["names of " + name] = hash(tuple(sorted(k for k, v in list(names.items())
+                                                     if not isinstance(v, types.ModuleType))))
         for attr, value in list(getattr(module, "__dict__", {}).items()):
             seen[name + "." + attr] = id(value)
     for name, value in vars(builtins).items():

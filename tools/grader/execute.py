@@ -371,9 +371,7 @@ class TwoKernelRun:
             tester.km = tester._last_km = spare
             try:
                 await tester.async_start_new_kernel_client()
-                status, detail = await self._expression(tester, boundary.reset_call(
-                    str(self._tester_dir), list(tester.files or []), self.tester_pool.cpu_limit,
-                    self.tester_pool.memory_limit), 60, code=boundary.TEST_RESET)
+                status, detail = await self._reset_tester(tester)
             except Exception as error:  # noqa: BLE001 — then a fresh kernel
                 status, detail = "error", repr(error)
             if status == "ok" and detail.strip("'\"") == "ok":
@@ -387,8 +385,15 @@ class TwoKernelRun:
             tester.km = tester.create_kernel_manager()
         await tester.async_start_new_kernel()
         await tester.async_start_new_kernel_client()
+        if self.tester_pool is not None:  # what the next reset compares with: the kernel as it started
+            await self._reset_tester(tester)
         await self._install(tester, boundary.TEST_HELPER)
         tester.kc.allow_stdin = True
+
+    async def _reset_tester(self, tester: SafeExecute) -> tuple[str, str]:
+        return await self._expression(tester, boundary.reset_call(
+            str(self._tester_dir), list(tester.files or []), self.tester_pool.cpu_limit,
+            self.tester_pool.memory_limit), 60, code=boundary.TEST_RESET)
 
     async def _discard_tester(self, tester: SafeExecute) -> None:
         try:
