@@ -528,6 +528,7 @@ TEST_RESET = r'''
 def _exsitu_grader_reset(workdir, keep, cpu_limit, memory_limit):
     import builtins, gc, os, resource, shutil, signal, sys, threading, types, warnings
     shell = get_ipython()
+    VOLATILE = {"time.tzname", "time.timezone", "time.altzone", "time.daylight"}  # time.tzset() rebinds them
     state = sys.modules.get("_exsitu_reset_state")
     if state is None:
         state = types.ModuleType("_exsitu_reset_state")
@@ -565,11 +566,9 @@ def _exsitu_grader_reset(workdir, keep, cpu_limit, memory_limit):
                 or getattr(module, "__dict__", None) is shell.user_ns:
             continue
         seen["module " + name] = id(module)
-        names = getattr(module, "__dict__", {})  # a package gains its submodules as they are imported
-        seen["names of " + name] = hash(tuple(sorted(k for k, v in list(names.items())
-                                                     if not isinstance(v, types.ModuleType))))
         for attr, value in list(getattr(module, "__dict__", {}).items()):
-            seen[name + "." + attr] = id(value)
+            if name + "." + attr not in VOLATILE:
+                seen[name + "." + attr] = id(value)
     for name, value in vars(builtins).items():
         seen["builtins." + name] = id(value)
     for name in ("displayhook", "excepthook", "breakpointhook", "unraisablehook"):
