@@ -116,6 +116,8 @@ class TesterPool:
     ``max_uses`` times, a fresh kernel is started instead.
     """
 
+    __test__ = False  # not a pytest class
+
     def __init__(self, root: Path, cpu_seconds: float, memory_bytes: int, max_idle: int = 3, max_uses: int = 40):
         self.root = Path(root)
         self.cpu_limit = cpu_seconds / 4
