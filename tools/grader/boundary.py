@@ -518,3 +518,97 @@ del _exsitu_grader_install
 def helper_source(template: str, folder: str) -> str:
     """A helper's code with the kernel's private folder (where values are exchanged) filled in."""
     return template.replace("FOLDER", repr(folder))
+
+
+# Run in a kept tests' kernel between two notebooks (execute.py, TesterPool): back to the state right after
+# its read-only imports, or a refusal the grader answers by starting a fresh kernel. The tests' kernel has run
+# only the instructor's cells and the values that crossed the restricted unpickler; this clears those values
+# and everything they could have been stored in, and checks that nothing that existed before was rebound.
+TEST_RESET = r'''
+def _exsitu_grader_reset(workdir, keep, cpu_limit, memory_limit):
+    import builtins, gc, os, resource, shutil, signal, sys, threading, types, warnings
+    shell = get_ipython()
+    VOLATILE = {"time.tzname", "time.timezone", "time.altzone", "time.daylight"}  # time.tzset() rebinds them
+    state = sys.modules.get("_exsitu_reset_state")
+    if state is None:
+        state = types.ModuleType("_exsitu_reset_state")
+        state.filters, state.baseline, state.uses = list(warnings.filters), None, 0
+        sys.modules["_exsitu_reset_state"] = state
+    shell.reset(new_session=True)  # names, Out, _, history; execution count back to 1
+    for name in list(sys.modules):
+        if name in ("_exsitu_grader", "exsitu") or name.startswith("exsitu."):
+            del sys.modules[name]  # the instructor's exsitu is imported again, from disk, by the read-only cells
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        plt.close("all")
+    warnings.resetwarnings()  # also forgets which warnings were shown once
+    warnings.filters[:] = state.filters
+    warnings.onceregistry.clear()
+    os.chdir(workdir)
+    for entry in os.listdir(workdir):
+        if entry not in keep:
+            path = os.path.join(workdir, entry)
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                os.unlink(path)
+    gc.collect()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    if usage.ru_utime + usage.ru_stime > cpu_limit:
+        return "it used a quarter of its CPU-time limit"
+    with open("/proc/self/statm") as handle:
+        size = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    if size > memory_limit:
+        return "it uses more than half of its memory limit"
+    seen = {}
+    for name, module in list(sys.modules.items()):
+        if not isinstance(module, types.ModuleType) or name.startswith("_exsitu") or name == "__main__" \
+                or getattr(module, "__dict__", None) is shell.user_ns:
+            continue
+        seen["module " + name] = id(module)
+        for attr, value in list(getattr(module, "__dict__", {}).items()):
+            if name + "." + attr not in VOLATILE:
+                seen[name + "." + attr] = id(value)
+    for name, value in vars(builtins).items():
+        seen["builtins." + name] = id(value)
+    for name in ("displayhook", "excepthook", "breakpointhook", "unraisablehook"):
+        seen["sys." + name] = id(getattr(sys, name, None))
+    seen["sys.gettrace()"] = id(sys.gettrace())
+    seen["sys.getprofile()"] = id(sys.getprofile())
+    seen["sys.meta_path"] = tuple(id(f) for f in sys.meta_path)
+    seen["sys.path_hooks"] = tuple(id(f) for f in sys.path_hooks)
+    seen["sys.path"] = tuple(sys.path)
+    seen["threads"] = tuple(sorted(t.ident or 0 for t in threading.enumerate()))
+    seen["os.environ"] = tuple(sorted(os.environ.items()))
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM, signal.SIGCHLD, signal.SIGUSR1):
+        seen["signal " + str(number)] = id(signal.getsignal(number))
+    for hook in ("input_transformers_cleanup", "input_transformers_post", "ast_transformers"):
+        seen["IPython's " + hook] = tuple(id(f) for f in getattr(shell, hook, []))
+    for event, callbacks in getattr(shell.events, "callbacks", {}).items():
+        seen["IPython's events." + event] = tuple(id(f) for f in callbacks)
+    seen["IPython's run_cell"] = id(shell.__dict__.get("run_cell"))
+    seen["IPython's displayhook"] = id(shell.displayhook)
+    pandas_config = sys.modules.get("pandas._config.config")
+    if pandas_config is not None:
+        seen["pandas options"] = repr(pandas_config._global_config)
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        seen["numpy error handling"] = repr(numpy.geterr())
+        seen["numpy print options"] = repr(numpy.get_printoptions())
+    rc = sys.modules.get("matplotlib")
+    if rc is not None and hasattr(rc, "rcParams"):
+        seen["matplotlib.rcParams"] = repr(sorted(dict(rc.rcParams).items(), key=lambda kv: kv[0]))
+    changed = []
+    if state.baseline is not None:
+        changed = [k for k, v in state.baseline.items() if seen.get(k) != v]
+    state.baseline = seen  # what exists now; later modules (imported by the instructor's cells) join it
+    state.uses += 1
+    if changed:
+        return "changed since the last notebook: " + ", ".join(sorted(changed)[:5])
+    return "ok"
+'''
+
+
+def reset_call(workdir: str, keep: list[str], cpu_limit: float, memory_limit: int) -> str:
+    """The expression that resets a kept tests' kernel once :data:`TEST_RESET` ran: "ok", or why it was not."""
+    return f"_exsitu_grader_reset({workdir!r}, {sorted(keep)!r}, {float(cpu_limit)!r}, {int(memory_limit)!r})"

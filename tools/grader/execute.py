@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import hashlib
 import json
 import os
 import shutil
@@ -100,15 +101,86 @@ def _give(path: Path, uid: int | None) -> None:
 
 
 
+class TesterPool:
+    """The tests' kernels one grading process keeps between notebooks (one per notebook of an assignment).
+
+    Starting the tests' kernel (bubblewrap, Python, IPython, then the read-only cells' imports) was most of
+    what the two-kernel design added to a notebook's grading time. A kernel is kept only after a notebook that
+    reported nothing (no event of either kernel: no death, time-out, cut output, failed transfer or tampering);
+    before its next notebook it is reset (:data:`boundary.TEST_RESET`): a new IPython session (no name, no
+    output history), the ``exsitu`` modules and the grader's helper dropped (the read-only cells import the
+    instructor's ``exsitu`` again from disk), figures closed, warning filters and the working folder as they
+    were, and a check that no module attribute, builtin, ``sys``/IPython hook, signal handler, environment
+    variable or pandas/numpy/matplotlib option that existed after the last reset was rebound. If any of that
+    fails, or the kernel used a quarter of its CPU-time limit or half its memory limit, or it was used
+    ``max_uses`` times, a fresh kernel is started instead.
+    """
+
+    __test__ = False  # not a pytest class
+
+    def __init__(self, root: Path, cpu_seconds: float, memory_bytes: int, max_idle: int = 3, max_uses: int = 40):
+        self.root = Path(root)
+        self.cpu_limit = cpu_seconds / 4
+        self.memory_limit = memory_bytes // 2
+        self.max_idle = max_idle
+        self.max_uses = max_uses
+        self.idle: dict[tuple, tuple[SandboxKernelManager, int]] = {}
+        self.uses: dict[int, int] = {}
+        self.folders: dict[tuple, Path] = {}
+        self.log: list[str] = []
+
+    def folder(self, key: tuple) -> Path:
+        """The working folder of this notebook's tests' kernel (it outlives one notebook)."""
+        if key not in self.folders:
+            self.folders[key] = self.root / f"tests-{len(self.folders):03d}"
+        return self.folders[key]
+
+    def take(self, key: tuple) -> SandboxKernelManager | None:
+        km, _ = self.idle.pop(key, (None, 0))
+        return km
+
+    async def give(self, key: tuple, km: SandboxKernelManager) -> None:
+        uses = self.uses.pop(id(km), 0) + 1
+        old, _ = self.idle.pop(key, (None, 0))
+        if old is not None:
+            await self._shutdown(old)
+        if uses >= self.max_uses:
+            await self._shutdown(km)
+            return
+        self.idle[key] = (km, uses)
+        self.uses[id(km)] = uses
+        while len(self.idle) > self.max_idle:
+            oldest = next(iter(self.idle))
+            await self._shutdown(self.idle.pop(oldest)[0])
+
+    async def _shutdown(self, km: SandboxKernelManager) -> None:
+        self.uses.pop(id(km), None)
+        try:
+            await ensure_async(km.shutdown_kernel(now=True))
+        except Exception:  # noqa: BLE001 — it dies with the grader anyway
+            pass
+
+    def close(self) -> None:
+        """Shut every kept kernel down (the grading process ends)."""
+        idle, self.idle = list(self.idle.values()), {}
+
+        async def stop_all() -> None:
+            for km, _ in idle:
+                await self._shutdown(km)
+
+        if idle:
+            run_sync(stop_all)()
+
+
 class TwoKernelRun:
     """SafeExecute's run of a notebook with tests in two kernels: the learner's and the tests' (boundary.py)."""
 
-    async def _expression(self, client: SafeExecute, expression: str, timeout: float
+    async def _expression(self, client: SafeExecute, expression: str, timeout: float, code: str = ""
                           ) -> tuple[str, str]:
-        """Evaluate one grader expression in a kernel (no cell, no input transformers): ("ok" | "error" |
-        "timeout" | "dead", detail)."""
+        """Evaluate one grader expression in a kernel (no cell, no input transformers; after ``code``):
+        ("ok" | "error" | "timeout" | "dead", detail)."""
         try:
-            msg_id = client.kc.execute("", silent=True, store_history=False, user_expressions={"r": expression},
+            msg_id = client.kc.execute(code, silent=True, store_history=False, user_expressions={"r": expression},
                                        allow_stdin=False)
             reply = await _reply(client, msg_id, timeout)
         except DeadKernelError:
@@ -294,13 +366,61 @@ class TwoKernelRun:
             return "the test did not stop when interrupted"
         return None
 
-    async def _start_tester(self, tester: SafeExecute) -> None:
+    async def _start_tester(self, tester: SafeExecute, reuse: bool = False) -> None:
+        """Start the tests' kernel, or (``reuse``) take a kept one of this notebook's from the pool and reset it."""
+        spare = self.tester_pool.take(self._tester_key) if reuse and self.tester_pool is not None else None
+        if spare is not None:
+            tester.km = tester._last_km = spare
+            try:
+                await tester.async_start_new_kernel_client()
+                status, detail = await self._reset_tester(tester)
+            except Exception as error:  # noqa: BLE001 — then a fresh kernel
+                status, detail = "error", repr(error)
+            if status == "ok" and detail.strip("'\"") == "ok":
+                await self._install(tester, boundary.TEST_HELPER)
+                tester.kc.allow_stdin = True
+                self.tester_reused = True
+                return
+            self.tester_pool.log.append(f"kept tests' kernel not reused: {detail[:300]}")
+            await self._discard_tester(tester)
         if tester.km is None:
             tester.km = tester.create_kernel_manager()
         await tester.async_start_new_kernel()
         await tester.async_start_new_kernel_client()
+        if self.tester_pool is not None:  # what the next reset compares with: the kernel as it started
+            await self._reset_tester(tester)
         await self._install(tester, boundary.TEST_HELPER)
         tester.kc.allow_stdin = True
+
+    async def _reset_tester(self, tester: SafeExecute) -> tuple[str, str]:
+        return await self._expression(tester, boundary.reset_call(
+            str(self._tester_dir), list(tester.files or []), self.tester_pool.cpu_limit,
+            self.tester_pool.memory_limit), 60, code=boundary.TEST_RESET)
+
+    async def _discard_tester(self, tester: SafeExecute) -> None:
+        try:
+            if tester.km is not None:
+                await tester._async_cleanup_kernel()
+        except Exception:  # noqa: BLE001 — the kernel is gone either way
+            pass
+        tester.km, tester.kc = None, None
+
+    async def _release_tester(self, tester: SafeExecute, clean: bool) -> None:
+        """After the notebook: keep the tests' kernel for the next one (a clean run) or shut it down."""
+        if tester.km is None:
+            return
+        if clean and self.tester_pool is not None and await ensure_async(tester.km.is_alive()):
+            try:
+                tester.kc.stop_channels()
+            except Exception:  # noqa: BLE001
+                clean = False
+            if clean:
+                for name in ("values.pkl", "call-in.pkl", "call-out.pkl"):
+                    (Path(tester.km.kernel_dir) / name).unlink(missing_ok=True)
+                await self.tester_pool.give(self._tester_key, tester.km)
+                tester.km, tester.kc = None, None
+                return
+        await self._discard_tester(tester)
 
     async def _async_run_isolated(self, roles: list[str]) -> None:
         code_cells = [(i, c) for i, c in enumerate(self.nb.cells) if c.cell_type == "code"]
@@ -311,15 +431,27 @@ class TwoKernelRun:
             if role == "locked":
                 locked_bound |= boundary.bindings(boundary.parse_cell(source))
         instructor = locked_bound | boundary.BUILTIN_NAMES
-        tester = TestKernel(config=self.config, sandbox=self.test_sandbox or self.sandbox, files=self.files)
         from nbclient import NotebookClient
 
         test_dir = Path(self.resources.get("metadata", {}).get("path") or ".")
-        own_dir = test_dir.with_name(test_dir.name + ".tests")
-        own_dir.mkdir(exist_ok=True)
-        for name in self.files or []:
-            if (test_dir / name).is_file():
+        files = list(self.files or [])
+        self.tester_reused = False
+        if self.tester_pool is not None:
+            # a kept tests' kernel sees the assignment's files only (not the learner's notebook), in a folder
+            # of its own that outlives the notebook
+            files = sorted(name for name in files if not name.endswith(".ipynb") and (test_dir / name).is_file())
+            graded = self.resources.get("nbgrader", {})
+            self._tester_key = (str(graded.get("assignment")), str(graded.get("notebook")), tuple(files),
+                                tuple(hashlib.sha256((test_dir / name).read_bytes()).hexdigest() for name in files))
+            own_dir = self.tester_pool.folder(self._tester_key)
+        else:
+            own_dir = test_dir.with_name(test_dir.name + ".tests")
+        self._tester_dir = own_dir
+        own_dir.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            if (test_dir / name).is_file() and not (own_dir / name).exists():
                 shutil.copyfile(test_dir / name, own_dir / name)
+        tester = TestKernel(config=self.config, sandbox=self.test_sandbox or self.sandbox, files=files)
         NotebookClient.__init__(tester, self.nb, None)
         tester.reset_execution_trackers()
         tester.resources = {**self.resources, "metadata": {**self.resources.get("metadata", {}),
@@ -338,9 +470,9 @@ class TwoKernelRun:
         background: asyncio.Future[None] | None = None  # read-only cells running there meanwhile
         try:
             async with AsyncExitStack() as stack:
-                started = await asyncio.gather(self._start_learner(), self._start_tester(tester),
+                started = await asyncio.gather(self._start_learner(), self._start_tester(tester, reuse=True),
                                                return_exceptions=True)
-                stack.push_async_callback(self._cleanup_both, tester)
+                stack.push_async_callback(self._cleanup_learner)
                 for outcome in started:
                     if isinstance(outcome, BaseException):
                         raise outcome
@@ -407,7 +539,13 @@ class TwoKernelRun:
                         o.get("output_type") == "error" for o in cell.outputs):
                     self._stop(cell, index, NOT_RUN, "not run: the kernel could not run this notebook")
         finally:
-            shutil.rmtree(own_dir, ignore_errors=True)
+            # kept for the next notebook only after a run with nothing to report (no event of either kernel)
+            try:
+                await self._release_tester(tester, clean=not self.events and not tester.events)
+            except Exception:  # noqa: BLE001 — never lose the notebook's results over it
+                pass
+            if self.tester_pool is None:
+                shutil.rmtree(own_dir, ignore_errors=True)
         self.events += [e for e in tester.events if e["kind"] == "output_truncated"]
 
     async def _instructor_after(self, before: asyncio.Future[None] | None, tester: SafeExecute,
@@ -417,13 +555,12 @@ class TwoKernelRun:
             await before
         await self._instructor_cell(tester, code_cells, roles, index, instructor, test_bound, copy_outputs=False)
 
-    async def _cleanup_both(self, tester: SafeExecute) -> None:
-        for client in (self, tester):
-            try:
-                if client.km is not None:
-                    await client._async_cleanup_kernel()
-            except Exception:  # noqa: BLE001
-                pass
+    async def _cleanup_learner(self) -> None:
+        try:
+            if self.km is not None:
+                await self._async_cleanup_kernel()
+        except Exception:  # noqa: BLE001
+            pass
 
     async def _learner_cell(self, cell: NotebookNode, index: int) -> str | None:
         """Run one cell in the learner's kernel; returns why the kernel died (or was killed), if it did."""
@@ -460,11 +597,7 @@ class TwoKernelRun:
         if copy_outputs:
             self._stop(target, index, KERNEL_DIED, f"the test kernel died while running this test: {died}")
             self.events.append({"cell": index, "kind": "test_kernel_died", "detail": died})
-        try:
-            await tester._async_cleanup_kernel()
-        except Exception:  # noqa: BLE001
-            pass
-        tester.km, tester.kc = None, None
+        await self._discard_tester(tester)
         await self._start_tester(tester)
         for earlier, other in code_cells:
             if earlier >= index:
@@ -484,6 +617,7 @@ class SafeExecute(TwoKernelRun, Execute):
     notebook_timeout = Float(600.0, help="wall-clock seconds for the whole notebook").tag(config=True)
     interrupt_grace = Float(5.0, help="seconds an interrupted kernel has to answer again").tag(config=True)
     test_sandbox = AnyTrait(None, allow_none=True, help="Sandbox of the kernel that runs the tests (default: sandbox)")
+    tester_pool = AnyTrait(None, allow_none=True, help="TesterPool keeping tests' kernels between notebooks")
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("kernel_manager_class", SandboxKernelManager)

@@ -61,6 +61,7 @@ class Settings:
     readable: tuple[Path, ...] = ()  # folders learners' code may read, e.g. the course's data/
     mpl_cache: Path | None = None
     scratch_root: Path | None = None  # where workers make their temporary courses (removed after the run)
+    keep_test_kernels: bool = True  # one tests' kernel per notebook and worker, reset between submissions
 
     def fingerprint(self) -> str:
         return (f"{GRADER_VERSION}|{self.sandbox_mode}|{sorted(self.limits.to_dict().items())}|"

@@ -27,7 +27,7 @@ from traitlets.config import Config
 
 from tools.grader import boundary
 from tools.grader.checks import KIND_LABEL, NotebookSpec, check_notebook
-from tools.grader.execute import KERNEL_DIED, NOT_RUN, SafeExecute
+from tools.grader.execute import KERNEL_DIED, NOT_RUN, SafeExecute, TesterPool
 from tools.grader.jobs import Job, Limits, Settings
 from tools.grader.sandbox import Sandbox
 
@@ -141,10 +141,16 @@ class Grader:
         self.test_sandbox = copy.copy(self.sandbox)
         if self.sandbox.uid is not None:
             self.test_sandbox.uid = self.sandbox.uid + 50_000_000
+        rlimits = settings.limits.rlimits(0)
+        self.testers = TesterPool(self.scratch / "testers", cpu_seconds=rlimits["RLIMIT_CPU"][0],
+                                  memory_bytes=rlimits["RLIMIT_AS"][0])
         self.count = 0
 
     def close(self) -> None:
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        try:
+            self.testers.close()
+        finally:
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
     # -- one submission ----------------------------------------------------------------------------
     def grade(self, job: Job) -> dict[str, Any]:
@@ -220,7 +226,8 @@ class Grader:
         nb = copy.deepcopy(notebook)
         for cls in (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata):
             nb, resources = cls(config=self.config)(nb, resources)
-        executor = SafeExecute(config=self.config, sandbox=self.sandbox, files=files, test_sandbox=self.test_sandbox)
+        executor = SafeExecute(config=self.config, sandbox=self.sandbox, files=files, test_sandbox=self.test_sandbox,
+                               tester_pool=self.testers if self.settings.keep_test_kernels else None)
         nb, resources = executor(nb, resources)
         for cls in (IgnorePattern, LimitOutput, SaveAutoGrades, CheckCellMetadata):
             nb, resources = cls(config=self.config)(nb, resources)
