@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import os
 import re
 
 import pytest
@@ -364,24 +365,68 @@ def test_query_string_outside_a_preheated_voila_kernel(monkeypatch):
     assert query_string() == ""
 
 
-def test_a_preheated_kernel_that_cannot_read_the_address_says_so_in_the_log(monkeypatch, caplog):
-    import sys
-    import types
+def _free_port() -> int:
+    import socket
 
-    from exsitu.widgets.workshop import query_string
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
-    broken = types.ModuleType("voila.utils")  # as when apps/voila.py once shadowed Voilà's package in kernels
 
-    def get_query_string():
-        raise NameError("name 'c' is not defined")
-
-    broken.get_query_string = get_query_string
-    monkeypatch.setitem(sys.modules, "voila.utils", broken)
+def _preheated_kernel_env(monkeypatch, port: int) -> None:
     monkeypatch.setenv("VOILA_PREHEAT", "True")
+    monkeypatch.setenv("VOILA_KERNEL_ID", "k-123")
+    monkeypatch.setenv("VOILA_APP_IP", "127.0.0.1")
+    monkeypatch.setenv("VOILA_APP_PORT", str(port))
+    monkeypatch.setenv("VOILA_SERVER_URL", "/")
+    monkeypatch.delenv("VOILA_WS_BASE_URL", raising=False)
     monkeypatch.setenv("QUERY_STRING", "")
+    monkeypatch.setenv("SCRIPT_NAME", "")  # set by a request info: restored after the test
+
+
+def test_a_preheated_kernel_that_cannot_reach_the_server_says_so_in_the_log(monkeypatch, caplog):
+    import exsitu.widgets.workshop as workshop
+
+    _preheated_kernel_env(monkeypatch, _free_port())  # nothing listens there
+    monkeypatch.setattr(workshop, "CONNECT_ATTEMPTS", 2)
     with caplog.at_level("WARNING", logger="exsitu.workshop"):
-        assert query_string() == ""
-    assert "did not reach this kernel" in caplog.text and "NameError" in caplog.text
+        assert workshop.query_string() == ""
+    assert "did not reach this kernel" in caplog.text
+
+
+def test_a_preheated_kernel_waits_for_a_server_that_is_slow_to_answer(monkeypatch):
+    """The server starts listening only after the kernel's first attempts failed (Voilà's helper gives up)."""
+    import asyncio
+    import json
+    import threading
+    import time as clock
+
+    import websockets
+
+    import exsitu.widgets.workshop as workshop
+
+    port = _free_port()
+    _preheated_kernel_env(monkeypatch, port)
+    paths, ready = [], threading.Event()
+
+    async def answer(socket):
+        paths.append(socket.request.path)
+        await socket.send(json.dumps({"QUERY_STRING": "workshop=AB12&group=_g1&step=3",
+                                      "SCRIPT_NAME": "/voila/render/workbench.ipynb"}))
+
+    def serve_late():
+        async def main():
+            clock.sleep(2.5)  # the kernel's first connects are refused
+            async with websockets.serve(answer, "127.0.0.1", port):
+                ready.set()
+                await asyncio.sleep(10)
+
+        asyncio.new_event_loop().run_until_complete(main())
+
+    threading.Thread(target=serve_late, daemon=True).start()
+    assert workshop.query_string() == "workshop=AB12&group=_g1&step=3"
+    assert ready.is_set() and paths == ["/voila/query/k-123"]
+    assert os.environ["SCRIPT_NAME"] == "/voila/render/workbench.ipynb"
 
 
 def test_a_heartbeat_a_little_early_still_runs_a_once_a_second_callback(monkeypatch):

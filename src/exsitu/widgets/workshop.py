@@ -117,23 +117,80 @@ def build_query(*, workshop: str = "", group: str = "", participant: str = "", s
 def query_string() -> str:
     """The page's query string in a Voilà kernel ('' elsewhere).
 
-    With Voilà's preheated kernels the notebook runs before a page asks for it; Voilà's
-    ``get_query_string`` waits for the request then. Outside Voilà (JupyterLab, tests) this is
-    ``QUERY_STRING`` or ''.
+    With Voilà's preheated kernels the notebook runs before a page asks for it; this waits for the page's
+    request then (:func:`_wait_for_page_request`). Outside Voilà (JupyterLab, tests) this is ``QUERY_STRING``
+    or ''.
     """
     if os.environ.get("VOILA_PREHEAT", "False") != "False":
         try:
-            from voila.utils import get_query_string
-
-            return get_query_string() or ""
+            info = _wait_for_page_request()
         except Exception as error:  # noqa: BLE001 - no Voilà, or no request info: work without the address
+            info, problem = None, f"{type(error).__name__}: {error}"
+        else:
+            problem = "no request info came"
+        if info is None:
             # said in the server's log: a silent fallback once hid that every workshop link opened solo work
             import logging
 
-            logging.getLogger("exsitu.workshop").warning("the page address did not reach this kernel (%s: %s); "
-                                                         "the page opens without it", type(error).__name__, error)
+            logging.getLogger("exsitu.workshop").warning("the page address did not reach this kernel (%s); "
+                                                         "the page opens without it", problem)
             return os.environ.get("QUERY_STRING", "") or ""
+        for name, value in info.items():
+            if isinstance(name, str) and isinstance(value, str):
+                os.environ[name] = value
+        return str(info.get("QUERY_STRING", "") or "")
     return os.environ.get("QUERY_STRING", "") or ""
+
+
+CONNECT_ATTEMPTS = 60
+"""How many times a preheated kernel tries to reach the server for its page's request (about 1 s apart)."""
+
+
+def _wait_for_page_request() -> dict[str, str] | None:
+    """Wait (without a time limit once connected) for the request of the page that takes this preheated kernel.
+
+    Voilà's own ``voila.utils.get_query_string`` gives up, silently, when its websocket to the server does not
+    open within 5 s: on a server busy starting kernels for a room (10 pages at once) a kernel refilling the pool
+    then served its page without the address, and a workshop link opened solo work. This is the same protocol
+    (``<server>/voila/query/<kernel id>``, one JSON message of CGI-style variables, as Voilà 0.5 sends it) with
+    patient retries: up to :data:`CONNECT_ATTEMPTS` connects, each with 30 s to open.
+    """
+    import asyncio
+    import json
+    import threading
+
+    import websockets
+
+    protocol = os.environ.get("VOILA_WS_PROTOCOL", "ws")
+    host = os.environ.get("VOILA_APP_IP", "127.0.0.1")
+    port = os.environ.get("VOILA_APP_PORT", "8866")
+    base = os.environ.get("VOILA_WS_BASE_URL", os.environ.get("VOILA_SERVER_URL", "/"))
+    kernel_id = os.environ.get("VOILA_KERNEL_ID", "")
+    if not kernel_id:
+        return None
+    url = f"{protocol}://{host}:{port}{base}voila/query/{kernel_id}"
+
+    async def receive() -> str | None:
+        for _attempt in range(CONNECT_ATTEMPTS):
+            try:
+                async with websockets.connect(url, open_timeout=30, max_size=2**20) as socket:
+                    return await socket.recv()
+            except (OSError, asyncio.TimeoutError, websockets.exceptions.WebSocketException):
+                await asyncio.sleep(1.0)
+        return None
+
+    result: list[str | None] = [None]
+
+    def run() -> None:  # a loop of its own: the kernel's own event loop is running this cell
+        result[0] = asyncio.new_event_loop().run_until_complete(receive())
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join()
+    if result[0] is None:
+        return None
+    info = json.loads(result[0])
+    return info if isinstance(info, dict) else None
 
 
 def _error_html(error: InvalidInputError) -> str:
