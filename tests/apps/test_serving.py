@@ -32,6 +32,10 @@ def test_config_keeps_the_safety_settings():
     assert voila["preheat_kernel"] is True and voila["default_pool_size"] >= 1
     assert voila["file_allowlist"] == []  # no file of apps/ is served except the notebooks as apps
     assert 0 < config["VoilaExecutor"]["timeout"] <= 300
+    # nbclient waits iopub_timeout (default 4 s) after a cell's reply for the rest of its output, then drops it:
+    # with a room opening pages the workbench's display (after hundreds of widget messages) came later, and the
+    # page rendered without its widgets (a blank page, every kernel idle)
+    assert config["VoilaExecutor"]["iopub_timeout"] >= 60
     # the apps, not the server, refuse files too large: the websocket carries any file up to 4× the apps' limit
     assert config["Voila"]["tornado_settings"]["websocket_max_message_size"] >= 4 * MAX_UPLOAD_BYTES
     # Kernels no page ever connected to are culled within minutes; connected ones never are (a closed tab's
