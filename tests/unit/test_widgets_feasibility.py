@@ -192,3 +192,12 @@ def test_in_the_background_a_factor_rating_shows_the_summary_at_once_then_the_ch
         release.set()
     parts.wait_for_figures()
     assert parts.factors_chart.value != chart and parts.factors_status.value == ""
+
+
+def test_the_risk_editor_opens_on_a_risk(editor):
+    """Sliders with no risk chosen would edit nothing: the first risk of the register is shown from the start."""
+    parts = editor.parts
+    first = parts.assessment.risks[0]
+    assert parts.risk.value == first.id
+    assert parts.rated.value == first.rated and parts.mitigation.value == first.mitigation
+    assert parts.likelihood.value == (first.likelihood or 3)

@@ -257,8 +257,12 @@ class FeasibilityEditor:
         self.refresh_summary()
 
     def _risk_options(self) -> None:
+        chosen = self.risk.value
         self.risk.options = [(f"{r.label} ({RISK_CATEGORIES[r.category].replace('Risks to the ', '')})", r.id)
                              for r in self.assessment.risks]
+        ids = [r.id for r in self.assessment.risks]
+        if ids and self.risk.value is None:  # a risk is always shown: sliders with none chosen would edit nothing
+            self.risk.value = chosen if chosen in ids else ids[0]
 
     # -- outputs -------------------------------------------------------------------------------
     def refresh_summary(self) -> None:
