@@ -11,36 +11,7 @@ import pytest
 from exsitu.examples import example_assessment
 from exsitu.widgets.facilitator import Facilitator, rating_options
 from exsitu.widgets.judgements import JudgementPanel, rating_sheet
-from exsitu.widgets.workbench import workbench
-from exsitu.widgets.workshop import build_query
-
-
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    from exsitu.workshop import open_store
-
-    monkeypatch.setenv("EXSITU_WORKSHOP_DB", str(tmp_path / "workshop.sqlite3"))
-    monkeypatch.delenv("EXSITU_DATABASE_URL", raising=False)
-    return open_store(f"sqlite:///{tmp_path / 'workshop.sqlite3'}")
-
-
-@pytest.fixture
-def room(store):
-    """A workshop with two groups, the first holding the golden frog case, the second a blank assessment."""
-    workshop = store.create_workshop("ECA training", "Atelopus zeteki", "2026-12-03", ["Group A", "Group B"])
-    groups = store.groups(workshop.join_code)
-    _assessment, version = store.load_assessment(workshop.join_code, groups[0].id)
-    store.save_assessment(workshop.join_code, groups[0].id, example_assessment("panamanian-golden-frog"),
-                          version, "facilitator", "the case")
-    return workshop, groups
-
-
-def _join(store, workshop, group, name: str):
-    bench = workbench(store=store, query=build_query(workshop=workshop.join_code, group=group.id))
-    bench.join_form.display_name.value = name
-    bench.join_form.affiliation.value = "Zoo"
-    assert bench.join_form.join(), bench.join_form.message.value
-    return bench
+from tests.unit.workshop_fixtures import join_from_link, room, store  # noqa: F401 (fixtures)
 
 
 def _rate(panel: JudgementPanel, score: float, vote: str = "recommend", reason: str = "because") -> bool:
@@ -78,7 +49,7 @@ def test_facilitator_opens_a_step2_rating_to_every_group_and_participants_rate_i
     assert "step2-roles" in fac.open_ratings.value and "all groups" in fac.open_ratings.value
     assert fac.topic.value == "step2-roles"
 
-    ana, bo = _join(store, workshop, a, "Ana"), _join(store, workshop, b, "Bo")
+    ana, bo = join_from_link(store, workshop, a, "Ana"), join_from_link(store, workshop, b, "Bo")
     for bench in (ana, bo):  # each group's Step 2 tab shows the rating; Step 5 keeps its own panel
         (panel,) = bench.topic_panels.values()
         assert panel.topic == "step2-roles" and bench.topic_slots[2].children[-1] is panel.widget
@@ -90,7 +61,7 @@ def test_facilitator_opens_a_step2_rating_to_every_group_and_participants_rate_i
     panel.score_inputs[("Research", "Urgency")].value = "11"
     assert not _rate(panel, 11) and "outside 0–10" in panel.message.value
     assert _rate(panel, 8, reason="the chytrid threat"), panel.message.value
-    ana2 = _join(store, workshop, a, "Cy")
+    ana2 = join_from_link(store, workshop, a, "Cy")
     (panel2,) = ana2.topic_panels.values()
     assert _rate(panel2, 2, vote="defer", reason="unsure"), panel2.message.value
 
@@ -120,7 +91,7 @@ def test_a_rating_opened_to_one_group_reaches_only_that_group(store, room):
     workshop, (a, b) = room
     fac = Facilitator(store)
     assert fac.open(workshop.facilitator_key)
-    ana, bo = _join(store, workshop, a, "Ana"), _join(store, workshop, b, "Bo")
+    ana, bo = join_from_link(store, workshop, a, "Ana"), join_from_link(store, workshop, b, "Bo")
     fac.rating_group.value = a.id
     fac.rating_step.value = 4
     assert fac.rating_name.value == "step4-feasibility"

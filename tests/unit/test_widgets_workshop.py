@@ -19,34 +19,7 @@ from exsitu.widgets.judgements import (JudgementPanel, decision_for_judgements, 
                                        outcome_scenarios_for)
 from exsitu.widgets.workbench import workbench
 from exsitu.widgets.workshop import MAX_QUERY_CHARS, JoinForm, build_query, parse_query
-
-
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    from exsitu.workshop import open_store
-
-    monkeypatch.setenv("EXSITU_WORKSHOP_DB", str(tmp_path / "workshop.sqlite3"))
-    monkeypatch.delenv("EXSITU_DATABASE_URL", raising=False)
-    return open_store(f"sqlite:///{tmp_path / 'workshop.sqlite3'}")
-
-
-@pytest.fixture
-def room(store):
-    """A workshop with two groups, the first holding the golden frog case."""
-    workshop = store.create_workshop("ECA training", "Atelopus zeteki", "2026-12-03", ["Group A", "Group B"])
-    groups = store.groups(workshop.join_code)
-    _assessment, version = store.load_assessment(workshop.join_code, groups[0].id)
-    store.save_assessment(workshop.join_code, groups[0].id, example_assessment("panamanian-golden-frog"),
-                          version, "facilitator", "the case")
-    return workshop, groups
-
-
-def _join(store, workshop, group, name: str):
-    bench = workbench(store=store, query=build_query(workshop=workshop.join_code, group=group.id))
-    bench.join_form.display_name.value = name
-    bench.join_form.affiliation.value = "Zoo"
-    assert bench.join_form.join(), bench.join_form.message.value
-    return bench
+from tests.unit.workshop_fixtures import join_from_link, room, store  # noqa: F401 (fixtures)
 
 
 # ------------------------------------------------------------------------------------------- the page address
@@ -154,8 +127,8 @@ def test_a_wrong_code_or_group_in_the_link_is_a_message(store, room):
 
 def test_a_group_sees_only_its_own_work(store, room):
     workshop, groups = room
-    ana = _join(store, workshop, groups[0], "Ana")
-    ben = _join(store, workshop, groups[1], "Ben")
+    ana = join_from_link(store, workshop, groups[0], "Ana")
+    ben = join_from_link(store, workshop, groups[1], "Ben")
     ana.title.value = "Group A's secret title"
     assert ben.assessment.title != "Group A's secret title"
     ben.poll()
@@ -170,8 +143,8 @@ def test_a_group_sees_only_its_own_work(store, room):
 
 def test_group_members_share_one_assessment_and_a_stale_save_is_not_lost(store, room):
     workshop, groups = room
-    ana = _join(store, workshop, groups[0], "Ana")
-    ben = _join(store, workshop, groups[0], "Ben")
+    ana = join_from_link(store, workshop, groups[0], "Ana")
+    ben = join_from_link(store, workshop, groups[0], "Ben")
     ana.title.value = "Ana's title"
     ben.poll()  # the heartbeat takes the newer version while Ben has no unsaved edit
     assert ben.assessment.title == "Ana's title" and ben.version == ana.version
@@ -197,7 +170,7 @@ def _fill(panel: JudgementPanel, score: float, vote: str, reason: str = "because
 
 def test_judgement_form_checks_each_field(store, room):
     workshop, groups = room
-    ana = _join(store, workshop, groups[0], "Ana")
+    ana = join_from_link(store, workshop, groups[0], "Ana")
     panel = ana.judgements
     assert panel is not None and panel.score_inputs
     assert not panel.submit() and "is empty" in panel.message.value  # nothing typed
@@ -220,7 +193,7 @@ def test_judgement_form_checks_each_field(store, room):
 
 def test_judgements_show_the_distribution_and_what_if_the_dissenters_were_right(store, room):
     workshop, groups = room
-    people = [_join(store, workshop, groups[0], name) for name in ("Ana", "Ben", "Cai")]
+    people = [join_from_link(store, workshop, groups[0], name) for name in ("Ana", "Ben", "Cai")]
     decision = people[0].judgements.decision
     baseline = decision.options[0].id
     for bench, score, vote in zip(people, (8, 7, 1), ("recommend", "recommend", "not recommended")):
@@ -280,7 +253,7 @@ def test_facilitator_creates_a_workshop_and_follows_the_groups(store):
     assert "fc-qr" in fac.links.value and "http://127.0.0.1:8866/voila/render/workbench.ipynb?workshop=" \
         in html.unescape(fac.links.value)
 
-    ana = _join(store, fac.workshop, fac.groups[1], "Ana")
+    ana = join_from_link(store, fac.workshop, fac.groups[1], "Ana")
     ana.start_case("panamanian-golden-frog")
     fac.refresh()
     rows = re.findall(r"<tr class='fc-group'>(.*?)</tr>", fac.progress.value)
@@ -306,7 +279,7 @@ def test_facilitator_records_the_decision_and_exports(store, room):
     workshop, groups = room
     fac = Facilitator(store)
     assert fac.open(workshop.facilitator_key)
-    _join(store, workshop, groups[0], "Ana")
+    join_from_link(store, workshop, groups[0], "Ana")
     fac.decision_group.value = groups[0].id
     assert not fac.record_decision() and "Outcome" in fac.decision_message.value
     fac.outcome.value = "recommend an insurance population"

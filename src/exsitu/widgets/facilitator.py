@@ -73,6 +73,11 @@ def rating_options(step: int, assessment: Any) -> list[str]:
     return []
 
 
+def _lines(text: str) -> list[str]:
+    """The non-blank lines of a text box, stripped (one group, option or criterion per line)."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 def _criteria_items(lines: list[str]) -> list[dict[str, str]]:
     items = []
     for line in lines:
@@ -258,7 +263,7 @@ class Facilitator:
     # ---------------------------------------------------------------------------------- opening
     def create(self) -> bool:
         """Create a workshop from the form; False (and a message naming the field) if something is wrong."""
-        names = [line.strip() for line in self.group_names.value.splitlines() if line.strip()]
+        names = _lines(self.group_names.value)
         for field, value in (("Title", self.title.value), ("Taxon", self.taxon.value)):
             if not value.strip():
                 self.message.value = _error_html(InvalidInputError(field, "is empty", f"type the workshop's "
@@ -461,8 +466,8 @@ class Facilitator:
 
         if self.workshop is None:
             return None
-        lines = [line.strip() for line in self.rating_options.value.splitlines() if line.strip()]
-        criteria = [line.strip() for line in self.rating_criteria.value.splitlines() if line.strip()]
+        lines = _lines(self.rating_options.value)
+        criteria = _lines(self.rating_criteria.value)
         if not lines:
             self.rating_message.value = _error_html(InvalidInputError("Options", "no option is given",
                                                                       "type one option per line"))
