@@ -63,7 +63,10 @@ def setup(url: str):
 
 def participant(url_or_store, join_code: str, group_id: str, participant_id: str, options, criteria, seed: int,
                 barrier, results) -> None:
-    store = url_or_store if isinstance(url_or_store, WorkshopStore) else WorkshopStore(url_or_store, migrate=False)
+    store = url_or_store
+    if not isinstance(store, WorkshopStore):  # a process of its own: a kernel, whose open_store() warms it up
+        store = WorkshopStore(url_or_store, migrate=False)
+        store.warm_up()
     rng = np.random.default_rng(seed)
     writes, reads = [], []
     store.workshop_by_code(join_code)  # the page has loaded before anyone submits
@@ -81,7 +84,6 @@ def participant(url_or_store, join_code: str, group_id: str, participant_id: str
         store.judgements(join_code, group_id, TOPIC)
         reads.append(time.perf_counter() - start)
     results.append((writes, reads))
-    # (each process compiles its statements on first use, inside the measured calls: as a fresh kernel would)
     if store is not url_or_store:
         store.engine.dispose()
 

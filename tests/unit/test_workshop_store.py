@@ -374,3 +374,30 @@ def test_solo_assessments(store):
         document_id = connection.execute(text("SELECT document_id FROM groups")).scalar_one()
     with pytest.raises(AccessDenied):
         store.load_solo(document_id)
+
+
+def test_warm_up_compiles_every_statement_a_judgement_and_its_read_back_run(store, caplog):
+    # SQLAlchemy logs each statement with "[generated in …]" when it compiles it, "[cached since …]" when not
+    ws = _workshop(store, ["G"])
+    (group,) = store.groups(ws.join_code)
+    ana = store.join(ws.join_code, group.id, "Ana", "", "in situ")
+    store.open_topic(ws.facilitator_key, None, "step2-roles", ["Insurance"], ["Urgency"])
+
+    def first_calls(fresh: WorkshopStore) -> list[str]:
+        caplog.clear()
+        with caplog.at_level("INFO", logger="sqlalchemy.engine.Engine"):
+            for topic, scores in (("step5", {"insurance": {"risk": 3}}), ("step2-roles", {"Insurance": {"Urgency": 4}})):
+                fresh.submit_judgement(ws.join_code, group.id, ana.id, topic, scores=scores, weights={},
+                                       vote="defer", confidence="low", reason="")
+                fresh.judgements(ws.join_code, group.id, topic)
+        return [r.getMessage() for r in caplog.records if "[generated in" in r.getMessage()]
+
+    cold = WorkshopStore(store.url, migrate=False)
+    warm = WorkshopStore(store.url, migrate=False)
+    try:
+        assert first_calls(cold)  # without warming, a new process compiles on its first submission
+        warm.warm_up()
+        assert first_calls(warm) == []
+    finally:
+        cold.close()
+        warm.close()

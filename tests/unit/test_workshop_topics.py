@@ -210,3 +210,28 @@ def test_topics_travel_in_the_export(store):
         connection.execute(text("DELETE FROM workshops WHERE id = :id"), {"id": ws.id})
     with pytest.raises(InvalidInputError, match=r"topics\[0\].group_id"):
         store.import_workshop(old)
+
+
+def test_a_rating_closed_while_a_judgement_is_on_its_way_takes_no_more(store, monkeypatch):
+    # the judgement is checked against the open rating, then the facilitator closes it, then it would be written
+    ws = _workshop(store, ["G"])
+    (group,) = store.groups(ws.join_code)
+    ana = store.join(ws.join_code, group.id, "Ana", "", "ex situ")
+    opened = store.open_topic(ws.facilitator_key, None, "step2-roles", ROLES, CRITERIA)
+    facilitator = WorkshopStore(store.url, migrate=False)  # the facilitator's page: a kernel of its own
+    original_write = WorkshopStore._write
+
+    def close_then_write(self):
+        if self is store:
+            facilitator.close_topic(ws.facilitator_key, opened.id)
+        return original_write(self)
+
+    monkeypatch.setattr(WorkshopStore, "_write", close_then_write)
+    try:
+        with pytest.raises(InvalidInputError, match="closed") as refused:
+            _judge(store, ws, group, ana)
+        assert refused.value.field == "topic"
+    finally:
+        monkeypatch.undo()
+        facilitator.close()
+    assert store.judgement_history(ws.join_code, group.id, "step2-roles") == []

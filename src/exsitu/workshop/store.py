@@ -24,6 +24,7 @@ import datetime as _dt
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 import threading
@@ -161,6 +162,7 @@ def open_store(url: str | None = None) -> "WorkshopStore":
         store = _STORES.get(resolved)
         if store is None:
             store = _STORES[resolved] = WorkshopStore(resolved)
+            store.warm_up()
         return store
 
 
@@ -199,6 +201,42 @@ _JUDGEMENTS_BASE = (select(judgements, participants.c.display_name, participants
 _CURRENT_JUDGEMENTS_ON = (_JUDGEMENTS_BASE.where(and_(judgements.c.topic == bindparam("the_topic"),
                                                       judgements.c.superseded_at.is_(None)))
                           .order_by(judgements.c.submitted_at, judgements.c.id))
+# A participant's page reads its group's judgements with the join code in the same query (one round trip);
+# only when that finds nothing are the code and group checked one by one, to say which is wrong.
+_CURRENT_JUDGEMENTS_BY_CODE = (
+    select(judgements, participants.c.display_name, participants.c.perspective)
+    .join(participants, participants.c.id == judgements.c.participant_id)
+    .join(groups, groups.c.id == judgements.c.group_id)
+    .join(workshops, workshops.c.id == groups.c.workshop_id)
+    .where(and_(workshops.c.join_code == bindparam("code"), judgements.c.group_id == bindparam("gid"),
+                judgements.c.topic == bindparam("the_topic"), judgements.c.superseded_at.is_(None)))
+    .order_by(judgements.c.submitted_at, judgements.c.id))
+# Who submits, in which group of which workshop, and the group's current assessment version: one query.
+_PARTICIPANT_CONTEXT = (
+    select(workshops.c.id.label("workshop_id"), groups.c.id.label("group_id"), groups.c.document_id,
+           documents.c.version, participants.c.id.label("participant_id"), participants.c.display_name,
+           participants.c.perspective)
+    .select_from(participants.join(groups, groups.c.id == participants.c.group_id)
+                 .join(workshops, workshops.c.id == groups.c.workshop_id)
+                 .join(documents, documents.c.id == groups.c.document_id))
+    .where(and_(workshops.c.join_code == bindparam("code"), groups.c.id == bindparam("gid"),
+                participants.c.id == bindparam("pid"))))
+_OPEN_TOPIC_FOR = (select(topics).where(and_(
+    topics.c.workshop_id == bindparam("wid"), topics.c.name == bindparam("name"), topics.c.closed_at.is_(None),
+    (topics.c.group_id == bindparam("gid")) | topics.c.group_id.is_(None)))
+    .order_by(topics.c.opened_at.desc(), topics.c.id.desc()).limit(1))
+# Re-read in the judgement's write transaction: a rating closed meanwhile takes no more judgements. On
+# PostgreSQL FOR SHARE makes a concurrent close_topic wait for this transaction (or this one see the close);
+# SQLite's single writer serialises the two anyway (FOR SHARE is not rendered there).
+_TOPIC_STILL_OPEN = (select(topics.c.id).where(and_(topics.c.id == bindparam("tid"), topics.c.closed_at.is_(None)))
+                     .with_for_update(read=True))
+_INSERT_JUDGEMENT = insert(judgements)
+_HOT_READS = ((_WORKSHOP_BY_CODE, ("code",)), (_GROUP_OF_WORKSHOP, ("gid", "wid")),
+              (_PARTICIPANT_OF_GROUP, ("gid", "pid")), (_CURRENT_VERSION, ("did",)), (_VERSION_TEXT, ("did", "version")),
+              (_CURRENT_JUDGEMENTS_ON, ("gid", "the_topic")), (_CURRENT_JUDGEMENTS_BY_CODE, ("code", "gid", "the_topic")),
+              (_PARTICIPANT_CONTEXT, ("code", "gid", "pid")), (_OPEN_TOPIC_FOR, ("gid", "name", "wid")))
+_HOT_WRITES = ((_SUPERSEDE, ("now", "pid", "the_topic")), (_TOPIC_STILL_OPEN, ("tid",)),
+               (_INSERT_JUDGEMENT, tuple(sorted(c.name for c in judgements.c))))
 
 _SCALES: dict[tuple[str, int], tuple[float, float]] = {}
 """The Step 5 scale of a stored assessment version (versions never change once written)."""
@@ -257,6 +295,34 @@ class WorkshopStore:
         if migrate:
             upgrade(self.engine)
 
+    def warm_up(self) -> None:
+        """Compile the hot paths' statements now (a judgement submitted, the group's judgements read back, every
+        page's poll), so that a page's first submission does not pay for it.
+
+        SQLAlchemy compiles a statement on its first execution in a process and caches it per engine: about 5 ms
+        of CPU for a first judgement, against about 1 ms afterwards — and forty participants submitting at the
+        same moment on two cores queue behind that CPU. :func:`open_store` calls this once per process (an
+        app's kernel opens its store when its page loads, long before anyone submits). Statements are only
+        compiled, never run. The cache entry is made as ``Connection.execute`` would make it, through
+        SQLAlchemy's own (private) ``_compile_w_cache``: there is no public call for it; if a SQLAlchemy
+        release changes it, warming is skipped (the statements then compile on first use, as before).
+        """
+        cache = self.engine._compiled_cache  # None when the engine was made with query_cache_size=0
+        if cache is None:
+            return
+        with self.engine.connect():
+            pass  # the dialect learns the server's version and features on the first connection
+        dialect = self.engine.dialect
+        try:
+            from sqlalchemy.sql import compiler
+
+            for statement, keys in _HOT_READS + _HOT_WRITES:
+                statement._compile_w_cache(dialect=dialect, compiled_cache=cache, column_keys=sorted(keys),
+                                           for_executemany=False, schema_translate_map=None,
+                                           linting=dialect.compiler_linting | compiler.WARN_LINTING)
+        except (AttributeError, TypeError) as error:  # pragma: no cover - a SQLAlchemy release changed it
+            logging.getLogger(__name__).info("statements not warmed up (%s); they compile on first use", error)
+
     def close(self) -> None:
         """Close the store's connections (the store may not be used afterwards)."""
         self.engine.dispose()
@@ -295,9 +361,9 @@ class WorkshopStore:
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        with self._sqlite_writer() if self.backend == "sqlite" else nullcontext():
-            with self.engine.connect() as connection:
-                connection = connection.execution_options(exsitu_write=True)
+        with self.engine.connect() as connection:  # checked out of the pool (and back) outside the write lock
+            connection = connection.execution_options(exsitu_write=True)
+            with self._sqlite_writer() if self.backend == "sqlite" else nullcontext():
                 with connection.begin():
                     yield connection
 
@@ -593,24 +659,24 @@ class WorkshopStore:
         clean_weights = limits.weights(weights)
         opened = None
         with self._read() as connection:  # groups and participants never move: check them outside the write lock
-            workshop, group = self._group_row(connection, join_code, group_id)
-            who = self._participant_row(connection, group, participant_id)
+            who = self._participant_context(connection, join_code, group_id, participant_id)
             if topic != TOPIC_STEP5:
-                opened = self._topic_for(connection, workshop.id, group.id, topic, open_only=True)
-                if opened is None:
+                row = connection.execute(_OPEN_TOPIC_FOR, {"wid": who.workshop_id, "gid": who.group_id,
+                                                           "name": topic}).first()
+                if row is None:
                     raise InvalidInputError("topic", f"{topic!r} is not open for rating in this group",
                                             "rate a topic the facilitator opened (store.topics) or 'step5'")
+                opened = self._topic(row)
             elif score_range is None:
-                version = connection.execute(_CURRENT_VERSION, {"did": group.document_id}).scalar_one()
-                stored_scale = _SCALES.get((group.document_id, version))
+                stored_scale = _SCALES.get((who.document_id, who.version))
                 if stored_scale is None:
-                    text = connection.execute(_VERSION_TEXT, {"did": group.document_id,
-                                                              "version": version}).scalar_one()
+                    text = connection.execute(_VERSION_TEXT, {"did": who.document_id,
+                                                              "version": who.version}).scalar_one()
                     stored_scale = _scale_from_json(text)
                     with _SCALES_LOCK:
                         if len(_SCALES) > 10_000:  # bounded: a long-running server forgets old versions
                             _SCALES.clear()
-                        _SCALES[(group.document_id, version)] = stored_scale
+                        _SCALES[(who.document_id, who.version)] = stored_scale
         if opened is not None:
             if score_range is not None and tuple(score_range) != (opened.score_min, opened.score_max):
                 raise InvalidInputError("score_range", f"{tuple(score_range)!r} is not the topic's scale "
@@ -625,26 +691,39 @@ class WorkshopStore:
         clean_scores = limits.scores(scores, scale)
         if opened is not None:
             _check_against_topic(opened, clean_scores, clean_weights)
-        scores_json = limits.finite_json(clean_scores, "scores")
-        weights_json = limits.finite_json(clean_weights, "weights")
+        row = {"workshop_id": who.workshop_id, "group_id": who.group_id, "participant_id": who.participant_id,
+               "topic": topic, "scores": limits.finite_json(clean_scores, "scores"),
+               "weights": limits.finite_json(clean_weights, "weights"), "vote": vote, "confidence": confidence,
+               "reason": reason, "superseded_at": None}
         for _attempt in range(3):
+            row["id"] = uuid.uuid4().hex
             try:
-                with self._write() as connection:
-                    now = _now()
-                    connection.execute(_SUPERSEDE, {"pid": who.id, "the_topic": topic, "now": now})
-                    judgement = Judgement(id=uuid.uuid4().hex, workshop_id=workshop.id, group_id=group.id,
-                                          participant_id=who.id, display_name=who.display_name, topic=topic,
-                                          scores=clean_scores, weights=clean_weights, vote=vote,
-                                          confidence=confidence, reason=reason, submitted_at=now,
-                                          perspective=who.perspective)
-                    connection.execute(insert(judgements).values(
-                        id=judgement.id, workshop_id=workshop.id, group_id=group.id, participant_id=who.id,
-                        topic=topic, scores=scores_json, weights=weights_json, vote=vote, confidence=confidence,
-                        reason=reason, submitted_at=now, superseded_at=None))
-                return judgement
+                with self._write() as connection:  # as little as possible under the (SQLite) write lock
+                    if opened is not None and connection.execute(_TOPIC_STILL_OPEN, {"tid": opened.id}).first() is None:
+                        raise InvalidInputError("topic", f"the rating {topic!r} was closed before your judgement "
+                                                "arrived", "ask the facilitator to open it again")
+                    row["submitted_at"] = now = _now()
+                    connection.execute(_SUPERSEDE, {"pid": who.participant_id, "the_topic": topic, "now": now})
+                    connection.execute(_INSERT_JUDGEMENT, row)
             except IntegrityError:
                 continue  # the same participant submitted twice at once: the later one replaces the other
+            return Judgement(id=row["id"], workshop_id=who.workshop_id, group_id=who.group_id,
+                             participant_id=who.participant_id, display_name=who.display_name, topic=topic,
+                             scores=clean_scores, weights=clean_weights, vote=vote, confidence=confidence,
+                             reason=reason, submitted_at=now, perspective=who.perspective)
         raise RuntimeError("could not record the judgement; try again")  # pragma: no cover
+
+    def _participant_context(self, connection: Connection, join_code: Any, group_id: Any, participant_id: Any):
+        """The participant, their group and workshop and the group's assessment version (one query), or
+        :class:`AccessDenied` saying whether the code, the group or the participant is wrong."""
+        code, gid, pid = normalise_join_code(join_code), _plain_id(group_id), _plain_id(participant_id)
+        if code is not None and gid is not None and pid is not None:
+            row = connection.execute(_PARTICIPANT_CONTEXT, {"code": code, "gid": gid, "pid": pid}).first()
+            if row is not None:
+                return row
+        _workshop, group = self._group_row(connection, join_code, group_id)
+        self._participant_row(connection, group, participant_id)
+        raise AccessDenied(WRONG_PARTICIPANT)  # pragma: no cover - the checks above raise first
 
     @staticmethod
     def _participant_row(connection: Connection, group, participant_id: Any):
@@ -681,7 +760,13 @@ class WorkshopStore:
     def judgements(self, join_code: str, group_id: str, topic: str) -> list[Judgement]:
         """The group's current judgements on ``topic`` (one per participant), oldest first."""
         with self._read() as connection:
-            _workshop, group = self._group_row(connection, join_code, group_id)
+            code, gid = normalise_join_code(join_code), _plain_id(group_id)
+            if code is not None and gid is not None and isinstance(topic, str):
+                found = connection.execute(_CURRENT_JUDGEMENTS_BY_CODE,
+                                           {"code": code, "gid": gid, "the_topic": topic}).all()
+                if found:  # the join code and group matched, or there would be no row
+                    return [self._judgement(row) for row in found]
+            _workshop, group = self._group_row(connection, join_code, group_id)  # none yet, or access denied
             return self._judgement_rows(connection, group.id, topic, True)
 
     def judgement_history(self, join_code: str, group_id: str, topic: str | None = None) -> list[Judgement]:
