@@ -21,6 +21,12 @@ def postgres_cluster():
     cluster.stop()
 
 
+@pytest.fixture
+def postgres_bin_required():
+    if postgres_bin() is None:
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store_url(request, tmp_path):
     if request.param == "sqlite":

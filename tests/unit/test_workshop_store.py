@@ -386,7 +386,8 @@ def test_warm_up_compiles_every_statement_a_judgement_and_its_read_back_run(stor
     def first_calls(fresh: WorkshopStore) -> list[str]:
         caplog.clear()
         with caplog.at_level("INFO", logger="sqlalchemy.engine.Engine"):
-            for topic, scores in (("step5", {"insurance": {"risk": 3}}), ("step2-roles", {"Insurance": {"Urgency": 4}})):
+            for topic, scores in (("step5", {"insurance": {"risk": 3}}),
+                                  ("step2-roles", {"Insurance": {"Urgency": 4}})):
                 fresh.submit_judgement(ws.join_code, group.id, ana.id, topic, scores=scores, weights={},
                                        vote="defer", confidence="low", reason="")
                 fresh.judgements(ws.join_code, group.id, topic)
@@ -401,3 +402,28 @@ def test_warm_up_compiles_every_statement_a_judgement_and_its_read_back_run(stor
     finally:
         cold.close()
         warm.close()
+
+
+@pytest.mark.postgres
+def test_the_store_carries_on_after_postgresql_restarts(postgres_bin_required):
+    # a hosted server's database restarts during a workshop: pooled connections are dead; nothing is lost
+    from postgres_cluster import start_cluster
+
+    cluster = start_cluster()  # a cluster of its own: the restart drops every connection to it
+    store = WorkshopStore(cluster.url(cluster.create_database()))
+    try:
+        ws = _workshop(store, ["G"])
+        (group,) = store.groups(ws.join_code)
+        ana = store.join(ws.join_code, group.id, "Ana", "", "in situ")
+        store.warm_up()
+        for _ in range(3):  # fill the pool with connections
+            store.judgements(ws.join_code, group.id, "step5")
+        cluster.restart()
+        store.submit_judgement(ws.join_code, group.id, ana.id, "step5", scores={"insurance": {"risk": 3}},
+                               weights={}, vote="defer", confidence="low", reason="after the restart")
+        assert [j.reason for j in store.judgements(ws.join_code, group.id, "step5")] == ["after the restart"]
+        assessment, version = store.load_assessment(ws.join_code, group.id)
+        assert store.save_assessment(ws.join_code, group.id, assessment, version, "Ana") == version + 1
+    finally:
+        store.close()
+        cluster.stop()

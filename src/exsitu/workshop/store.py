@@ -232,8 +232,9 @@ _TOPIC_STILL_OPEN = (select(topics.c.id).where(and_(topics.c.id == bindparam("ti
                      .with_for_update(read=True))
 _INSERT_JUDGEMENT = insert(judgements)
 _HOT_READS = ((_WORKSHOP_BY_CODE, ("code",)), (_GROUP_OF_WORKSHOP, ("gid", "wid")),
-              (_PARTICIPANT_OF_GROUP, ("gid", "pid")), (_CURRENT_VERSION, ("did",)), (_VERSION_TEXT, ("did", "version")),
-              (_CURRENT_JUDGEMENTS_ON, ("gid", "the_topic")), (_CURRENT_JUDGEMENTS_BY_CODE, ("code", "gid", "the_topic")),
+              (_PARTICIPANT_OF_GROUP, ("gid", "pid")), (_CURRENT_VERSION, ("did",)),
+              (_VERSION_TEXT, ("did", "version")), (_CURRENT_JUDGEMENTS_ON, ("gid", "the_topic")),
+              (_CURRENT_JUDGEMENTS_BY_CODE, ("code", "gid", "the_topic")),
               (_PARTICIPANT_CONTEXT, ("code", "gid", "pid")), (_OPEN_TOPIC_FOR, ("gid", "name", "wid")))
 _HOT_WRITES = ((_SUPERSEDE, ("now", "pid", "the_topic")), (_TOPIC_STILL_OPEN, ("tid",)),
                (_INSERT_JUDGEMENT, tuple(sorted(c.name for c in judgements.c))))
@@ -360,16 +361,22 @@ class WorkshopStore:
                 fcntl.flock(fd, fcntl.LOCK_UN)
 
     @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        with self.engine.connect() as connection:  # checked out of the pool (and back) outside the write lock
-            connection = connection.execution_options(exsitu_write=True)
-            with self._sqlite_writer() if self.backend == "sqlite" else nullcontext():
-                with connection.begin():
-                    yield connection
+    def _write(self, connection: Connection | None = None) -> Iterator[Connection]:
+        """A write transaction, on ``connection`` if given (a call that read first keeps its connection: each
+        checkout from the pool pings PostgreSQL, about half of a judgement's CPU on both sides)."""
+        with nullcontext(connection) if connection is not None else self.engine.connect() as connection:
+            # checked out of the pool (and back) outside the write lock
+            connection.execution_options(exsitu_write=True)
+            try:
+                with self._sqlite_writer() if self.backend == "sqlite" else nullcontext():
+                    with connection.begin():
+                        yield connection
+            finally:
+                connection.execution_options(exsitu_write=False)
 
     @contextmanager
-    def _read(self) -> Iterator[Connection]:
-        with self.engine.connect() as connection:
+    def _read(self, connection: Connection | None = None) -> Iterator[Connection]:
+        with nullcontext(connection) if connection is not None else self.engine.connect() as connection:
             with connection.begin():
                 yield connection
 
@@ -658,59 +665,62 @@ class WorkshopStore:
         reason = limits.text(reason, "reason")
         clean_weights = limits.weights(weights)
         opened = None
-        with self._read() as connection:  # groups and participants never move: check them outside the write lock
-            who = self._participant_context(connection, join_code, group_id, participant_id)
-            if topic != TOPIC_STEP5:
-                row = connection.execute(_OPEN_TOPIC_FOR, {"wid": who.workshop_id, "gid": who.group_id,
-                                                           "name": topic}).first()
-                if row is None:
-                    raise InvalidInputError("topic", f"{topic!r} is not open for rating in this group",
-                                            "rate a topic the facilitator opened (store.topics) or 'step5'")
-                opened = self._topic(row)
-            elif score_range is None:
-                stored_scale = _SCALES.get((who.document_id, who.version))
-                if stored_scale is None:
-                    text = connection.execute(_VERSION_TEXT, {"did": who.document_id,
-                                                              "version": who.version}).scalar_one()
-                    stored_scale = _scale_from_json(text)
-                    with _SCALES_LOCK:
-                        if len(_SCALES) > 10_000:  # bounded: a long-running server forgets old versions
-                            _SCALES.clear()
-                        _SCALES[(who.document_id, who.version)] = stored_scale
-        if opened is not None:
-            if score_range is not None and tuple(score_range) != (opened.score_min, opened.score_max):
-                raise InvalidInputError("score_range", f"{tuple(score_range)!r} is not the topic's scale "
-                                        f"{opened.score_min:g}–{opened.score_max:g}", "leave score_range out")
-            scale = (opened.score_min, opened.score_max)
-        elif score_range is not None:
-            lo = limits.require_number(score_range[0], "score_range[0]")
-            hi = limits.require_number(score_range[1], "score_range[1]", minimum=lo, inclusive_minimum=False)
-            scale = (lo, hi)
-        else:
-            scale = stored_scale
-        clean_scores = limits.scores(scores, scale)
-        if opened is not None:
-            _check_against_topic(opened, clean_scores, clean_weights)
-        row = {"workshop_id": who.workshop_id, "group_id": who.group_id, "participant_id": who.participant_id,
-               "topic": topic, "scores": limits.finite_json(clean_scores, "scores"),
-               "weights": limits.finite_json(clean_weights, "weights"), "vote": vote, "confidence": confidence,
-               "reason": reason, "superseded_at": None}
-        for _attempt in range(3):
-            row["id"] = uuid.uuid4().hex
-            try:
-                with self._write() as connection:  # as little as possible under the (SQLite) write lock
-                    if opened is not None and connection.execute(_TOPIC_STILL_OPEN, {"tid": opened.id}).first() is None:
-                        raise InvalidInputError("topic", f"the rating {topic!r} was closed before your judgement "
-                                                "arrived", "ask the facilitator to open it again")
-                    row["submitted_at"] = now = _now()
-                    connection.execute(_SUPERSEDE, {"pid": who.participant_id, "the_topic": topic, "now": now})
-                    connection.execute(_INSERT_JUDGEMENT, row)
-            except IntegrityError:
-                continue  # the same participant submitted twice at once: the later one replaces the other
-            return Judgement(id=row["id"], workshop_id=who.workshop_id, group_id=who.group_id,
-                             participant_id=who.participant_id, display_name=who.display_name, topic=topic,
-                             scores=clean_scores, weights=clean_weights, vote=vote, confidence=confidence,
-                             reason=reason, submitted_at=now, perspective=who.perspective)
+        with self.engine.connect() as held:  # one checkout for the checks and the write
+            # groups and participants never move: they are checked outside the write lock
+            with self._read(held) as connection:
+                who = self._participant_context(connection, join_code, group_id, participant_id)
+                if topic != TOPIC_STEP5:
+                    row = connection.execute(_OPEN_TOPIC_FOR, {"wid": who.workshop_id, "gid": who.group_id,
+                                                               "name": topic}).first()
+                    if row is None:
+                        raise InvalidInputError("topic", f"{topic!r} is not open for rating in this group",
+                                                "rate a topic the facilitator opened (store.topics) or 'step5'")
+                    opened = self._topic(row)
+                elif score_range is None:
+                    stored_scale = _SCALES.get((who.document_id, who.version))
+                    if stored_scale is None:
+                        text = connection.execute(_VERSION_TEXT, {"did": who.document_id,
+                                                                  "version": who.version}).scalar_one()
+                        stored_scale = _scale_from_json(text)
+                        with _SCALES_LOCK:
+                            if len(_SCALES) > 10_000:  # bounded: a long-running server forgets old versions
+                                _SCALES.clear()
+                            _SCALES[(who.document_id, who.version)] = stored_scale
+            if opened is not None:
+                if score_range is not None and tuple(score_range) != (opened.score_min, opened.score_max):
+                    raise InvalidInputError("score_range", f"{tuple(score_range)!r} is not the topic's scale "
+                                            f"{opened.score_min:g}–{opened.score_max:g}", "leave score_range out")
+                scale = (opened.score_min, opened.score_max)
+            elif score_range is not None:
+                lo = limits.require_number(score_range[0], "score_range[0]")
+                hi = limits.require_number(score_range[1], "score_range[1]", minimum=lo, inclusive_minimum=False)
+                scale = (lo, hi)
+            else:
+                scale = stored_scale
+            clean_scores = limits.scores(scores, scale)
+            if opened is not None:
+                _check_against_topic(opened, clean_scores, clean_weights)
+            row = {"workshop_id": who.workshop_id, "group_id": who.group_id, "participant_id": who.participant_id,
+                   "topic": topic, "scores": limits.finite_json(clean_scores, "scores"),
+                   "weights": limits.finite_json(clean_weights, "weights"), "vote": vote, "confidence": confidence,
+                   "reason": reason, "superseded_at": None}
+            for _attempt in range(3):
+                row["id"] = uuid.uuid4().hex
+                try:
+                    with self._write(held) as connection:  # as little as possible under the (SQLite) write lock
+                        if (opened is not None
+                                and connection.execute(_TOPIC_STILL_OPEN, {"tid": opened.id}).first() is None):
+                            raise InvalidInputError("topic", f"the rating {topic!r} was closed before your judgement "
+                                                    "arrived", "ask the facilitator to open it again")
+                        row["submitted_at"] = now = _now()
+                        connection.execute(_SUPERSEDE, {"pid": who.participant_id, "the_topic": topic, "now": now})
+                        connection.execute(_INSERT_JUDGEMENT, row)
+                except IntegrityError:
+                    continue  # the same participant submitted twice at once: the later one replaces the other
+                return Judgement(id=row["id"], workshop_id=who.workshop_id, group_id=who.group_id,
+                                 participant_id=who.participant_id, display_name=who.display_name, topic=topic,
+                                 scores=clean_scores, weights=clean_weights, vote=vote, confidence=confidence,
+                                 reason=reason, submitted_at=now, perspective=who.perspective)
         raise RuntimeError("could not record the judgement; try again")  # pragma: no cover
 
     def _participant_context(self, connection: Connection, join_code: Any, group_id: Any, participant_id: Any):
