@@ -221,10 +221,10 @@ def test_a_rating_closed_while_a_judgement_is_on_its_way_takes_no_more(store, mo
     facilitator = WorkshopStore(store.url, migrate=False)  # the facilitator's page: a kernel of its own
     original_write = WorkshopStore._write
 
-    def close_then_write(self):
+    def close_then_write(self, *args, **kwargs):
         if self is store:
             facilitator.close_topic(ws.facilitator_key, opened.id)
-        return original_write(self)
+        return original_write(self, *args, **kwargs)
 
     monkeypatch.setattr(WorkshopStore, "_write", close_then_write)
     try:
