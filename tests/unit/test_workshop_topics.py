@@ -41,7 +41,7 @@ def test_migration_from_the_previous_revision_keeps_the_data(store_url):
     engine.dispose()
     store = WorkshopStore(store_url)
     try:
-        assert current_revision(store.engine) == head_revision() == "0002_topics"
+        assert current_revision(store.engine) == head_revision() == "0003_supersede_trigger"
         assert "topics" in inspect(store.engine).get_table_names()
         assert store.workshop_by_code("ABCD-2345").title == "Old"
         from alembic.autogenerate import compare_metadata
@@ -219,14 +219,15 @@ def test_a_rating_closed_while_a_judgement_is_on_its_way_takes_no_more(store, mo
     ana = store.join(ws.join_code, group.id, "Ana", "", "ex situ")
     opened = store.open_topic(ws.facilitator_key, None, "step2-roles", ROLES, CRITERIA)
     facilitator = WorkshopStore(store.url, migrate=False)  # the facilitator's page: a kernel of its own
-    original_write = WorkshopStore._write
+    import exsitu.workshop.store as store_module
 
-    def close_then_write(self, *args, **kwargs):
-        if self is store:
-            facilitator.close_topic(ws.facilitator_key, opened.id)
-        return original_write(self, *args, **kwargs)
+    checked = store_module._check_against_topic  # runs after the rating was found open, before the write
 
-    monkeypatch.setattr(WorkshopStore, "_write", close_then_write)
+    def check_then_close(*args, **kwargs):
+        checked(*args, **kwargs)
+        facilitator.close_topic(ws.facilitator_key, opened.id)
+
+    monkeypatch.setattr(store_module, "_check_against_topic", check_then_close)
     try:
         with pytest.raises(InvalidInputError, match="closed") as refused:
             _judge(store, ws, group, ana)

@@ -33,7 +33,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
-from sqlalchemy import URL, and_, bindparam, create_engine, event, func, insert, select, update
+from sqlalchemy import URL, and_, bindparam, create_engine, event, exists, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError
 
@@ -138,8 +138,10 @@ def _make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection: Connection) -> None:
-            write = connection.get_execution_options().get("exsitu_write", False)
-            connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+            options = connection.get_execution_options()
+            if options.get("exsitu_autocommit", False):
+                return  # every statement its own transaction (the driver runs with isolation_level None)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get("exsitu_write", False) else "BEGIN")
 
         return engine
     if backend == "postgresql":
@@ -191,10 +193,6 @@ _PARTICIPANT_OF_GROUP = select(participants).where(and_(participants.c.id == bin
 _CURRENT_VERSION = select(documents.c.version).where(documents.c.id == bindparam("did"))
 _VERSION_TEXT = select(document_versions.c.assessment).where(and_(
     document_versions.c.document_id == bindparam("did"), document_versions.c.version == bindparam("version")))
-_SUPERSEDE = (update(judgements).where(and_(judgements.c.participant_id == bindparam("pid"),
-                                            judgements.c.topic == bindparam("the_topic"),
-                                            judgements.c.superseded_at.is_(None)))
-              .values(superseded_at=bindparam("now")))
 _JUDGEMENTS_BASE = (select(judgements, participants.c.display_name, participants.c.perspective)
                     .join(participants, participants.c.id == judgements.c.participant_id)
                     .where(judgements.c.group_id == bindparam("gid")))
@@ -225,19 +223,23 @@ _OPEN_TOPIC_FOR = (select(topics).where(and_(
     topics.c.workshop_id == bindparam("wid"), topics.c.name == bindparam("name"), topics.c.closed_at.is_(None),
     (topics.c.group_id == bindparam("gid")) | topics.c.group_id.is_(None)))
     .order_by(topics.c.opened_at.desc(), topics.c.id.desc()).limit(1))
-# Re-read in the judgement's write transaction: a rating closed meanwhile takes no more judgements. On
-# PostgreSQL FOR SHARE makes a concurrent close_topic wait for this transaction (or this one see the close);
-# SQLite's single writer serialises the two anyway (FOR SHARE is not rendered there).
-_TOPIC_STILL_OPEN = (select(topics.c.id).where(and_(topics.c.id == bindparam("tid"), topics.c.closed_at.is_(None)))
-                     .with_for_update(read=True))
-_INSERT_JUDGEMENT = insert(judgements)
+# A judgement is one INSERT; the database's trigger supersedes the participant's earlier one (migration 0003).
+_INSERT_JUDGEMENT = insert(judgements).returning(judgements.c.id)  # (rowcount of an INSERT is not reliable)
+_JUDGEMENT_COLUMNS = tuple(c.name for c in judgements.c)
+# On a rating of Steps 2–4, only while it is open, in the same statement: a rating closed meanwhile takes no
+# more judgements. On PostgreSQL FOR SHARE makes a concurrent close_topic wait for this statement (or this
+# statement see the close); SQLite's single writer serialises the two anyway (FOR SHARE is not rendered there).
+_INSERT_JUDGEMENT_IF_OPEN = insert(judgements).from_select(
+    _JUDGEMENT_COLUMNS,
+    select(*[bindparam(name, type_=judgements.c[name].type) for name in _JUDGEMENT_COLUMNS])
+    .where(exists(select(topics.c.id).where(and_(topics.c.id == bindparam("tid"), topics.c.closed_at.is_(None)))
+                  .with_for_update(read=True)))).returning(judgements.c.id)
 _HOT_READS = ((_WORKSHOP_BY_CODE, ("code",)), (_GROUP_OF_WORKSHOP, ("gid", "wid")),
               (_PARTICIPANT_OF_GROUP, ("gid", "pid")), (_CURRENT_VERSION, ("did",)),
               (_VERSION_TEXT, ("did", "version")), (_CURRENT_JUDGEMENTS_ON, ("gid", "the_topic")),
               (_CURRENT_JUDGEMENTS_BY_CODE, ("code", "gid", "the_topic")),
               (_PARTICIPANT_CONTEXT, ("code", "gid", "pid")), (_OPEN_TOPIC_FOR, ("gid", "name", "wid")))
-_HOT_WRITES = ((_SUPERSEDE, ("now", "pid", "the_topic")), (_TOPIC_STILL_OPEN, ("tid",)),
-               (_INSERT_JUDGEMENT, tuple(sorted(c.name for c in judgements.c))))
+_HOT_WRITES = ((_INSERT_JUDGEMENT, _JUDGEMENT_COLUMNS), (_INSERT_JUDGEMENT_IF_OPEN, _JUDGEMENT_COLUMNS + ("tid",)))
 
 _SCALES: dict[tuple[str, int], tuple[float, float]] = {}
 """The Step 5 scale of a stored assessment version (versions never change once written)."""
@@ -373,6 +375,18 @@ class WorkshopStore:
                         yield connection
             finally:
                 connection.execution_options(exsitu_write=False)
+
+    @contextmanager
+    def _autocommit(self) -> Iterator[Connection]:
+        """A connection on which every statement is its own transaction: for the hot paths, whose reads are one
+        statement on rows that never change and whose write is one INSERT (no BEGIN and COMMIT round trips on
+        PostgreSQL; on SQLite the write lock is held for one statement only — take it with _sqlite_writer)."""
+        with self.engine.connect() as connection:
+            if self.backend == "sqlite":
+                connection.execution_options(exsitu_autocommit=True)  # _on_begin sends no BEGIN
+            else:
+                connection.execution_options(isolation_level="AUTOCOMMIT")  # reset when back in the pool
+            yield connection
 
     @contextmanager
     def _read(self, connection: Connection | None = None) -> Iterator[Connection]:
@@ -665,27 +679,27 @@ class WorkshopStore:
         reason = limits.text(reason, "reason")
         clean_weights = limits.weights(weights)
         opened = None
-        with self.engine.connect() as held:  # one checkout for the checks and the write
-            # groups and participants never move: they are checked outside the write lock
-            with self._read(held) as connection:
-                who = self._participant_context(connection, join_code, group_id, participant_id)
-                if topic != TOPIC_STEP5:
-                    row = connection.execute(_OPEN_TOPIC_FOR, {"wid": who.workshop_id, "gid": who.group_id,
-                                                               "name": topic}).first()
-                    if row is None:
-                        raise InvalidInputError("topic", f"{topic!r} is not open for rating in this group",
-                                                "rate a topic the facilitator opened (store.topics) or 'step5'")
-                    opened = self._topic(row)
-                elif score_range is None:
-                    stored_scale = _SCALES.get((who.document_id, who.version))
-                    if stored_scale is None:
-                        text = connection.execute(_VERSION_TEXT, {"did": who.document_id,
-                                                                  "version": who.version}).scalar_one()
-                        stored_scale = _scale_from_json(text)
-                        with _SCALES_LOCK:
-                            if len(_SCALES) > 10_000:  # bounded: a long-running server forgets old versions
-                                _SCALES.clear()
-                            _SCALES[(who.document_id, who.version)] = stored_scale
+        # one connection for the checks and the write (each checkout pings PostgreSQL); groups and participants
+        # never move, nor do stored versions: they are read outside the write lock, each in one statement
+        with self._autocommit() as connection:
+            who = self._participant_context(connection, join_code, group_id, participant_id)
+            if topic != TOPIC_STEP5:
+                row = connection.execute(_OPEN_TOPIC_FOR, {"wid": who.workshop_id, "gid": who.group_id,
+                                                           "name": topic}).first()
+                if row is None:
+                    raise InvalidInputError("topic", f"{topic!r} is not open for rating in this group",
+                                            "rate a topic the facilitator opened (store.topics) or 'step5'")
+                opened = self._topic(row)
+            elif score_range is None:
+                stored_scale = _SCALES.get((who.document_id, who.version))
+                if stored_scale is None:
+                    text = connection.execute(_VERSION_TEXT, {"did": who.document_id,
+                                                              "version": who.version}).scalar_one()
+                    stored_scale = _scale_from_json(text)
+                    with _SCALES_LOCK:
+                        if len(_SCALES) > 10_000:  # bounded: a long-running server forgets old versions
+                            _SCALES.clear()
+                        _SCALES[(who.document_id, who.version)] = stored_scale
             if opened is not None:
                 if score_range is not None and tuple(score_range) != (opened.score_min, opened.score_max):
                     raise InvalidInputError("score_range", f"{tuple(score_range)!r} is not the topic's scale "
@@ -704,23 +718,24 @@ class WorkshopStore:
                    "topic": topic, "scores": limits.finite_json(clean_scores, "scores"),
                    "weights": limits.finite_json(clean_weights, "weights"), "vote": vote, "confidence": confidence,
                    "reason": reason, "superseded_at": None}
+            statement = _INSERT_JUDGEMENT
+            if opened is not None:
+                statement, row["tid"] = _INSERT_JUDGEMENT_IF_OPEN, opened.id
             for _attempt in range(3):
-                row["id"] = uuid.uuid4().hex
+                row["id"], row["submitted_at"] = uuid.uuid4().hex, _now()
                 try:
-                    with self._write(held) as connection:  # as little as possible under the (SQLite) write lock
-                        if (opened is not None
-                                and connection.execute(_TOPIC_STILL_OPEN, {"tid": opened.id}).first() is None):
-                            raise InvalidInputError("topic", f"the rating {topic!r} was closed before your judgement "
-                                                    "arrived", "ask the facilitator to open it again")
-                        row["submitted_at"] = now = _now()
-                        connection.execute(_SUPERSEDE, {"pid": who.participant_id, "the_topic": topic, "now": now})
-                        connection.execute(_INSERT_JUDGEMENT, row)
+                    with self._sqlite_writer() if self.backend == "sqlite" else nullcontext():
+                        written = connection.execute(statement, row).first()  # the trigger supersedes
                 except IntegrityError:
+                    connection.rollback()
                     continue  # the same participant submitted twice at once: the later one replaces the other
+                if written is None:
+                    raise InvalidInputError("topic", f"the rating {topic!r} was closed before your judgement "
+                                            "arrived", "ask the facilitator to open it again")
                 return Judgement(id=row["id"], workshop_id=who.workshop_id, group_id=who.group_id,
                                  participant_id=who.participant_id, display_name=who.display_name, topic=topic,
                                  scores=clean_scores, weights=clean_weights, vote=vote, confidence=confidence,
-                                 reason=reason, submitted_at=now, perspective=who.perspective)
+                                 reason=reason, submitted_at=row["submitted_at"], perspective=who.perspective)
         raise RuntimeError("could not record the judgement; try again")  # pragma: no cover
 
     def _participant_context(self, connection: Connection, join_code: Any, group_id: Any, participant_id: Any):
@@ -769,7 +784,7 @@ class WorkshopStore:
 
     def judgements(self, join_code: str, group_id: str, topic: str) -> list[Judgement]:
         """The group's current judgements on ``topic`` (one per participant), oldest first."""
-        with self._read() as connection:
+        with self._autocommit() as connection:  # one statement (or, when it finds none, the access checks)
             code, gid = normalise_join_code(join_code), _plain_id(group_id)
             if code is not None and gid is not None and isinstance(topic, str):
                 found = connection.execute(_CURRENT_JUDGEMENTS_BY_CODE,
