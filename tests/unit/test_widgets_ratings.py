@@ -14,10 +14,10 @@ from exsitu.widgets.judgements import JudgementPanel, rating_sheet
 from tests.unit.workshop_fixtures import join_from_link, room, store  # noqa: F401 (fixtures)
 
 
-def _rate(panel: JudgementPanel, score: float, vote: str = "recommend", reason: str = "because") -> bool:
+def _rate(panel: JudgementPanel, score: float, reason: str = "because") -> bool:
     for box in panel.score_inputs.values():
         box.value = f"{score:g}"
-    panel.vote.value, panel.reason.value = vote, reason
+    panel.reason.value = reason
     return panel.submit()
 
 
@@ -63,14 +63,19 @@ def test_facilitator_opens_a_step2_rating_to_every_group_and_participants_rate_i
     assert _rate(panel, 8, reason="the chytrid threat"), panel.message.value
     ana2 = join_from_link(store, workshop, a, "Cy")
     (panel2,) = ana2.topic_panels.values()
-    assert _rate(panel2, 2, vote="defer", reason="unsure"), panel2.message.value
+    assert _rate(panel2, 2, reason="unsure"), panel2.message.value
+    # a rating of Steps 2–4 asks for scores and reasons; the overall vote is Step 5's
+    assert panel.vote.layout.display == "none" and "vote and say why" not in repr(panel.widget.children[0])
+    assert ana.judgements.vote.layout.display != "none"
+    assert {j.vote for j in store.judgements(workshop.join_code, a.id, "step2-roles")} == {""}
 
     fac.judgement_group.value = a.id
     fac.connection.tick()
     shown = html.unescape(fac.judgements_html.value)
     assert "2 judgements submitted" in html.unescape(shown.replace("<b>", "").replace("</b>", ""))
     assert "Insurance population" in shown and "Addresses the threat" in shown and "the chytrid threat" in shown
-    assert "What if the dissenters were right" in shown
+    assert "What if the dissenters were right" in shown and "No vote is asked in this rating" in shown
+    assert "Everyone voted" not in shown and "<th>Vote</th>" not in shown
     fac.judgement_group.value = b.id  # group B's judgements are its own
     assert "No judgement submitted yet" in fac.judgements_html.value
     fac.topic.value = "step5"  # Step 5's view is unchanged
@@ -99,13 +104,28 @@ def test_a_rating_opened_to_one_group_reaches_only_that_group(store, room):
     assert fac.rating_criteria.value.splitlines() == ["Feasibility", "Risk (higher = worse)"]
     topic = fac.open_rating()
     assert topic.group_id == a.id and topic.criteria[1] == {"id": "Risk", "name": "Risk", "direction": "cost"}
-    assert "Group A" in fac.rating_message.value
+    assert "Group A" in fac.rating_message.value and "scored 0–10" in fac.rating_message.value
     ana.poll()
     bo.poll()
     assert len(ana.topic_panels) == 1 and ana.topic_slots[4].children and not ana.topic_slots[2].children
     assert bo.topic_panels == {} and not bo.topic_slots[4].children
     (panel,) = ana.topic_panels.values()
-    assert "higher = worse" in repr(panel.grid.children)
+    assert "higher = worse" in repr(panel.grid.children) and "Scores on 0–10" in repr(panel.grid.children)
+    # the facilitator chooses the scale: a fresh round on 1–5, and the participant's form follows
+    fac.rating_scale.value = (1.0, 5.0)
+    again = fac.open_rating()
+    assert (again.score_min, again.score_max) == (1.0, 5.0) and "scored 1–5" in fac.rating_message.value
+    ana.connection.tick()
+    ana.poll()
+    (panel,) = ana.topic_panels.values()
+    assert "Scores on 1–5" in repr(panel.grid.children)
+    for box in panel.score_inputs.values():
+        box.value = "5"
+    panel.reason.value = "five-point scale"
+    assert panel.submit(), panel.message.value
+    for box in panel.score_inputs.values():
+        box.value = "6"
+    assert not panel.submit() and "outside 1–5" in panel.message.value
     # group B has no assessment to prefill from: a message, the facilitator types the options
     fac.rating_group.value = b.id
     assert fac.rating_options.value == "" and "type the options" in fac.rating_message.value

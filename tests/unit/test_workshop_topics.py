@@ -212,6 +212,35 @@ def test_topics_travel_in_the_export(store):
         store.import_workshop(old)
 
 
+def test_a_rating_asks_for_no_vote_and_step5_still_does(store, tmp_path):
+    ws = _workshop(store, ["G"])
+    (group,) = store.groups(ws.join_code)
+    ana = store.join(ws.join_code, group.id, "Ana", "", "ex situ")
+    bo = store.join(ws.join_code, group.id, "Bo", "", "authority")
+    store.open_topic(ws.facilitator_key, None, "step2-roles", ROLES, CRITERIA)
+    for who, score in ((ana, 8), (bo, 2)):
+        store.submit_judgement(ws.join_code, group.id, who.id, "step2-roles",
+                               scores={"Insurance population": {"urgency": score}}, weights={}, vote="",
+                               confidence="medium", reason="scores only")
+    with pytest.raises(InvalidInputError, match="vote"):
+        store.submit_judgement(ws.join_code, group.id, ana.id, "step5", scores={}, weights={}, vote="",
+                               confidence="low", reason="")
+    from exsitu.workshop import majority_vote, outcome_scenarios, render_workshop_report, vote_tally
+
+    judged = store.judgements(ws.join_code, group.id, "step2-roles")
+    assert majority_vote(judged) == "" and vote_tally(judged)["count"].sum() == 0
+    assert outcome_scenarios(judged).iloc[-1]["participants"] == 0  # no voters, so no minority voters
+    exported = store.export_workshop(ws.facilitator_key)
+    again = WorkshopStore(f"sqlite:///{tmp_path / 'again.sqlite3'}")  # the export imports again, votes and all
+    try:
+        copy = again.import_workshop(exported)
+        assert {j.vote for j in again.judgements(copy.join_code, again.groups(copy.join_code)[0].id,
+                                                  "step2-roles")} == {""}
+    finally:
+        again.close()
+    assert "no vote asked" in render_workshop_report(exported)
+
+
 def test_a_rating_closed_while_a_judgement_is_on_its_way_takes_no_more(store, monkeypatch):
     # the judgement is checked against the open rating, then the facilitator closes it, then it would be written
     ws = _workshop(store, ["G"])

@@ -30,7 +30,8 @@ from exsitu.widgets.connection import ConnectionStatus
 from exsitu.widgets.judgements import TOPIC_STEP5, decision_for_judgements, judgement_summary_html, rating_sheet
 from exsitu.widgets.workshop import build_query
 
-__all__ = ["Facilitator", "facilitator", "workbench_link", "qr_svg", "RATING_DEFAULTS", "rating_options"]
+__all__ = ["Facilitator", "facilitator", "workbench_link", "qr_svg", "RATING_DEFAULTS", "RATING_SCALES",
+           "rating_options"]
 
 WORKBENCH_APP = "workbench.ipynb"
 
@@ -47,6 +48,11 @@ RATING_DEFAULTS: dict[int, tuple[str, str, tuple[str, ...]]] = {
 """Per step: label, default topic name and default criteria of a rating opened to the room (the course's
 wording; the facilitator edits them). Step 2 follows the roles' questions "which threat does it address, how
 urgently" (CPSG ex situ guidelines, IUCN/SSC 2014, Step 2), Step 4 its feasibility and risk appraisal."""
+
+RATING_SCALES: tuple[tuple[str, tuple[float, float]], ...] = (
+    ("0–10", (0.0, 10.0)), ("1–5", (1.0, 5.0)), ("0–100", (0.0, 100.0)))
+"""The scales a facilitator can open a rating on: 0–10 (the course's Step 5 default), a five-point scale as on
+a flipchart dot vote, or 0–100 (percentages)."""
 
 
 def rating_options(step: int, assessment: Any) -> list[str]:
@@ -139,8 +145,9 @@ class Facilitator:
     ``outcome``, ``rationale``, ``dissent`` (one per line, ``Name: text`` or ``anonymous: text``),
     ``record_button``; ``topic`` (the judgements' topic shown, ``step5``, an opened rating or any other
     submitted); a rating in Steps 2–4: ``rating_step``, ``rating_group`` ("" = all groups), ``rating_name``,
-    ``rating_options`` and ``rating_criteria`` (one per line), ``prefill_button``, ``open_rating_button``,
-    ``close_choice``, ``close_button``, with ``rating_message`` and ``open_ratings``;
+    ``rating_options`` and ``rating_criteria`` (one per line), ``rating_scale`` (:data:`RATING_SCALES`),
+    ``prefill_button``, ``open_rating_button``, ``close_choice``, ``close_button``, with ``rating_message`` and
+    ``open_ratings``;
     ``export_json_button``, ``export_html_button``. Outputs: ``message``, ``links``,
     ``progress``, ``judgements_html``, ``decision_message``, ``export_links``. State: ``workshop`` (with its
     facilitator key), ``groups``.
@@ -200,6 +207,8 @@ class Facilitator:
         self.rating_group = widgets.Dropdown(options=[("All groups", "")], value="", description="Open to",
                                              style=style)
         self.rating_name = widgets.Text(description="Topic", style=style, layout=widgets.Layout(width="24em"))
+        self.rating_scale = widgets.Dropdown(options=list(RATING_SCALES), value=RATING_SCALES[0][1],
+                                             description="Scores on", style=style)
         self.rating_options = widgets.Textarea(description="Options", placeholder="one option per line", style=style,
                                                layout=widgets.Layout(width="36em", height="6em"))
         self.rating_criteria = widgets.Textarea(description="Criteria", placeholder=f"one criterion per line; end "
@@ -247,6 +256,7 @@ class Facilitator:
                          "step's tab of their workbench); the group then sees the distribution below under "
                          "<i>Judgements</i>, with the rating's topic.</small>"),
             self.rating_step, widgets.HBox([self.rating_group, self.rating_name]), self.rating_options,
+            self.rating_scale,
             self.rating_criteria, widgets.HBox([self.prefill_button, self.open_rating_button]), self.rating_message,
             self.open_ratings, widgets.HBox([self.close_choice, self.close_button]),
             heading("Judgements (live)"), widgets.HBox([self.judgement_group, self.topic]), self.judgements_html,
@@ -479,14 +489,15 @@ class Facilitator:
         try:
             topic = self.store.open_topic(self.workshop.facilitator_key, self.rating_group.value or None,
                                           self.rating_name.value.strip(), lines, _criteria_items(criteria),
-                                          step=self.rating_step.value)
+                                          step=self.rating_step.value, scale=self.rating_scale.value)
         except (InvalidInputError, AccessDenied) as error:
             self.rating_message.value = _error_html(error if isinstance(error, InvalidInputError) else
                                                     InvalidInputError("Open to", str(error), "choose the group again"))
             return None
         audience = "every group" if not topic.group_id else html.escape(self.rating_group.label)
         self.rating_message.value = _ok(f"<b>{html.escape(topic.name)}</b> is open to {audience}: "
-                                        f"{len(topic.options)} options × {len(topic.criteria)} criteria. Participants "
+                                        f"{len(topic.options)} options × {len(topic.criteria)} criteria, scored "
+                                        f"{topic.score_min:g}–{topic.score_max:g}. Participants "
                                         f"see it in the Step {topic.step} tab of their workbench.")
         self._show_ratings()
         self.judgement_group.value = topic.group_id or self.judgement_group.value

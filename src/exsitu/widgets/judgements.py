@@ -38,6 +38,10 @@ __all__ = ["TOPIC_STEP5", "CONFIDENCE", "JudgementPanel", "judgement_summary_htm
 TOPIC_STEP5 = "step5"
 """The topic of Step 5's judgements."""
 
+NO_VOTE = ""
+"""The vote of a judgement on a rating of Steps 2–4 (``exsitu.workshop.NO_VOTE``; not imported from there, so
+that this module loads without the database layer)."""
+
 CONFIDENCE = ("low", "medium", "high")
 """How sure a participant is of their judgement."""
 
@@ -206,16 +210,26 @@ def judgement_summary_html(judgements: Iterable[Any], decision: Any = None,
                 else:
                     parts.append("<p class='jd-disagree'>Everyone gave the same scores.</p>")
 
-    # votes
-    tally = Counter(_get(j, "vote", "") for j in items)
+    # votes (a rating of Steps 2–4 asks for none: then every reason, without a vote column)
+    voted = [j for j in items if _get(j, "vote", "") != NO_VOTE]
+    tally = Counter(_get(j, "vote", "") for j in voted)
     votes = ", ".join(f"{html.escape(vote)}: {count}" for vote, count in tally.most_common())
-    rows = "".join(
-        f"<tr><td>{html.escape(who(j))}</td><td class='jd-vote'>{html.escape(str(_get(j, 'vote', '')))}</td>"
-        f"<td>{html.escape(str(_get(j, 'confidence', '')))}</td>"
-        f"<td>{html.escape(str(_get(j, 'reason', ''))[:500])}</td></tr>" for j in items)
-    parts.append(f"<h4 style='margin:6px 0 2px'>Votes</h4><p class='jd-tally'>{votes}</p>"
-                 "<table class='jd-votes' style='border-collapse:collapse' border='1' cellpadding='3'>"
-                 f"<tr><th>Who</th><th>Vote</th><th>Confidence</th><th>Reason</th></tr>{rows}</table>")
+    if voted:
+        rows = "".join(
+            f"<tr><td>{html.escape(who(j))}</td>"
+            f"<td class='jd-vote'>{html.escape(str(_get(j, 'vote', '')) or '—')}</td>"
+            f"<td>{html.escape(str(_get(j, 'confidence', '')))}</td>"
+            f"<td>{html.escape(str(_get(j, 'reason', ''))[:500])}</td></tr>" for j in items)
+        parts.append(f"<h4 style='margin:6px 0 2px'>Votes</h4><p class='jd-tally'>{votes}</p>"
+                     "<table class='jd-votes' style='border-collapse:collapse' border='1' cellpadding='3'>"
+                     f"<tr><th>Who</th><th>Vote</th><th>Confidence</th><th>Reason</th></tr>{rows}</table>")
+    else:
+        rows = "".join(f"<tr><td>{html.escape(who(j))}</td><td>{html.escape(str(_get(j, 'confidence', '')))}</td>"
+                       f"<td>{html.escape(str(_get(j, 'reason', ''))[:500])}</td></tr>" for j in items)
+        parts.append("<h4 style='margin:6px 0 2px'>Reasons</h4><p class='jd-tally'>No vote is asked in this "
+                     "rating: the overall vote on ex situ management is Step 5's.</p>"
+                     "<table class='jd-votes' style='border-collapse:collapse' border='1' cellpadding='3'>"
+                     f"<tr><th>Who</th><th>Confidence</th><th>Reason</th></tr>{rows}</table>")
 
     # what if the dissenters were right (the store's scenarios: everyone, low/high scorers, minority voters)
     scenarios = outcome_scenarios_for(items, decision)
@@ -229,7 +243,12 @@ def judgement_summary_html(judgements: Iterable[Any], decision: Any = None,
         minority = scenarios.iloc[-1]
         text = (f"With everyone's median scores and weights the top option is "
                 f"<b class='jd-group-leader'>{html.escape(named(everyone.top_option))}</b>. ")
-        if str(everyone.vote).startswith("tie"):
+        if not voted:
+            high_low = scenarios.iloc[1:-1]
+            moved = [r for r in high_low.itertuples() if r.changes_outcome]
+            text += ("Taking the lowest or the highest scores instead of the medians changes it: see below."
+                     if moved else "Taking the lowest or the highest scores instead of the medians does not change it.")
+        elif str(everyone.vote).startswith("tie"):
             text += "The votes are split evenly: there is no majority to dissent from."
         elif not minority.participants:
             text += f"Everyone voted <i>{html.escape(str(everyone.vote))}</i>: no dissent."
@@ -299,11 +318,14 @@ class JudgementPanel:
         self.submit_button.on_click(lambda _b: self.submit())
         self.rebuild_button.on_click(lambda _b: self.build())
         self._signature: tuple = ()
+        if self._is_topic:  # a rating of Steps 2–4 asks for scores and reasons; the overall vote is Step 5's
+            self.vote.layout.display = "none"
+        asked = "weigh the criteria and say why" if self._is_topic else "weigh the criteria, vote and say why"
         self.widget = widgets.VBox([
             widgets.HTML("<h3 style='margin:8px 0 2px'>Your judgement (live, shared with your group)</h3>"
-                         "<small>Score every option on every criterion on your own, weigh the criteria, vote and "
-                         "say why. Your group and the facilitator see the distribution below as you submit; "
-                         "submitting again replaces your judgement.</small>"),
+                         f"<small>Score every option on every criterion on your own, {asked}. Your group and "
+                         "the facilitator see the distribution below as you submit; submitting again replaces "
+                         "your judgement.</small>"),
             self.grid, self.vote, self.confidence, self.reason,
             widgets.HBox([self.submit_button, self.rebuild_button]), self.message,
             widgets.HTML("<h3 style='margin:8px 0 2px'>The group's judgements</h3>"), self.distribution])
@@ -413,8 +435,8 @@ class JudgementPanel:
         if len(reason) > MAX_REASON_CHARS:
             raise InvalidInputError("Reason", f"is {len(reason):,} characters long, more than {MAX_REASON_CHARS:,}",
                                     "shorten it; the full argument can go in the assessment's notes")
-        return {"scores": scores, "weights": weights, "vote": self.vote.value, "confidence": self.confidence.value,
-                "reason": reason}
+        return {"scores": scores, "weights": weights, "vote": NO_VOTE if self._is_topic else self.vote.value,
+                "confidence": self.confidence.value, "reason": reason}
 
     def submit(self) -> bool:
         """Store this participant's judgement (replacing an earlier one); False and a message if invalid."""

@@ -35,14 +35,14 @@ from exsitu.workshop.aggregate import (AGGREGATION_METHOD, aggregate_judgements,
 from exsitu.workshop.diff import changed_paths, diff_assessments, merge_assessments
 from exsitu.workshop.export import import_workshop, render_workshop_report
 from exsitu.workshop.limits import MAX_ASSESSMENT_BYTES, MAX_NAME_CHARS, MAX_TEXT_CHARS
-from exsitu.workshop.models import (CONFIDENCES, PERSPECTIVES, TOPIC_STEPS, VOTES, AccessDenied, Change, Conflict,
+from exsitu.workshop.models import (CONFIDENCES, NO_VOTE, PERSPECTIVES, TOPIC_STEPS, VOTES, AccessDenied, Change, Conflict,
                                     DecisionEntry, Dissent, Group, GroupProgress, Judgement, Participant,
                                     StaleVersionError, Topic, VersionInfo, Workshop)
 from exsitu.workshop.store import TOPIC_STEP5, WorkshopStore, default_url, open_store
 
 __all__ = [
     "open_store", "WorkshopStore", "default_url", "StaleVersionError", "AccessDenied", "InvalidInputError",
-    "PERSPECTIVES", "VOTES", "CONFIDENCES", "TOPIC_STEPS", "TOPIC_STEP5", "Topic",
+    "PERSPECTIVES", "VOTES", "NO_VOTE", "CONFIDENCES", "TOPIC_STEPS", "TOPIC_STEP5", "Topic",
     "Workshop", "Group", "Participant", "Judgement", "Dissent",
     "DecisionEntry", "VersionInfo", "GroupProgress", "Change", "Conflict",
     "diff_assessments", "merge_assessments", "changed_paths",

@@ -112,9 +112,10 @@ def aggregate_weights(judgements: Iterable[Judgement]) -> pd.DataFrame:
 
 
 def vote_tally(judgements: Iterable[Judgement]) -> pd.DataFrame:
-    """Every vote of :data:`VOTES` (in that order): count, share of the votes cast, and who voted so."""
+    """Every vote of :data:`VOTES` (in that order): count, share of the votes cast, and who voted so.
+    Judgements without a vote (ratings of Steps 2–4, :data:`NO_VOTE`) are not votes cast."""
     items = _items(judgements)
-    total = len(items)
+    total = sum(1 for item in items if item.get("vote") in VOTES)
     rows = []
     for vote in VOTES:
         names = [str(item.get("display_name", "")) for item in items if item.get("vote") == vote]
@@ -125,7 +126,7 @@ def vote_tally(judgements: Iterable[Judgement]) -> pd.DataFrame:
 
 def majority_vote(judgements: Iterable[Judgement]) -> str:
     """The most common vote; a tie is reported as a tie (``"tie: recommend / defer"``); "" when nobody voted."""
-    counts = Counter(item.get("vote") for item in _items(judgements))
+    counts = Counter(item.get("vote") for item in _items(judgements) if item.get("vote") in VOTES)
     if not counts:
         return ""
     top = max(counts.values())
@@ -201,7 +202,8 @@ def outcome_scenarios(judgements: Iterable[Judgement], *, directions: Mapping[st
     """
     items = _items(judgements)
     majority = majority_vote(items)
-    minority = [item for item in items if majority and not majority.startswith("tie") and item.get("vote") != majority]
+    minority = [item for item in items if majority and not majority.startswith("tie")
+                and item.get("vote") in VOTES and item.get("vote") != majority]
     rows = _scenario("everyone", items, ["median", "q1", "q3"], directions, scale)
     for row, label in zip(rows, ("everyone (median)", "if the low scorers were right (Q1)",
                                  "if the high scorers were right (Q3)")):

@@ -24,9 +24,10 @@ from exsitu.validation import InvalidInputError
 from exsitu.workshop import limits
 from exsitu.workshop.aggregate import (AGGREGATION_METHOD, aggregate_judgements, aggregate_weights,
                                        outcome_scenarios, vote_tally)
-from exsitu.workshop.models import PERSPECTIVES, TOPIC_STEPS, VOTES, Workshop
+from exsitu.workshop.models import NO_VOTE, PERSPECTIVES, TOPIC_STEPS, VOTES, Workshop
 from exsitu.workshop.schema import (decisions, document_versions, documents, groups, judgements, participants, topics,
                                     workshops)
+from exsitu.workshop.store import TOPIC_STEP5
 
 if TYPE_CHECKING:  # pragma: no cover
     from exsitu.workshop.store import WorkshopStore
@@ -204,7 +205,8 @@ def import_workshop(store: "WorkshopStore", data: Mapping[str, Any] | str | byte
             scores = limits.scores(_get(j, "scores", jwhere), (-1e300, 1e300), f"{jwhere}.scores")
             rows["judgements"].append({
                 **{k: _str(j, k, jwhere, long=(k == "reason"), nullable=(k == "superseded_at")) for k in _JUDGEMENT},
-                "vote": limits.choice(_get(j, "vote", jwhere), f"{jwhere}.vote", VOTES),
+                "vote": limits.choice(_get(j, "vote", jwhere), f"{jwhere}.vote",
+                                      VOTES if _get(j, "topic", jwhere) == TOPIC_STEP5 else VOTES + (NO_VOTE,)),
                 "workshop_id": workshop_row["id"], "group_id": rows["groups"][-1]["id"],
                 "scores": json.dumps(scores, ensure_ascii=False),
                 "weights": json.dumps(limits.weights(_get(j, "weights", jwhere), f"{jwhere}.weights"))})
@@ -315,7 +317,7 @@ def _group_section(index: int, group: Mapping[str, Any], figures: bool):
         blocks.append(R._Heading(4, f"Topic: {topic} ({len(items)} judgements)"))
         blocks.append(R._Table(["Participant", "Perspective", "Vote", "Confidence", "Reason"],
                                [[j["display_name"], people.get(j["participant_id"], {}).get("perspective", ""),
-                                 j["vote"], j["confidence"], j["reason"]] for j in items]))
+                                 j["vote"] or "no vote asked", j["confidence"], j["reason"]] for j in items]))
         tally = vote_tally(items)
         blocks.append(R._Table(["Vote", "Count", "Share", "Who"],
                                [[r.vote, str(r.count), f"{r.share:.0%}", r.names] for r in tally.itertuples()],

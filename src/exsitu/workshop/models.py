@@ -16,7 +16,11 @@ PERSPECTIVES: tuple[str, ...] = ("in situ", "ex situ", "authority", "community",
 community, or another."""
 
 VOTES: tuple[str, ...] = ("recommend", "recommend with conditions", "not recommended", "defer")
-"""A participant's vote on an ex situ recommendation."""
+"""A participant's vote on an ex situ recommendation (Step 5's judgement)."""
+
+NO_VOTE = ""
+"""The vote of a judgement on a rating of Steps 2–4, which asks for scores and a reason only: the overall vote
+on ex situ management belongs to Step 5 (a participant may still give one of :data:`VOTES` there)."""
 
 CONFIDENCES: tuple[str, ...] = ("low", "medium", "high")
 """Suggested confidence labels for a judgement. The store accepts any short text (≤ 200 characters), so a
@@ -230,6 +234,6 @@ class Conflict:
     theirs: Any
 
 
-__all__ = ["PERSPECTIVES", "VOTES", "CONFIDENCES", "TOPIC_STEPS", "DIRECTIONS", "Topic", "AccessDenied", "StaleVersionError", "InvalidInputError",
+__all__ = ["PERSPECTIVES", "VOTES", "NO_VOTE", "CONFIDENCES", "TOPIC_STEPS", "DIRECTIONS", "Topic", "AccessDenied", "StaleVersionError", "InvalidInputError",
            "Workshop", "Group", "Participant", "Judgement", "Dissent", "DecisionEntry", "VersionInfo",
            "GroupProgress", "Change", "Conflict"]

@@ -42,7 +42,7 @@ from exsitu.validation import InvalidInputError
 from exsitu.workshop import limits
 from exsitu.workshop.diff import changed_paths
 from exsitu.workshop.migrate import upgrade
-from exsitu.workshop.models import (PERSPECTIVES, TOPIC_STEPS, VOTES, AccessDenied, DecisionEntry, Dissent,
+from exsitu.workshop.models import (NO_VOTE, PERSPECTIVES, TOPIC_STEPS, VOTES, AccessDenied, DecisionEntry, Dissent,
                                     GroupProgress, Group, Judgement, Participant, StaleVersionError, Topic,
                                     VersionInfo, Workshop)
 from exsitu.workshop.schema import (decisions, document_versions, documents, groups, judgements, participants,
@@ -672,9 +672,10 @@ class WorkshopStore:
         Scores must lie on ``score_range`` — by default the scale of the group's Step 5 decision, else 0–10.
         Any topic but ``"step5"`` must be open to the group (:meth:`open_topic`); its options, criteria and
         scale are then the only ones accepted (``score_range``, if given, must be the topic's scale).
+        ``vote``: one of :data:`VOTES`; on a rating of Steps 2–4 it may be :data:`NO_VOTE` ("").
         """
         topic = limits.name(topic, "topic")
-        vote = limits.choice(vote, "vote", VOTES)
+        vote = limits.choice(vote, "vote", VOTES if topic == TOPIC_STEP5 else VOTES + (NO_VOTE,))
         confidence = limits.name(confidence, "confidence", required=False)
         reason = limits.text(reason, "reason")
         clean_weights = limits.weights(weights)
