@@ -414,3 +414,21 @@ def test_a_heartbeat_a_little_early_still_runs_a_once_a_second_callback(monkeypa
         clock[0] = 100.0 + beat
         status.tick()
     assert calls == [100.0, 100.97, 101.95, 102.92]
+
+
+def test_a_preheated_kernel_opens_the_default_store_before_its_page(tmp_path, monkeypatch, caplog):
+    from exsitu.widgets.workbench import open_default_store
+    from exsitu.workshop import open_store
+
+    monkeypatch.delenv("EXSITU_DATABASE_URL", raising=False)
+    monkeypatch.setenv("EXSITU_WORKSHOP_DB", str(tmp_path / "room.sqlite3"))
+    assert open_default_store()
+    store = open_store()  # the workbench then finds it open, migrated and warmed up
+    try:
+        assert (tmp_path / "room.sqlite3").exists() and store.engine._compiled_cache
+    finally:
+        store.close()
+    monkeypatch.setenv("EXSITU_DATABASE_URL", "mysql://nobody@nowhere/db")
+    with caplog.at_level("WARNING"):
+        assert not open_default_store()  # only logged: the workbench says it on the page
+    assert "not supported" in caplog.text

@@ -31,6 +31,7 @@ import copy
 import dataclasses
 import datetime as _dt
 import html
+import logging
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -45,7 +46,7 @@ from exsitu.assessment import STEP_TITLES, Assessment, AssessmentLoadError, Popu
 from exsitu.examples import example_assessment, example_keys
 from exsitu.validation import InvalidInputError
 
-__all__ = ["Workbench", "workbench"]
+__all__ = ["Workbench", "workbench", "open_default_store"]
 
 _CATEGORIES = ("EX", "EW", "CR", "EN", "VU", "NT", "LC", "DD", "NE")
 _FROM_EVIDENCE = "from the evidence"
@@ -1244,6 +1245,18 @@ def workbench(storage_dir: str | Path | None = None, *, case: str | None = None,
     own (``<storage_dir>/workshop.sqlite3``; for tests and lessons). Nothing is written until the first change.
     """
     return Workbench(storage_dir, case=case, taxon=taxon, query=query, store=store)
+
+
+def open_default_store() -> bool:
+    """Open the app's workshop store now (:func:`exsitu.workshop.open_store`: migrated, its statements warmed
+    up), so that a preheated kernel has it ready before its page arrives. True if it opened; a problem is only
+    logged here — the workbench reports it on the page when it opens the store itself."""
+    try:
+        _open_store(None)
+    except Exception as error:  # noqa: BLE001 - reported by the workbench, on the page
+        logging.getLogger(__name__).warning("workshop store not opened in advance: %s", error)
+        return False
+    return True
 
 
 def _open_store(storage_dir: str | Path | None) -> Any:
