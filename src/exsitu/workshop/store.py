@@ -363,24 +363,20 @@ class WorkshopStore:
                 fcntl.flock(fd, fcntl.LOCK_UN)
 
     @contextmanager
-    def _write(self, connection: Connection | None = None) -> Iterator[Connection]:
-        """A write transaction, on ``connection`` if given (a call that read first keeps its connection: each
-        checkout from the pool pings PostgreSQL, about half of a judgement's CPU on both sides)."""
-        with nullcontext(connection) if connection is not None else self.engine.connect() as connection:
-            # checked out of the pool (and back) outside the write lock
+    def _write(self) -> Iterator[Connection]:
+        with self.engine.connect() as connection:  # checked out of the pool (and back) outside the write lock
             connection.execution_options(exsitu_write=True)
-            try:
-                with self._sqlite_writer() if self.backend == "sqlite" else nullcontext():
-                    with connection.begin():
-                        yield connection
-            finally:
-                connection.execution_options(exsitu_write=False)
+            with self._sqlite_writer() if self.backend == "sqlite" else nullcontext():
+                with connection.begin():
+                    yield connection
 
     @contextmanager
     def _autocommit(self) -> Iterator[Connection]:
         """A connection on which every statement is its own transaction: for the hot paths, whose reads are one
         statement on rows that never change and whose write is one INSERT (no BEGIN and COMMIT round trips on
-        PostgreSQL; on SQLite the write lock is held for one statement only — take it with _sqlite_writer)."""
+        PostgreSQL; on SQLite the write lock is held for one statement only — take it with _sqlite_writer).
+        One checkout per call: each checkout pings PostgreSQL (``pool_pre_ping``, so that a restarted server
+        costs nothing but a reconnect), about half of a judgement's CPU when it was two checkouts."""
         with self.engine.connect() as connection:
             if self.backend == "sqlite":
                 connection.execution_options(exsitu_autocommit=True)  # _on_begin sends no BEGIN
@@ -389,8 +385,8 @@ class WorkshopStore:
             yield connection
 
     @contextmanager
-    def _read(self, connection: Connection | None = None) -> Iterator[Connection]:
-        with nullcontext(connection) if connection is not None else self.engine.connect() as connection:
+    def _read(self) -> Iterator[Connection]:
+        with self.engine.connect() as connection:
             with connection.begin():
                 yield connection
 
