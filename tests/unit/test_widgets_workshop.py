@@ -402,6 +402,28 @@ def test_a_preheated_kernel_waits_for_a_server_that_is_slow_to_answer(monkeypatc
     assert os.environ["SCRIPT_NAME"] == "/voila/render/workbench.ipynb"
 
 
+def test_a_preheated_workbench_kernel_imports_what_its_page_would_wait_for(monkeypatch):
+    import importlib
+    from pathlib import Path
+
+    import exsitu.widgets.workbench as workbench_module
+
+    imported = []
+    real_import = importlib.import_module
+    monkeypatch.setattr(importlib, "import_module", lambda name, *rest: imported.append(name) or real_import(name,
+                                                                                                          *rest))
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    assert workbench_module.preload() == () and imported == []  # tests, JupyterLab: the imports stay lazy
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    assert workbench_module.preload() == workbench_module.PRELOADED_MODULES
+    assert [name for name in imported if name.startswith("exsitu")] == ["exsitu.workshop", "exsitu.widgets.judgements",
+                                                                         "exsitu.widgets.decision"]
+    # the app preloads before it waits for its page's address
+    cells = json.loads((Path(__file__).resolve().parents[2] / "apps" / "workbench.ipynb").read_text("utf-8"))["cells"]
+    code = "\n".join("".join(cell["source"]) for cell in cells)
+    assert 0 <= code.index("preload()") < code.index("query_string()")
+
+
 def test_a_heartbeat_a_little_early_still_runs_a_once_a_second_callback(monkeypatch):
     import exsitu.widgets.connection as connection
 
