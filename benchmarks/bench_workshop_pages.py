@@ -14,6 +14,13 @@ from the click on *Submit my judgement* to
 Submissions go one after another (``--together`` releases them all at once instead). Prints the median, p95
 and max in seconds; asserts no timing. Bounded: every wait ends after TIMEOUT_S.
 
+Two clocks. *As the driver sees it*: from just before Playwright's click to its ``wait_for`` returning; the waits
+go in order (participant 1's own page, then the facilitator's, then participant 2's …) and every Playwright
+call is a round trip to a busy browser, so with ``--together`` a late participant's time includes the waits
+for the earlier ones. *In the pages*: each page records with ``Date.now()`` (one clock on one machine) when the
+button's click event fired and when a mutation first showed ``.jd-submitted``, the facilitator's page when each
+participant's reason first appeared in ``.jd-summary`` (:data:`PAGE_CLOCK`); this is what a person sees.
+
 Run: ``.venv/bin/python benchmarks/bench_workshop_pages.py [--pages 10] [--together] [--no-preheat]``.
 """
 
@@ -41,8 +48,31 @@ TIMEOUT_S = 300.0
 GOAL_S = 2.0
 
 
+PAGE_CLOCK = r"""
+window.__exsituBench = {clicks: [], submitted: null, seen: {}};
+document.addEventListener("click", (event) => {
+  const button = event.target && event.target.closest ? event.target.closest("button") : null;
+  if (button && button.textContent.includes("Submit my judgement")) window.__exsituBench.clicks.push(Date.now());
+}, true);
+const exsituBenchObserver = new MutationObserver(() => {
+  const bench = window.__exsituBench;
+  if (bench.submitted === null && document.querySelector(".jd-submitted")) bench.submitted = Date.now();
+  for (const summary of document.querySelectorAll(".jd-summary")) {
+    for (const match of summary.textContent.matchAll(/reason of participant (\d+)/g)) {
+      if (!(match[1] in bench.seen)) bench.seen[match[1]] = Date.now();
+    }
+  }
+});
+document.addEventListener("DOMContentLoaded", () => exsituBenchObserver.observe(
+  document.body, {childList: true, subtree: true, characterData: true}));
+"""
+"""Recorded in every page: when *Submit my judgement* was clicked, when ``.jd-submitted`` showed, and when each
+participant's reason showed in a ``.jd-summary`` (milliseconds of the machine's clock)."""
+
+
 def _page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(PAGE_CLOCK)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_S * 1000)
     return page
@@ -122,8 +152,23 @@ def main() -> None:
             own.append(time.perf_counter() - clicked[number])
             facilitator.locator(".jd-summary", has_text=f"reason of participant {number}").wait_for()
             seen.append(time.perf_counter() - clicked[number])
-        print(f"own page says submitted: {_quantiles(own)}")
-        print(f"on the facilitator's page: {_quantiles(seen)}")
+        print("as the driver sees it (Playwright's click to its wait_for returning):")
+        print(f"  own page says submitted: {_quantiles(own)}")
+        print(f"  on the facilitator's page: {_quantiles(seen)}")
+        shown = facilitator.evaluate("() => window.__exsituBench.seen")
+        own_page, facilitator_page = [], []
+        for number, page in order:
+            times = page.evaluate("() => window.__exsituBench")
+            if not times["clicks"]:
+                continue
+            click = times["clicks"][-1]
+            if times["submitted"] is not None:
+                own_page.append((times["submitted"] - click) / 1000)
+            if str(number) in shown:
+                facilitator_page.append((shown[str(number)] - click) / 1000)
+        print("in the pages (the click event to the change on screen, Date.now() in each page):")
+        print(f"  own page says submitted: {_quantiles(own_page)}")
+        print(f"  on the facilitator's page: {_quantiles(facilitator_page)}")
         stored = store.judgements(workshop.join_code, group.id, "step5")
         print(f"store: {len(stored)} current judgements (expected {pages})")
         browser.close()

@@ -301,6 +301,47 @@ def test_facilitator_records_the_decision_and_exports(store, room):
         assert "fc-export-html" in fac.export_links.value and "fc-export-json" in fac.export_links.value
 
 
+def test_facilitator_shows_a_judgement_at_the_next_half_second_poll_and_rereads_the_case_only_on_a_new_version(
+        store, room, monkeypatch):
+    import dataclasses
+
+    import exsitu.widgets.connection as connection
+
+    workshop, groups = room
+    clock = [100.0]
+    monkeypatch.setattr(connection.time, "monotonic", lambda: clock[0])
+    fac = Facilitator(store)
+    assert fac.open(workshop.facilitator_key) and fac.judgement_group.value == groups[0].id
+    assert fac.connection.heartbeat_ms == 500  # the page pings twice a second
+    people = [join_from_link(store, workshop, groups[0], name) for name in ("Ana", "Ben")]
+    fac.connection.tick()
+    reads = []  # the facilitator's reads of the group's assessment from now on
+    load_assessment = store.load_assessment
+    monkeypatch.setattr(store, "load_assessment", lambda *args: reads.append(args) or load_assessment(*args))
+    for number, bench in enumerate(people):
+        _fill(bench.judgements, 5 + number, "recommend", reason=f"reason {number}")
+        assert bench.judgements.submit(), bench.judgements.message.value
+        clock[0] += 0.5  # the next ping
+        fac.connection.tick()
+        assert f"reason {number}" in fac.judgements_html.value  # shown at the next poll, not a second later
+    assert "2</b> judgements submitted" in fac.judgements_html.value
+    assert reads == []  # new judgements alone: the case judged is the one already read
+    # a member renames an option: the next poll reads the new version once and shows the new name
+    case, version = load_assessment(workshop.join_code, groups[0].id)
+    decision = case.decision
+    renamed = dataclasses.replace(decision, options=(decision.options[0],
+                                                     dataclasses.replace(decision.options[1], name="Renamed option"),
+                                                     *decision.options[2:]))
+    store.save_assessment(workshop.join_code, groups[0].id, dataclasses.replace(case, decision=renamed), version,
+                          "Ana", "renamed an option")
+    clock[0] += 0.5
+    fac.connection.tick()
+    assert len(reads) == 1 and "Renamed option" in fac.judgements_html.value
+    clock[0] += 0.5
+    fac.connection.tick()
+    assert len(reads) == 1  # nothing new: nothing read
+
+
 def test_workbench_link_and_qr():
     assert workbench_link("https://eca.example.org/voila/render/facilitator.ipynb?x=1#k", "AB12", "g1") == \
         "https://eca.example.org/voila/render/workbench.ipynb?workshop=AB12&group=g1"
@@ -400,6 +441,28 @@ def test_a_preheated_kernel_waits_for_a_server_that_is_slow_to_answer(monkeypatc
     assert workshop.query_string() == "workshop=AB12&group=_g1&step=3"
     assert ready.is_set() and paths == ["/voila/query/k-123"]
     assert os.environ["SCRIPT_NAME"] == "/voila/render/workbench.ipynb"
+
+
+def test_a_preheated_workbench_kernel_imports_what_its_page_would_wait_for(monkeypatch):
+    import importlib
+    from pathlib import Path
+
+    import exsitu.widgets.workbench as workbench_module
+
+    imported = []
+    real_import = importlib.import_module
+    monkeypatch.setattr(importlib, "import_module", lambda name, *rest: imported.append(name) or real_import(name,
+                                                                                                          *rest))
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    assert workbench_module.preload() == () and imported == []  # tests, JupyterLab: the imports stay lazy
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    assert workbench_module.preload() == workbench_module.PRELOADED_MODULES
+    assert [name for name in imported if name.startswith("exsitu")] == ["exsitu.workshop", "exsitu.widgets.judgements",
+                                                                         "exsitu.widgets.decision"]
+    # the app preloads before it waits for its page's address
+    cells = json.loads((Path(__file__).resolve().parents[2] / "apps" / "workbench.ipynb").read_text("utf-8"))["cells"]
+    code = "\n".join("".join(cell["source"]) for cell in cells)
+    assert 0 <= code.index("preload()") < code.index("query_string()")
 
 
 def test_a_heartbeat_a_little_early_still_runs_a_once_a_second_callback(monkeypatch):

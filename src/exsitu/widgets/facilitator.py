@@ -2,8 +2,9 @@
 
 Create a workshop and its working groups (or open one with its facilitator key); show the join code and,
 for every group, its link and a QR code (made with ``segno``, an SVG in the page) that opens the workbench
-on that group; follow every group through the five steps live (the store is polled about once a second on
-the page's heartbeat, one cheap :meth:`~exsitu.workshop.WorkshopStore.overview` query); see each group's
+on that group; follow every group through the five steps live (the store is polled twice a second on the page's
+heartbeat, :data:`HEARTBEAT_MS`: one cheap :meth:`~exsitu.workshop.WorkshopStore.overview` query and the
+chosen group's current judgements, redrawn only when they changed); see each group's
 aggregated judgements (:func:`exsitu.widgets.judgements.judgement_summary_html`); open a rating in Step 2, 3
 or 4 to one group or to every group (prefilled from the groups' assessments, editable) and close it again;
 record the group's decision
@@ -34,6 +35,12 @@ __all__ = ["Facilitator", "facilitator", "workbench_link", "qr_svg", "RATING_DEF
            "rating_options"]
 
 WORKBENCH_APP = "workbench.ipynb"
+
+HEARTBEAT_MS = 500
+"""How often the facilitator's page pings its kernel, which then polls the store (:meth:`Facilitator.refresh`).
+A judgement waits for the next poll: half a second at most (with 1 s, ten judgements submitted together took
+up to 1.2 s to show, 2 s and more with the room's pages loading the machine). A poll that finds nothing new
+costs about 3 ms of the kernel's time."""
 
 COST_MARK = "(higher = worse)"
 """Ending a criterion's line with this makes it a 'cost' criterion (a higher score is worse, e.g. a risk)."""
@@ -163,11 +170,13 @@ class Facilitator:
         self.groups: list = []
         self._progress_signature: Any = None
         self._judgement_signature: Any = None
+        self._versions: dict[str, Any] = {}  # group id → its assessment's version, as the last overview said
+        self._judged: tuple[Any, Any] = ((None, None), None)  # ((group id, version), its Step 5 decision)
         self._loading_groups = False  # True while the group lists are refilled (not the facilitator's choice)
         style = {"description_width": "8em"}
         wide = widgets.Layout(width="36em")
-        self.connection = ConnectionStatus()
-        self.connection.on_tick(self.refresh, every=1.0)
+        self.connection = ConnectionStatus(heartbeat_ms=HEARTBEAT_MS)
+        self.connection.on_tick(self.refresh, every=HEARTBEAT_MS / 1000)
         self.connection.observe(lambda _c: self._show_links(), names="page_url")
         self.message = widgets.HTML()
 
@@ -393,6 +402,7 @@ class Facilitator:
         if self.workshop is None:
             return
         overview = self.store.overview(self.workshop.facilitator_key)
+        self._versions = {str(_get(g, "group_id")): _get(g, "version") for g in overview}
         signature = repr([(_get(g, "name"), _get(g, "version"), _get(g, "saved_at"), _get(g, "steps_done"),
                            _get(g, "participants"), _get(g, "judgements")) for g in overview])
         if force or signature != self._progress_signature:
@@ -432,20 +442,32 @@ class Facilitator:
             self.judgements_html.value = ""
             return
         code, group_id = self.workshop.join_code, self.judgement_group.value
-        judgements = self.store.judgements(code, group_id, self.topic.value or TOPIC_STEP5)
+        topic = self.topic.value or TOPIC_STEP5
+        judgements = self.store.judgements(code, group_id, topic)
         signature = repr(sorted((str(_get(j, "participant_id")), str(_get(j, "submitted_at", "")),
                                  str(_get(j, "vote")), str(_get(j, "reason"))[:50]) for j in judgements))
+        if topic == TOPIC_STEP5:  # a new version may rename the options judged
+            signature += repr(self._versions.get(group_id))
         if not force and signature == self._judgement_signature:
             return
         self._judgement_signature = signature
-        topic = self.topic.value or TOPIC_STEP5
         if topic == TOPIC_STEP5:
-            assessment, _version = self.store.load_assessment(code, group_id)
-            judged = decision_for_judgements(assessment)
+            judged = self._step5_decision(code, group_id)
         else:  # a rating opened to the room: its own options and criteria
             judged = rating_sheet(self.store.topic(code, group_id, topic))
         names = {p.id: p.display_name for p in self.store.participants(code, group_id)}
         self.judgements_html.value = judgement_summary_html(judgements, judged, names)
+
+    def _step5_decision(self, code: str, group_id: str) -> Any:
+        """The decision the group's Step 5 judgements are on; the assessment is read and parsed again only when
+        the last overview shows a version other than the one it came from (new judgements alone keep it)."""
+        (group, version), judged = self._judged
+        if group == group_id and version is not None and self._versions.get(group_id) == version:
+            return judged
+        assessment, version = self.store.load_assessment(code, group_id)
+        judged = decision_for_judgements(assessment)
+        self._judged = ((group_id, version), judged)
+        return judged
 
     # ---------------------------------------------------------------------------------- ratings (Steps 2–4)
     def prefill_rating(self) -> None:

@@ -31,7 +31,9 @@ import copy
 import dataclasses
 import datetime as _dt
 import html
+import importlib
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -46,7 +48,7 @@ from exsitu.assessment import STEP_TITLES, Assessment, AssessmentLoadError, Popu
 from exsitu.examples import example_assessment, example_keys
 from exsitu.validation import InvalidInputError
 
-__all__ = ["Workbench", "workbench", "open_default_store"]
+__all__ = ["Workbench", "workbench", "open_default_store", "preload", "PRELOADED_MODULES"]
 
 _CATEGORIES = ("EX", "EW", "CR", "EN", "VU", "NT", "LC", "DD", "NE")
 _FROM_EVIDENCE = "from the evidence"
@@ -1232,6 +1234,34 @@ class Workbench:
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
+
+
+PRELOADED_MODULES = ("exsitu.workshop", "exsitu.widgets.judgements", "exsitu.widgets.decision")
+"""What a workshop page needs on its first clicks and the workbench imports only on first use: the store
+(SQLAlchemy), the judgement panel, Step 5's editor (matplotlib)."""
+
+
+def preload() -> tuple[str, ...]:
+    """In a preheated Voilà kernel (``VOILA_PREHEAT`` set): import :data:`PRELOADED_MODULES` and draw one small
+    figure (matplotlib loads its fonts), now; returns the modules imported. Elsewhere it does nothing.
+
+    A preheated kernel runs the app before a page asks for it, so this costs the page nothing. Without it, a
+    workshop link opening Step 5 kept the page's kernel busy importing matplotlib for seconds after the page
+    already showed the judgement form (about 1.2 s alone, up to 3 s with a room joining), and a judgement
+    submitted meanwhile waited for it. In tests, JupyterLab or Voilà without preheating the imports stay lazy.
+    """
+    if os.environ.get("VOILA_PREHEAT", "False") == "False":
+        return ()
+    for name in PRELOADED_MODULES:
+        importlib.import_module(name)
+    import io
+
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(1, 1))
+    figure.subplots().set_title("fonts")
+    figure.savefig(io.BytesIO(), format="png")
+    return PRELOADED_MODULES
 
 
 def workbench(storage_dir: str | Path | None = None, *, case: str | None = None,
