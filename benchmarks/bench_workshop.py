@@ -7,9 +7,9 @@ One workshop, 4 groups × 10 participants (SYNTHETIC names), each group's assess
 example Step 5 decision (6 options × 4 criteria). Every participant, released together by a barrier,
 submits ``ROUNDS`` judgements (a first one, then revisions that replace it) and after each reads its
 group's judgements back. Measured per call: **write** = ``submit_judgement``, **read-back** =
-``judgements`` of the group. Meanwhile a facilitator polls every 0.5 s: **overview refresh** =
-``overview`` + ``aggregate_judgements`` and ``outcome_scenarios`` of every group (what the facilitator
-page recomputes). Runs 40 threads sharing one store (one engine pool), then 40 processes each with its own
+``judgements`` of the group. Meanwhile a facilitator — a process of its own, as the facilitator's page is a
+kernel of its own — polls every 0.5 s: **overview refresh** = ``overview`` + ``aggregate_judgements`` and
+``outcome_scenarios`` of every group (what the facilitator page recomputes). Runs 40 threads sharing one store (one engine pool), then 40 processes each with its own
 store (as Voilà runs one kernel process per page); first "one at a time" (no contention: the service
 time of each call). PostgreSQL runs on a throw-away cluster (tests/postgres_cluster.py) on a unix socket, unless
 ``EXSITU_BENCH_POSTGRES_URL`` names one. Prints p50/p95/max in ms.
@@ -88,17 +88,23 @@ def participant(url_or_store, join_code: str, group_id: str, participant_id: str
         store.engine.dispose()
 
 
-def facilitator(store, ws, stop: threading.Event, times: list) -> None:
-    groups = store.groups(ws.join_code)
+def facilitator(url: str, join_code: str, facilitator_key: str, stop, report) -> None:
+    """The facilitator's page: a process of its own (a kernel of its own in the apps), polling every 0.5 s."""
+    store = WorkshopStore(url, migrate=False)
+    store.warm_up()
+    groups = store.groups(join_code)
+    times = []
     while not stop.is_set():
         start = time.perf_counter()
-        store.overview(ws.facilitator_key)
+        store.overview(facilitator_key)
         for g in groups:
-            judged = store.judgements(ws.join_code, g.id, TOPIC)
+            judged = store.judgements(join_code, g.id, TOPIC)
             aggregate_judgements(judged)
             outcome_scenarios(judged)
         times.append(time.perf_counter() - start)
         stop.wait(0.5)
+    report.send(times)
+    store.close()
 
 
 def _ms(values, q) -> float:
@@ -107,8 +113,12 @@ def _ms(values, q) -> float:
 
 def run(url: str, mode: str) -> dict:
     store, ws, people, options, criteria = setup(url)
-    stop, overview_times = threading.Event(), []
-    watcher = threading.Thread(target=facilitator, args=(store, ws, stop, overview_times), daemon=True)
+    context = mp.get_context("fork")
+    stop, (receive, report) = context.Event(), context.Pipe(duplex=False)
+    store.engine.dispose()  # no pooled connection crosses a fork
+    watcher = context.Process(target=facilitator, args=(url, ws.join_code, ws.facilitator_key, stop, report))
+    if mode != "one at a time":
+        watcher.start()  # forked first, before the participants' threads exist
     start = time.perf_counter()
     if mode == "one at a time":  # the service time of a call without contention, for comparison
         barrier, results = threading.Barrier(1), []
@@ -121,7 +131,6 @@ def run(url: str, mode: str) -> dict:
                                                                 barrier, results))
                    for i, (g, p) in enumerate(people)]
     else:
-        context = mp.get_context("fork")
         manager = context.Manager()
         barrier, results = context.Barrier(PARTICIPANTS), manager.list()
         store.engine.dispose()  # no pooled connection crosses the fork
@@ -130,13 +139,14 @@ def run(url: str, mode: str) -> dict:
                    for i, (g, p) in enumerate(people)]
     for worker in workers:
         worker.start()
-    if workers:
-        watcher.start()  # after the forks: a child must not inherit a lock held by this thread
     for worker in workers:
         worker.join(600)
     wall = time.perf_counter() - start
     stop.set()
-    if watcher.is_alive():
+    overview_times = []
+    if mode != "one at a time":
+        if receive.poll(60):
+            overview_times = receive.recv()
         watcher.join(30)
     writes = [t for w, _ in results for t in w]
     reads = [t for _, r in results for t in r]
