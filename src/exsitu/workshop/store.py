@@ -194,7 +194,6 @@ _GROUP_OF_WORKSHOP = select(groups).where(and_(groups.c.id == bindparam("gid"),
                                                groups.c.workshop_id == bindparam("wid")))
 _PARTICIPANT_OF_GROUP = select(participants).where(and_(participants.c.id == bindparam("pid"),
                                                         participants.c.group_id == bindparam("gid")))
-_CURRENT_VERSION = select(documents.c.version).where(documents.c.id == bindparam("did"))
 _VERSION_TEXT = select(document_versions.c.assessment).where(and_(
     document_versions.c.document_id == bindparam("did"), document_versions.c.version == bindparam("version")))
 _JUDGEMENTS_BASE = (select(judgements, participants.c.display_name, participants.c.perspective)
@@ -239,7 +238,7 @@ _INSERT_JUDGEMENT_IF_OPEN = insert(judgements).from_select(
     .where(exists(select(topics.c.id).where(and_(topics.c.id == bindparam("tid"), topics.c.closed_at.is_(None)))
                   .with_for_update(read=True)))).returning(judgements.c.id)
 _HOT_READS = ((_WORKSHOP_BY_CODE, ("code",)), (_GROUP_OF_WORKSHOP, ("gid", "wid")),
-              (_PARTICIPANT_OF_GROUP, ("gid", "pid")), (_CURRENT_VERSION, ("did",)),
+              (_PARTICIPANT_OF_GROUP, ("gid", "pid")),
               (_VERSION_TEXT, ("did", "version")), (_CURRENT_JUDGEMENTS_ON, ("gid", "the_topic")),
               (_CURRENT_JUDGEMENTS_BY_CODE, ("code", "gid", "the_topic")),
               (_PARTICIPANT_CONTEXT, ("code", "gid", "pid")), (_OPEN_TOPIC_FOR, ("gid", "name", "wid")))
